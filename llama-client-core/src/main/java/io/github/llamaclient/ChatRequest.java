@@ -1,0 +1,578 @@
+package io.github.llamaclient;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable chat request for {@code POST /v1/chat/completions}: the messages and the sampling
+ * settings. Settings left unset are not sent, so llama-server's (or the client's) defaults apply.
+ *
+ * <p>Build one with {@link #builder()}; every setter checks its argument at once and {@link
+ * Builder#build()} checks the whole, so a bad request fails before anything is sent. The client
+ * decides {@code stream} itself.
+ */
+public final class ChatRequest {
+
+  private final List<ChatMessage> messages;
+  private final @Nullable String model;
+  private final @Nullable Double temperature;
+  private final @Nullable Double topP;
+  private final @Nullable Integer maxTokens;
+  private final List<String> stop;
+  private final @Nullable Long seed;
+  private final @Nullable Integer topK;
+  private final @Nullable Double minP;
+  private final @Nullable Double repeatPenalty;
+  private final @Nullable Double presencePenalty;
+  private final @Nullable Double frequencyPenalty;
+  private final @Nullable Boolean cachePrompt;
+  private final @Nullable Integer idSlot;
+  private final boolean includeUsage;
+  private final boolean returnProgress;
+  private final boolean timingsPerToken;
+  private final @Nullable String reasoningFormat;
+  private final Map<String, Object> chatTemplateKwargs;
+  private final Map<String, @Nullable Object> parameters;
+
+  private ChatRequest(Builder b) {
+    this.messages = List.copyOf(b.messages);
+    this.model = b.model;
+    this.temperature = b.temperature;
+    this.topP = b.topP;
+    this.maxTokens = b.maxTokens;
+    this.stop = List.copyOf(b.stop);
+    this.seed = b.seed;
+    this.topK = b.topK;
+    this.minP = b.minP;
+    this.repeatPenalty = b.repeatPenalty;
+    this.presencePenalty = b.presencePenalty;
+    this.frequencyPenalty = b.frequencyPenalty;
+    this.cachePrompt = b.cachePrompt;
+    this.idSlot = b.idSlot;
+    this.includeUsage = b.includeUsage;
+    this.returnProgress = b.returnProgress;
+    this.timingsPerToken = b.timingsPerToken;
+    this.reasoningFormat = b.reasoningFormat;
+    this.chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.chatTemplateKwargs));
+    this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
+  }
+
+  /**
+   * A new builder.
+   *
+   * @return an empty builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder holding this request's values, to derive a changed copy.
+   *
+   * @return a builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.messages.addAll(messages);
+    b.model = model;
+    b.temperature = temperature;
+    b.topP = topP;
+    b.maxTokens = maxTokens;
+    b.stop.addAll(stop);
+    b.seed = seed;
+    b.topK = topK;
+    b.minP = minP;
+    b.repeatPenalty = repeatPenalty;
+    b.presencePenalty = presencePenalty;
+    b.frequencyPenalty = frequencyPenalty;
+    b.cachePrompt = cachePrompt;
+    b.idSlot = idSlot;
+    b.includeUsage = includeUsage;
+    b.returnProgress = returnProgress;
+    b.timingsPerToken = timingsPerToken;
+    b.reasoningFormat = reasoningFormat;
+    b.chatTemplateKwargs.putAll(chatTemplateKwargs);
+    b.parameters.putAll(parameters);
+    return b;
+  }
+
+  /** @return the messages, in order, never empty */
+  public List<ChatMessage> messages() {
+    return messages;
+  }
+
+  /** @return {@code model}, or null if not set */
+  public @Nullable String model() {
+    return model;
+  }
+
+  /** @return {@code temperature}, or null if not set */
+  public @Nullable Double temperature() {
+    return temperature;
+  }
+
+  /** @return {@code top_p}, or null if not set */
+  public @Nullable Double topP() {
+    return topP;
+  }
+
+  /** @return {@code max_tokens}, or null if not set */
+  public @Nullable Integer maxTokens() {
+    return maxTokens;
+  }
+
+  /** @return the stop strings, possibly empty */
+  public List<String> stop() {
+    return stop;
+  }
+
+  /** @return {@code seed}, or null if not set */
+  public @Nullable Long seed() {
+    return seed;
+  }
+
+  /** @return {@code top_k}, or null if not set */
+  public @Nullable Integer topK() {
+    return topK;
+  }
+
+  /** @return {@code min_p}, or null if not set */
+  public @Nullable Double minP() {
+    return minP;
+  }
+
+  /** @return {@code repeat_penalty}, or null if not set */
+  public @Nullable Double repeatPenalty() {
+    return repeatPenalty;
+  }
+
+  /** @return {@code presence_penalty}, or null if not set */
+  public @Nullable Double presencePenalty() {
+    return presencePenalty;
+  }
+
+  /** @return {@code frequency_penalty}, or null if not set */
+  public @Nullable Double frequencyPenalty() {
+    return frequencyPenalty;
+  }
+
+  /** @return {@code cache_prompt}, or null if not set */
+  public @Nullable Boolean cachePrompt() {
+    return cachePrompt;
+  }
+
+  /** @return {@code id_slot}, or null if not set */
+  public @Nullable Integer idSlot() {
+    return idSlot;
+  }
+
+  /** @return whether {@code stream_options.include_usage} is sent */
+  public boolean includeUsage() {
+    return includeUsage;
+  }
+
+  /** @return whether {@code return_progress} is sent */
+  public boolean returnProgress() {
+    return returnProgress;
+  }
+
+  /** @return whether {@code timings_per_token} is sent */
+  public boolean timingsPerToken() {
+    return timingsPerToken;
+  }
+
+  /** @return {@code reasoning_format}, or null if not set */
+  public @Nullable String reasoningFormat() {
+    return reasoningFormat;
+  }
+
+  /** @return {@code chat_template_kwargs}, possibly empty */
+  public Map<String, Object> chatTemplateKwargs() {
+    return chatTemplateKwargs;
+  }
+
+  /** @return any other fields, sent as given */
+  public Map<String, @Nullable Object> parameters() {
+    return parameters;
+  }
+
+  @Override
+  public String toString() {
+    return "ChatRequest[" + messages.size() + " messages, model=" + model + ", maxTokens=" + maxTokens + "]";
+  }
+
+  /** Builds a {@link ChatRequest}; every setter checks its argument. Not thread-safe. */
+  public static final class Builder {
+    private static final java.util.Set<String> RESERVED =
+        java.util.Set.of("messages", "stream", "stream_options");
+
+    private final List<ChatMessage> messages = new ArrayList<>();
+    private @Nullable String model;
+    private @Nullable Double temperature;
+    private @Nullable Double topP;
+    private @Nullable Integer maxTokens;
+    private final List<String> stop = new ArrayList<>();
+    private @Nullable Long seed;
+    private @Nullable Integer topK;
+    private @Nullable Double minP;
+    private @Nullable Double repeatPenalty;
+    private @Nullable Double presencePenalty;
+    private @Nullable Double frequencyPenalty;
+    private @Nullable Boolean cachePrompt;
+    private @Nullable Integer idSlot;
+    private boolean includeUsage;
+    private boolean returnProgress;
+    private boolean timingsPerToken;
+    private @Nullable String reasoningFormat;
+    private final Map<String, Object> chatTemplateKwargs = new LinkedHashMap<>();
+    private final Map<String, @Nullable Object> parameters = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * Appends a system message.
+     *
+     * @param content the system prompt
+     * @return this builder
+     */
+    public Builder system(String content) {
+      return message(ChatMessage.system(content));
+    }
+
+    /**
+     * Appends a user message.
+     *
+     * @param content the text
+     * @return this builder
+     */
+    public Builder user(String content) {
+      return message(ChatMessage.user(content));
+    }
+
+    /**
+     * Appends an assistant message.
+     *
+     * @param content the text
+     * @return this builder
+     */
+    public Builder assistant(String content) {
+      return message(ChatMessage.assistant(content));
+    }
+
+    /**
+     * Appends a message.
+     *
+     * @param message the message
+     * @return this builder
+     */
+    public Builder message(ChatMessage message) {
+      messages.add(Objects.requireNonNull(message, "message"));
+      return this;
+    }
+
+    /**
+     * Replaces the messages.
+     *
+     * @param messages the messages, in order
+     * @return this builder
+     */
+    public Builder messages(List<ChatMessage> messages) {
+      Objects.requireNonNull(messages, "messages");
+      for (ChatMessage m : messages) {
+        Objects.requireNonNull(m, "messages must not contain null");
+      }
+      this.messages.clear();
+      this.messages.addAll(messages);
+      return this;
+    }
+
+    /**
+     * Sets {@code model}. llama-server ignores it in single-model mode; a router uses it.
+     *
+     * @param model the model name
+     * @return this builder
+     */
+    public Builder model(String model) {
+      this.model = requireText(model, "model");
+      return this;
+    }
+
+    /**
+     * Sets {@code temperature}.
+     *
+     * @param temperature 0 or more
+     * @return this builder
+     */
+    public Builder temperature(double temperature) {
+      this.temperature = check(temperature, 0, 100, "temperature");
+      return this;
+    }
+
+    /**
+     * Sets {@code top_p}.
+     *
+     * @param topP from 0 to 1
+     * @return this builder
+     */
+    public Builder topP(double topP) {
+      this.topP = check(topP, 0, 1, "topP");
+      return this;
+    }
+
+    /**
+     * Sets {@code max_tokens}.
+     *
+     * @param maxTokens the most tokens to generate; -1 for no limit, 0 to only evaluate the prompt
+     * @return this builder
+     */
+    public Builder maxTokens(int maxTokens) {
+      if (maxTokens < -1) {
+        throw new IllegalArgumentException("maxTokens must be -1 (no limit) or more, was " + maxTokens);
+      }
+      this.maxTokens = maxTokens;
+      return this;
+    }
+
+    /**
+     * Sets the stop strings; the matched text is not streamed.
+     *
+     * @param stop one or more non-empty strings
+     * @return this builder
+     */
+    public Builder stop(String... stop) {
+      return stop(List.of(stop));
+    }
+
+    /**
+     * Sets the stop strings; the matched text is not streamed.
+     *
+     * @param stop non-empty strings
+     * @return this builder
+     */
+    public Builder stop(List<String> stop) {
+      for (String s : stop) {
+        if (s == null || s.isEmpty()) {
+          throw new IllegalArgumentException("stop strings must not be null or empty, were " + stop);
+        }
+      }
+      this.stop.clear();
+      this.stop.addAll(stop);
+      return this;
+    }
+
+    /**
+     * Sets {@code seed} for reproducible sampling.
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Sets {@code top_k}.
+     *
+     * @param topK 0 (disabled) or more
+     * @return this builder
+     */
+    public Builder topK(int topK) {
+      if (topK < 0) {
+        throw new IllegalArgumentException("topK must be 0 or more, was " + topK);
+      }
+      this.topK = topK;
+      return this;
+    }
+
+    /**
+     * Sets {@code min_p}.
+     *
+     * @param minP from 0 to 1
+     * @return this builder
+     */
+    public Builder minP(double minP) {
+      this.minP = check(minP, 0, 1, "minP");
+      return this;
+    }
+
+    /**
+     * Sets {@code repeat_penalty}.
+     *
+     * @param repeatPenalty 0 or more (1 disables it)
+     * @return this builder
+     */
+    public Builder repeatPenalty(double repeatPenalty) {
+      this.repeatPenalty = check(repeatPenalty, 0, 100, "repeatPenalty");
+      return this;
+    }
+
+    /**
+     * Sets {@code presence_penalty}.
+     *
+     * @param presencePenalty from -2 to 2
+     * @return this builder
+     */
+    public Builder presencePenalty(double presencePenalty) {
+      this.presencePenalty = check(presencePenalty, -2, 2, "presencePenalty");
+      return this;
+    }
+
+    /**
+     * Sets {@code frequency_penalty}.
+     *
+     * @param frequencyPenalty from -2 to 2
+     * @return this builder
+     */
+    public Builder frequencyPenalty(double frequencyPenalty) {
+      this.frequencyPenalty = check(frequencyPenalty, -2, 2, "frequencyPenalty");
+      return this;
+    }
+
+    /**
+     * Sets {@code cache_prompt}: whether the slot's prompt cache is reused (server default true).
+     *
+     * @param cachePrompt the flag
+     * @return this builder
+     */
+    public Builder cachePrompt(boolean cachePrompt) {
+      this.cachePrompt = cachePrompt;
+      return this;
+    }
+
+    /**
+     * Pins the request to a slot ({@code id_slot}); -1 means any slot.
+     *
+     * @param idSlot -1 or a slot id
+     * @return this builder
+     */
+    public Builder idSlot(int idSlot) {
+      if (idSlot < -1) {
+        throw new IllegalArgumentException("idSlot must be -1 (any) or a slot id, was " + idSlot);
+      }
+      this.idSlot = idSlot;
+      return this;
+    }
+
+    /**
+     * Asks for {@code usage} at the end of a stream ({@code stream_options.include_usage}).
+     *
+     * @param includeUsage the flag
+     * @return this builder
+     */
+    public Builder includeUsage(boolean includeUsage) {
+      this.includeUsage = includeUsage;
+      return this;
+    }
+
+    /**
+     * Asks for prompt-processing {@link ChatEvent.Progress} events ({@code return_progress}).
+     *
+     * @param returnProgress the flag
+     * @return this builder
+     */
+    public Builder returnProgress(boolean returnProgress) {
+      this.returnProgress = returnProgress;
+      return this;
+    }
+
+    /**
+     * Asks for {@link ChatEvent.TokenTimings} with each token ({@code timings_per_token}).
+     *
+     * @param timingsPerToken the flag
+     * @return this builder
+     */
+    public Builder timingsPerToken(boolean timingsPerToken) {
+      this.timingsPerToken = timingsPerToken;
+      return this;
+    }
+
+    /**
+     * Sets {@code reasoning_format}: {@code none} leaves thinking inside the content; {@code auto},
+     * {@code deepseek}, {@code deepseek-legacy} extract it as reasoning.
+     *
+     * @param reasoningFormat one of {@code none}, {@code auto}, {@code deepseek}, {@code
+     *     deepseek-legacy}
+     * @return this builder
+     */
+    public Builder reasoningFormat(String reasoningFormat) {
+      switch (Objects.requireNonNull(reasoningFormat, "reasoningFormat")) {
+        case "none":
+        case "auto":
+        case "deepseek":
+        case "deepseek-legacy":
+          this.reasoningFormat = reasoningFormat;
+          return this;
+        default:
+          throw new IllegalArgumentException(
+              "reasoningFormat must be none, auto, deepseek or deepseek-legacy, was " + reasoningFormat);
+      }
+    }
+
+    /**
+     * Sets one entry of {@code chat_template_kwargs}, for example {@code enable_thinking=false}.
+     *
+     * @param name the template variable
+     * @param value a JSON value: String, Number, Boolean, Map, List
+     * @return this builder
+     */
+    public Builder chatTemplateKwarg(String name, Object value) {
+      requireText(name, "chat template kwarg name");
+      Json.checkValue(Objects.requireNonNull(value, "value"), name);
+      chatTemplateKwargs.put(name, value);
+      return this;
+    }
+
+    /**
+     * Sets any other request field, sent as given; for llama.cpp options without their own setter
+     * (for example {@code dry_multiplier}, {@code n_keep}, {@code samplers}).
+     *
+     * @param name the JSON field name; not {@code messages}, {@code stream} or {@code stream_options}
+     * @param value a JSON value: null, String, Number, Boolean, Map, List
+     * @return this builder
+     */
+    public Builder parameter(String name, @Nullable Object value) {
+      requireText(name, "parameter name");
+      if (RESERVED.contains(name)) {
+        throw new IllegalArgumentException(
+            "parameter " + name + " is set by the client; use the builder's own methods");
+      }
+      Json.checkValue(value, name);
+      parameters.put(name, value);
+      return this;
+    }
+
+    /**
+     * Builds the request.
+     *
+     * @return the request
+     * @throws IllegalArgumentException if there are no messages
+     */
+    public ChatRequest build() {
+      if (messages.isEmpty()) {
+        throw new IllegalArgumentException("a chat request needs at least one message");
+      }
+      return new ChatRequest(this);
+    }
+
+    private static double check(double v, double min, double max, String name) {
+      if (!(v >= min && v <= max)) {
+        throw new IllegalArgumentException(name + " must be from " + min + " to " + max + ", was " + v);
+      }
+      return v;
+    }
+
+    private static String requireText(String s, String what) {
+      Objects.requireNonNull(s, what);
+      if (s.isBlank()) {
+        throw new IllegalArgumentException(what + " must not be blank");
+      }
+      return s;
+    }
+  }
+}

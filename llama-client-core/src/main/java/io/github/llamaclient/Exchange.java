@@ -1,0 +1,543 @@
+package io.github.llamaclient;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One streamed HTTP exchange: request out, bytes in, through the SSE parser and a decoder, into a
+ * {@link Sink}. This is the one engine every face adapts.
+ *
+ * <p>Flow control: the body is requested one buffer list at a time, and the next is requested only
+ * while the sink {@linkplain Sink#wantsMore() wants more}, so a slow consumer holds the server back
+ * through TCP instead of filling memory. Timeouts: the response-headers limit is the request's
+ * timeout; the idle limit is watched by {@link Timer} while bytes are awaited. Cancelling closes
+ * the connection.
+ */
+final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.BodySubscriber<Void>,
+    SseParser.Listener, StreamDecoder.Out {
+
+  /** The consumer side: one face. Producer-side methods are called serially. */
+  abstract static class Sink<R> {
+    @Nullable Exchange<R> exchange;
+
+    /** A decoded event (producer thread). */
+    abstract void event(ChatEvent event);
+
+    /** The stream completed (producer thread, or any thread for early failures). */
+    abstract void complete(R result);
+
+    /** The stream failed; called at most once, and never after complete. */
+    abstract void fail(LlamaException failure);
+
+    /** Whether the producer should read more now. Must be cheap and thread-safe. */
+    abstract boolean wantsMore();
+
+    /** Consumers call this after taking events, to resume a paused upstream. */
+    final void consumed() {
+      Exchange<R> e = exchange;
+      if (e != null) {
+        e.resume();
+      }
+    }
+  }
+
+  private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
+  private final LlamaClient client;
+  private final HttpRequest request;
+  private final URI uri;
+  private final StreamDecoder<R> decoder;
+  private final Sink<R> sink;
+  private final SseParser parser;
+  private final @Nullable WireListener wire;
+  private final long idleNanos;
+  private long startNanos;
+
+  private volatile Flow.@Nullable Subscription upstream;
+  private volatile @Nullable CompletableFuture<HttpResponse<Void>> future;
+  private volatile boolean paused;
+  private volatile boolean finished; // complete or failed: the sink got its terminal signal
+  private volatile boolean cancelled;
+  private volatile long lastActivity;
+  private volatile @Nullable ScheduledFuture<?> watchdog;
+  private boolean sawEnd; // producer-only
+  private int attempts;
+
+  Exchange(LlamaClient client, HttpRequest request, StreamDecoder<R> decoder, Sink<R> sink) {
+    this.client = client;
+    this.request = request;
+    this.uri = request.uri();
+    this.decoder = decoder;
+    this.sink = sink;
+    this.wire = client.wireListener();
+    this.parser = new SseParser(this, client.maxLineBytes(), wire != null);
+    this.idleNanos = client.idleTimeout().toNanos();
+    sink.exchange = this;
+  }
+
+  /** Sends the request. Failures reach the sink. */
+  void start() {
+    startNanos = System.nanoTime();
+    attempts++;
+    if (wire != null && attempts == 1) {
+      safeWire(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
+    }
+    CompletableFuture<HttpResponse<Void>> f = client.http().sendAsync(request, this);
+    future = f;
+    if (cancelled) {
+      f.cancel(true);
+    }
+    f.whenComplete(
+        (response, error) -> {
+          if (error != null) {
+            onSendFailure(error);
+          }
+        });
+  }
+
+  private void onSendFailure(Throwable error) {
+    Throwable t = unwrap(error);
+    if (finished) {
+      return;
+    }
+    if (cancelled || t instanceof CancellationException) {
+      finish(new StreamCancelledException("the stream was cancelled before the response arrived"));
+      return;
+    }
+    if (t instanceof LlamaException) {
+      finish((LlamaException) t);
+      return;
+    }
+    if (upstream == null && attempts == 1 && isStaleConnection(t)) {
+      // llama-server drops idle keep-alive connections after 5 s; a pooled one may be dead
+      LOG.log(System.Logger.Level.DEBUG, () -> "retrying " + uri + " once after " + t);
+      start();
+      return;
+    }
+    finish(mapFailure(t));
+  }
+
+  private static boolean isStaleConnection(Throwable t) {
+    if (!(t instanceof IOException) || t instanceof HttpTimeoutException || t instanceof ConnectException) {
+      return false;
+    }
+    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return m.contains("received no bytes")
+        || m.contains("connection reset")
+        || m.contains("closed")
+        || m.contains("broken pipe")
+        || m.contains("eof");
+  }
+
+  LlamaException mapFailure(Throwable t) {
+    if (t instanceof LlamaException) {
+      return (LlamaException) t;
+    }
+    if (t instanceof HttpConnectTimeoutException) {
+      return new LlamaTimeoutException.Connect(uri.toString(), client.connectTimeout(), t);
+    }
+    if (t instanceof HttpTimeoutException) {
+      return new LlamaTimeoutException.ResponseHeaders(uri.toString(), client.responseTimeout(), t);
+    }
+    if (t instanceof ConnectException
+        || t instanceof UnknownHostException
+        || t instanceof UnresolvedAddressException
+        || t.getCause() instanceof ConnectException
+        || t.getCause() instanceof UnresolvedAddressException) {
+      return new LlamaConnectException(uri, t);
+    }
+    if (upstream != null || t instanceof IOException) {
+      return new StreamInterruptedException(
+          "the connection to " + uri + " broke: " + t, decoder.partialText(), t);
+    }
+    return new LlamaException("request to " + uri + " failed: " + t, t);
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  // ---- BodyHandler
+
+  @Override
+  public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+    if (wire != null) {
+      safeWire(() -> wire.onResponse(uri, info.statusCode(), info.headers().map(), since()));
+    }
+    int status = info.statusCode();
+    if (status >= 400) {
+      return new ErrorBody(info);
+    }
+    String type = info.headers().firstValue("content-type").orElse("");
+    if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
+      return new UnexpectedBody(status, type);
+    }
+    lastActivity = System.nanoTime();
+    armWatchdog(idleNanos);
+    return this;
+  }
+
+  // ---- BodySubscriber
+
+  @Override
+  public CompletionStage<Void> getBody() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void onSubscribe(Flow.Subscription subscription) {
+    upstream = subscription;
+    if (cancelled) {
+      subscription.cancel();
+      return;
+    }
+    subscription.request(1);
+  }
+
+  @Override
+  public void onNext(List<ByteBuffer> items) {
+    if (cancelled || finished) {
+      return;
+    }
+    lastActivity = System.nanoTime();
+    try {
+      for (ByteBuffer b : items) {
+        parser.feed(b);
+        if (finished) {
+          break;
+        }
+      }
+    } catch (LlamaException e) {
+      failAndClose(e);
+      return;
+    } catch (RuntimeException e) {
+      failAndClose(new LlamaException("failed to decode the stream from " + uri + ": " + e, e));
+      return;
+    }
+    if (finished) {
+      // the end was seen: read the rest so the connection can be reused
+      Flow.Subscription s = upstream;
+      if (s != null) {
+        s.request(Long.MAX_VALUE);
+      }
+      return;
+    }
+    requestOrPause();
+  }
+
+  private void requestOrPause() {
+    Flow.Subscription s = upstream;
+    if (s == null || cancelled) {
+      return;
+    }
+    if (sink.wantsMore()) {
+      s.request(1);
+      return;
+    }
+    paused = true;
+    // re-check: the consumer may have drained between wantsMore() and paused = true
+    if (sink.wantsMore()) {
+      resume();
+    }
+  }
+
+  /** Called by consumers after taking events. */
+  void resume() {
+    if (!paused || cancelled || finished) {
+      return;
+    }
+    synchronized (this) {
+      if (!paused || !sink.wantsMore()) {
+        return;
+      }
+      paused = false;
+    }
+    lastActivity = System.nanoTime();
+    Flow.Subscription s = upstream;
+    if (s != null) {
+      s.request(1);
+    }
+  }
+
+  @Override
+  public void onError(Throwable throwable) {
+    if (finished || cancelled) {
+      return;
+    }
+    finish(mapFailure(unwrap(throwable)));
+  }
+
+  @Override
+  public void onComplete() {
+    if (finished || cancelled) {
+      return;
+    }
+    try {
+      parser.finish();
+      if (!finished) {
+        R result = decoder.finish(sawEnd);
+        complete(result);
+      }
+    } catch (LlamaException e) {
+      finish(e);
+    }
+  }
+
+  // ---- SSE listener and decoder output
+
+  @Override
+  public void onData(byte[] buf, int off, int len) {
+    if (finished) {
+      return;
+    }
+    if (decoder.decode(buf, off, len, this)) {
+      sawEnd = true;
+      complete(decoder.finish(true));
+    }
+  }
+
+  @Override
+  public void onLine(byte[] buf, int off, int len) {
+    WireListener w = wire;
+    if (w != null) {
+      String line = new String(buf, off, len, StandardCharsets.UTF_8);
+      safeWire(() -> w.onLine(uri, line, since()));
+    }
+  }
+
+  @Override
+  public void emit(ChatEvent event) {
+    sink.event(event);
+  }
+
+  // ---- termination
+
+  private void complete(R result) {
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+    }
+    disarmWatchdog();
+    if (wire != null) {
+      safeWire(() -> wire.onEnd(uri, since(), null));
+    }
+    sink.complete(result);
+  }
+
+  private void finish(LlamaException failure) {
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+    }
+    disarmWatchdog();
+    if (wire != null) {
+      safeWire(() -> wire.onEnd(uri, since(), failure));
+    }
+    sink.fail(failure);
+  }
+
+  private void failAndClose(LlamaException failure) {
+    finish(failure);
+    closeConnection();
+  }
+
+  /** Cancels the exchange: the connection is closed, the sink gets a cancellation failure. */
+  void cancel() {
+    if (cancelled) {
+      return;
+    }
+    cancelled = true;
+    closeConnection();
+    finish(new StreamCancelledException("the stream was cancelled by its consumer"));
+  }
+
+  boolean isCancelled() {
+    return cancelled;
+  }
+
+  private void closeConnection() {
+    cancelled = true;
+    disarmWatchdog();
+    Flow.Subscription s = upstream;
+    if (s != null) {
+      s.cancel();
+    }
+    CompletableFuture<HttpResponse<Void>> f = future;
+    if (f != null && !f.isDone()) {
+      f.cancel(true);
+    }
+  }
+
+  // ---- idle watchdog
+
+  private void armWatchdog(long nanos) {
+    if (finished || cancelled) {
+      return;
+    }
+    watchdog = Timer.schedule(this::checkIdle, nanos);
+  }
+
+  private void disarmWatchdog() {
+    ScheduledFuture<?> w = watchdog;
+    if (w != null) {
+      w.cancel(false);
+    }
+  }
+
+  private void checkIdle() {
+    if (finished || cancelled) {
+      return;
+    }
+    if (paused) {
+      armWatchdog(idleNanos); // the consumer is slow, not the server
+      return;
+    }
+    long silent = System.nanoTime() - lastActivity;
+    if (silent >= idleNanos) {
+      failAndClose(new LlamaTimeoutException.Idle(uri.toString(), client.idleTimeout()));
+    } else {
+      armWatchdog(idleNanos - silent);
+    }
+  }
+
+  private Duration since() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  private void safeWire(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "wire listener failed", e);
+    }
+  }
+
+  /** Collects an error body (bounded) and turns it into a typed exception. */
+  private final class ErrorBody implements HttpResponse.BodySubscriber<Void> {
+    private final HttpResponse.ResponseInfo info;
+    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    private Flow.@Nullable Subscription subscription;
+
+    ErrorBody(HttpResponse.ResponseInfo info) {
+      this.info = info;
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      upstream = s;
+      if (cancelled) {
+        s.cancel();
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        int n = Math.min(b.remaining(), MAX_ERROR_BODY - bytes.size());
+        if (n > 0) {
+          byte[] a = new byte[n];
+          b.get(a);
+          bytes.write(a, 0, n);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      onComplete();
+    }
+
+    @Override
+    public void onComplete() {
+      finish(HttpErrors.toException(uri, info.statusCode(), bytes.toByteArray()));
+    }
+  }
+
+  /** A 2xx body that is not an event stream. */
+  private final class UnexpectedBody implements HttpResponse.BodySubscriber<Void> {
+    private final int status;
+    private final String type;
+    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+    UnexpectedBody(int status, String type) {
+      this.status = status;
+      this.type = type;
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      upstream = s;
+      if (cancelled) {
+        s.cancel();
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        int n = Math.min(b.remaining(), 400 - bytes.size());
+        if (n > 0) {
+          byte[] a = new byte[n];
+          b.get(a);
+          bytes.write(a, 0, n);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      onComplete();
+    }
+
+    @Override
+    public void onComplete() {
+      finish(
+          new LlamaProtocolException(
+              "expected text/event-stream from " + uri + " but got HTTP " + status + " " + type,
+              SseParser.Lines.preview(bytes.toByteArray())));
+    }
+  }
+}

@@ -1,0 +1,362 @@
+package io.github.llamaclient;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** Jackson in one place: the shared mapper, request writing, small parse helpers. */
+final class Json {
+  static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  static final JsonFactory FACTORY = MAPPER.getFactory();
+
+  private Json() {}
+
+  /** Refuses values that are not plain JSON values. */
+  static void checkValue(@Nullable Object value, String name) {
+    if (value == null
+        || value instanceof String
+        || value instanceof Number
+        || value instanceof Boolean) {
+      return;
+    }
+    if (value instanceof Map<?, ?>) {
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+        if (!(e.getKey() instanceof String)) {
+          throw new IllegalArgumentException(
+              "value of " + name + ": map keys must be strings, found " + e.getKey());
+        }
+        checkValue(e.getValue(), name + "." + e.getKey());
+      }
+      return;
+    }
+    if (value instanceof Collection<?>) {
+      for (Object o : (Collection<?>) value) {
+        checkValue(o, name + "[]");
+      }
+      return;
+    }
+    throw new IllegalArgumentException(
+        "value of "
+            + name
+            + " must be a JSON value (String, Number, Boolean, Map, List or null), was "
+            + value.getClass().getName());
+  }
+
+  /** Writes any checked JSON value. */
+  static void writeValue(JsonGenerator g, @Nullable Object value) throws IOException {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof String) {
+      g.writeString((String) value);
+    } else if (value instanceof Boolean) {
+      g.writeBoolean((Boolean) value);
+    } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      g.writeNumber(((Number) value).longValue());
+    } else if (value instanceof Number) {
+      MAPPER.writeValue(g, value);
+    } else if (value instanceof Map<?, ?>) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+        g.writeFieldName((String) e.getKey());
+        writeValue(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (value instanceof Collection<?>) {
+      g.writeStartArray();
+      for (Object o : (Collection<?>) value) {
+        writeValue(g, o);
+      }
+      g.writeEndArray();
+    } else if (value instanceof JsonNode) {
+      MAPPER.writeTree(g, (JsonNode) value);
+    } else {
+      throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
+    }
+  }
+
+  /** Writes the body of a chat request. */
+  static byte[] chatBody(ChatRequest r, boolean stream, ClientDefaults defaults) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeFieldName("messages");
+      g.writeStartArray();
+      for (ChatMessage m : r.messages()) {
+        writeMessage(g, m);
+      }
+      g.writeEndArray();
+      g.writeBooleanField("stream", stream);
+      if (stream && r.includeUsage()) {
+        g.writeObjectFieldStart("stream_options");
+        g.writeBooleanField("include_usage", true);
+        g.writeEndObject();
+      }
+      String model = r.model() != null ? r.model() : defaults.model();
+      if (model != null) {
+        g.writeStringField("model", model);
+      }
+      Integer maxTokens = r.maxTokens() != null ? r.maxTokens() : defaults.maxTokens();
+      if (maxTokens != null) {
+        g.writeNumberField("max_tokens", maxTokens);
+      }
+      Double temperature = r.temperature() != null ? r.temperature() : defaults.temperature();
+      if (temperature != null) {
+        g.writeNumberField("temperature", temperature);
+      }
+      numberField(g, "top_p", r.topP());
+      if (!r.stop().isEmpty()) {
+        g.writeArrayFieldStart("stop");
+        for (String s : r.stop()) {
+          g.writeString(s);
+        }
+        g.writeEndArray();
+      }
+      if (r.seed() != null) {
+        g.writeNumberField("seed", r.seed());
+      }
+      if (r.topK() != null) {
+        g.writeNumberField("top_k", r.topK());
+      }
+      numberField(g, "min_p", r.minP());
+      numberField(g, "repeat_penalty", r.repeatPenalty());
+      numberField(g, "presence_penalty", r.presencePenalty());
+      numberField(g, "frequency_penalty", r.frequencyPenalty());
+      if (r.cachePrompt() != null) {
+        g.writeBooleanField("cache_prompt", r.cachePrompt());
+      }
+      if (r.idSlot() != null) {
+        g.writeNumberField("id_slot", r.idSlot());
+      }
+      if (r.returnProgress()) {
+        g.writeBooleanField("return_progress", true);
+      }
+      if (r.timingsPerToken()) {
+        g.writeBooleanField("timings_per_token", true);
+      }
+      if (r.reasoningFormat() != null) {
+        g.writeStringField("reasoning_format", r.reasoningFormat());
+      }
+      if (!r.chatTemplateKwargs().isEmpty()) {
+        g.writeFieldName("chat_template_kwargs");
+        writeValue(g, r.chatTemplateKwargs());
+      }
+      for (Map.Entry<String, @Nullable Object> e : defaults.parameters().entrySet()) {
+        if (!r.parameters().containsKey(e.getKey())) {
+          g.writeFieldName(e.getKey());
+          writeValue(g, e.getValue());
+        }
+      }
+      for (Map.Entry<String, @Nullable Object> e : r.parameters().entrySet()) {
+        g.writeFieldName(e.getKey());
+        writeValue(g, e.getValue());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static void writeMessage(JsonGenerator g, ChatMessage m) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("role", m.role());
+    if (m.content() != null) {
+      g.writeStringField("content", m.content());
+    } else {
+      g.writeNullField("content");
+    }
+    if (m.reasoning() != null) {
+      g.writeStringField("reasoning_content", m.reasoning());
+    }
+    if (!m.toolCalls().isEmpty()) {
+      g.writeArrayFieldStart("tool_calls");
+      for (ToolCall c : m.toolCalls()) {
+        g.writeStartObject();
+        g.writeStringField("id", c.id());
+        g.writeStringField("type", "function");
+        g.writeObjectFieldStart("function");
+        g.writeStringField("name", c.name());
+        g.writeStringField("arguments", c.arguments());
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    if (m.toolCallId() != null) {
+      g.writeStringField("tool_call_id", m.toolCallId());
+    }
+    g.writeEndObject();
+  }
+
+  private static void numberField(JsonGenerator g, String name, @Nullable Double v) throws IOException {
+    if (v != null) {
+      g.writeNumberField(name, v);
+    }
+  }
+
+  /** Reads a number token as double, JSON null as NaN. */
+  static double readDouble(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    return t == JsonToken.VALUE_NULL ? Double.NaN : p.getValueAsDouble(Double.NaN);
+  }
+
+  /** Parses {@code timings} at the current START_OBJECT. */
+  static Timings readTimings(JsonParser p) throws IOException {
+    int cacheN = 0;
+    int promptN = 0;
+    int predictedN = 0;
+    double promptMs = Double.NaN;
+    double promptPerTokenMs = Double.NaN;
+    double promptPerSecond = Double.NaN;
+    double predictedMs = Double.NaN;
+    double predictedPerTokenMs = Double.NaN;
+    double predictedPerSecond = Double.NaN;
+    Integer draftN = null;
+    Integer draftAccepted = null;
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return new Timings(0, 0, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN, null, null);
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      p.nextToken();
+      switch (f) {
+        case "cache_n":
+          cacheN = p.getValueAsInt();
+          break;
+        case "prompt_n":
+          promptN = p.getValueAsInt();
+          break;
+        case "prompt_ms":
+          promptMs = readDouble(p);
+          break;
+        case "prompt_per_token_ms":
+          promptPerTokenMs = readDouble(p);
+          break;
+        case "prompt_per_second":
+          promptPerSecond = readDouble(p);
+          break;
+        case "predicted_n":
+          predictedN = p.getValueAsInt();
+          break;
+        case "predicted_ms":
+          predictedMs = readDouble(p);
+          break;
+        case "predicted_per_token_ms":
+          predictedPerTokenMs = readDouble(p);
+          break;
+        case "predicted_per_second":
+          predictedPerSecond = readDouble(p);
+          break;
+        case "draft_n":
+          draftN = p.getValueAsInt();
+          break;
+        case "draft_n_accepted":
+          draftAccepted = p.getValueAsInt();
+          break;
+        default:
+          p.skipChildren();
+      }
+    }
+    return new Timings(
+        cacheN,
+        promptN,
+        promptMs,
+        promptPerTokenMs,
+        promptPerSecond,
+        predictedN,
+        predictedMs,
+        predictedPerTokenMs,
+        predictedPerSecond,
+        draftN,
+        draftAccepted);
+  }
+
+  /** Parses {@code usage} at the current START_OBJECT. */
+  static Usage readUsage(JsonParser p) throws IOException {
+    int prompt = 0;
+    int completion = 0;
+    int total = 0;
+    int cached = 0;
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return new Usage(0, 0, 0, 0);
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      p.nextToken();
+      switch (f) {
+        case "prompt_tokens":
+          prompt = p.getValueAsInt();
+          break;
+        case "completion_tokens":
+          completion = p.getValueAsInt();
+          break;
+        case "total_tokens":
+          total = p.getValueAsInt();
+          break;
+        case "prompt_tokens_details":
+          if (p.currentToken() == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String g = p.currentName();
+              p.nextToken();
+              if ("cached_tokens".equals(g)) {
+                cached = p.getValueAsInt();
+              } else {
+                p.skipChildren();
+              }
+            }
+          }
+          break;
+        default:
+          p.skipChildren();
+      }
+    }
+    return new Usage(prompt, completion, total, cached);
+  }
+
+  /** The parsed {@code {"error":{...}}} of an error body, or null if the body is not that. */
+  record ErrorBody(int code, @Nullable String type, @Nullable String message, @Nullable Integer nPromptTokens, @Nullable Integer nCtx) {}
+
+  static @Nullable ErrorBody parseErrorBody(byte[] body) {
+    try {
+      JsonNode root = MAPPER.readTree(body);
+      if (root == null) {
+        return null;
+      }
+      JsonNode err = root.get("error");
+      if (err == null || !err.isObject()) {
+        return null;
+      }
+      return errorFromNode(err);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static ErrorBody errorFromNode(JsonNode err) {
+    JsonNode code = err.get("code");
+    JsonNode type = err.get("type");
+    JsonNode msg = err.get("message");
+    JsonNode np = err.get("n_prompt_tokens");
+    JsonNode nc = err.get("n_ctx");
+    return new ErrorBody(
+        code != null ? code.asInt() : 0,
+        type != null && !type.isNull() ? type.asText() : null,
+        msg != null && !msg.isNull() ? msg.asText() : null,
+        np != null && np.canConvertToInt() ? np.asInt() : null,
+        nc != null && nc.canConvertToInt() ? nc.asInt() : null);
+  }
+
+}

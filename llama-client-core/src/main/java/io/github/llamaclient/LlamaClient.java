@@ -1,0 +1,809 @@
+package io.github.llamaclient;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A client for one llama-server. Immutable and thread-safe: build one and share it.
+ *
+ * <p>One streaming engine serves several faces of the same reply:
+ *
+ * <ul>
+ *   <li>{@link #generateStream(ChatRequest)}: the answer text as a {@code Stream<String>}, pulled
+ *       by the calling thread;
+ *   <li>{@link #generatePublisher(ChatRequest)} and {@link #eventPublisher(ChatRequest)}: a {@link
+ *       Flow.Publisher} driven by {@code request(n)};
+ *   <li>{@link #stream(ChatRequest)}: typed {@link ChatEvent}s with the final {@link ChatResult};
+ *   <li>{@link #generateStream(ChatRequest, Consumer, Consumer, Consumer)}: callbacks, with a
+ *       {@link StreamHandle} to cancel;
+ *   <li>{@link #chat(ChatRequest)} and {@link #chatAsync(ChatRequest)}: the whole reply.
+ * </ul>
+ *
+ * <p>Contracts of every face: closing or cancelling closes the HTTP connection, so llama-server
+ * stops generating; the connect, response-headers and idle limits are enforced and each has its
+ * own {@link LlamaTimeoutException}; every failure is a {@link LlamaException} subtype that says
+ * what happened; memory stays bounded ({@link Builder#maxLineBytes(int)}, {@link
+ * Builder#maxResponseChars(int)}); the API key never appears in {@code toString()}, exceptions or
+ * logs.
+ *
+ * <p>Close the client ({@link #close()}) to release the threads of an HTTP client it built itself;
+ * a client built over your own {@link HttpClient} leaves that to you.
+ */
+public final class LlamaClient implements AutoCloseable {
+
+  /** The default server address, {@code http://localhost:8080}. */
+  public static final URI DEFAULT_BASE_URL = URI.create("http://localhost:8080");
+
+  private final URI baseUrl;
+  private final @Nullable String apiKey;
+  private final HttpClient http;
+  private final @Nullable ExecutorService ownExecutor;
+  private final boolean ownsHttp;
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
+  private final Duration idleTimeout;
+  private final int maxLineBytes;
+  private final int maxResponseChars;
+  private final @Nullable WireListener wireListener;
+  private final ClientDefaults defaults;
+
+  private LlamaClient(Builder b) {
+    this.baseUrl = b.baseUrl;
+    this.apiKey = b.apiKey;
+    this.connectTimeout = b.connectTimeout;
+    this.responseTimeout = b.responseTimeout;
+    this.idleTimeout = b.idleTimeout;
+    this.maxLineBytes = b.maxLineBytes;
+    this.maxResponseChars = b.maxResponseChars;
+    this.wireListener = b.wireListener;
+    this.defaults =
+        new ClientDefaults(b.defaultModel, b.defaultMaxTokens, b.defaultTemperature, Map.copyOf(b.defaultParameters));
+    if (b.http != null) {
+      this.http = b.http;
+      this.ownExecutor = null;
+      this.ownsHttp = false;
+    } else {
+      this.ownExecutor = Executors.newCachedThreadPool(new DaemonFactory());
+      this.http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(connectTimeout)
+              .executor(ownExecutor)
+              .build();
+      this.ownsHttp = true;
+    }
+  }
+
+  /**
+   * A builder for a client that creates its own {@link HttpClient} (HTTP/1.1, the builder's
+   * connect timeout).
+   *
+   * @return a builder with the defaults: {@code http://localhost:8080}, connect timeout 5 s,
+   *     response timeout 10 min, idle timeout 60 s
+   */
+  public static Builder builder() {
+    return new Builder(null);
+  }
+
+  /**
+   * A builder for a client over your own {@link HttpClient}. Its connect timeout, proxy, TLS and
+   * executor apply; set {@code HttpClient.Version.HTTP_1_1} on it, since llama-server does not speak
+   * HTTP/2.
+   *
+   * @param httpClient the client to send requests with; not closed by {@link #close()}
+   * @return a builder
+   */
+  public static Builder builder(HttpClient httpClient) {
+    return new Builder(Objects.requireNonNull(httpClient, "httpClient"));
+  }
+
+  /**
+   * A client with all defaults: {@code http://localhost:8080}, no API key.
+   *
+   * @return the client
+   */
+  public static LlamaClient create() {
+    return builder().build();
+  }
+
+  /**
+   * A client configured from environment variables: {@code LLAMA_SERVER_URL} (or {@code
+   * LLM_SERVER_URL}), {@code LLAMA_API_KEY} (or {@code LLM_API_KEY}), {@code LLM_TIMEOUT} (seconds,
+   * used as the response and idle timeouts), {@code LLM_TEMPERATURE} and {@code LLM_MAX_TOKENS}
+   * (request defaults). Unset variables keep the builder's defaults.
+   *
+   * @return the client
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   */
+  public static LlamaClient fromEnv() {
+    return builderFromEnv(System.getenv()).build();
+  }
+
+  /**
+   * A builder preset from the given variables, as {@link #fromEnv()} reads them; set more on it
+   * before building.
+   *
+   * @param env the variables, for example {@code System.getenv()}
+   * @return the builder
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   */
+  public static Builder builderFromEnv(Map<String, String> env) {
+    Builder b = builder();
+    String url = first(env, "LLAMA_SERVER_URL", "LLM_SERVER_URL");
+    if (url != null) {
+      try {
+        b.baseUrl(url);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LLAMA_SERVER_URL/LLM_SERVER_URL: " + e.getMessage(), e);
+      }
+    }
+    String key = first(env, "LLAMA_API_KEY", "LLM_API_KEY");
+    if (key != null) {
+      b.apiKey(key);
+    }
+    String timeout = first(env, "LLM_TIMEOUT");
+    if (timeout != null) {
+      Duration d;
+      try {
+        d = Duration.ofMillis(Math.round(Double.parseDouble(timeout) * 1000));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("LLM_TIMEOUT must be a number of seconds, was '" + timeout + "'", e);
+      }
+      try {
+        b.responseTimeout(d).idleTimeout(d);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LLM_TIMEOUT: " + e.getMessage(), e);
+      }
+    }
+    String temperature = first(env, "LLM_TEMPERATURE");
+    if (temperature != null) {
+      try {
+        b.defaultTemperature(Double.parseDouble(temperature));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LLM_TEMPERATURE must be a number from 0 to 100, was '" + temperature + "'", e);
+      }
+    }
+    String maxTokens = first(env, "LLM_MAX_TOKENS");
+    if (maxTokens != null) {
+      try {
+        b.defaultMaxTokens(Integer.parseInt(maxTokens));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LLM_MAX_TOKENS must be a whole number, -1 or more, was '" + maxTokens + "'", e);
+      }
+    }
+    return b;
+  }
+
+  private static @Nullable String first(Map<String, String> env, String... names) {
+    for (String n : names) {
+      String v = env.get(n);
+      if (v != null && !v.isBlank()) {
+        return v.trim();
+      }
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- faces
+
+  /**
+   * Streams the answer text of a chat reply, token by token, pulled by the calling thread. Reasoning,
+   * tool calls and progress are left out: use {@link #stream(ChatRequest)} for those.
+   *
+   * <p>The request is sent at once. Close the stream (try-with-resources) to stop early: the
+   * connection is closed and llama-server stops generating. A stream read to its end needs no
+   * close, but closing is harmless.
+   *
+   * @param request the request
+   * @return the text pieces, in order; terminal operations throw {@link LlamaException} subtypes
+   */
+  public Stream<String> generateStream(ChatRequest request) {
+    ChatStream events = stream(request);
+    Iterator it = new Iterator(events.iterator());
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL), false)
+        .onClose(events::close);
+  }
+
+  /** Content texts of an event iterator. */
+  private static final class Iterator implements java.util.Iterator<String> {
+    private final java.util.Iterator<ChatEvent> events;
+    private @Nullable String next;
+
+    Iterator(java.util.Iterator<ChatEvent> events) {
+      this.events = events;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && events.hasNext()) {
+        ChatEvent e = events.next();
+        if (e instanceof ChatEvent.Content) {
+          next = ((ChatEvent.Content) e).text();
+        }
+      }
+      return next != null;
+    }
+
+    @Override
+    public String next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      String s = next;
+      next = null;
+      return s;
+    }
+  }
+
+  /**
+   * Streams a chat reply as typed events, pulled by the calling thread. The request is sent at
+   * once; close the returned stream to stop early.
+   *
+   * @param request the request
+   * @return the event stream; the caller closes it
+   */
+  public ChatStream stream(ChatRequest request) {
+    PullSink<ChatResult> sink = new PullSink<>();
+    Exchange<ChatResult> exchange = newChatExchange(request, sink);
+    launch(exchange);
+    return new ChatStream(sink, exchange);
+  }
+
+  /**
+   * The answer text as a cold {@link Flow.Publisher}: each subscription sends its own request, when
+   * it subscribes. Honours {@code request(n)} (no more text pieces than requested; the connection
+   * is read only while there is demand); {@code cancel()} closes the connection. Signals arrive on
+   * the HTTP client's executor or on the thread calling {@code request(n)}, never concurrently.
+   * Failures arrive as {@code onError} with a {@link LlamaException} subtype.
+   *
+   * @param request the request
+   * @return the publisher
+   */
+  public Flow.Publisher<String> generatePublisher(ChatRequest request) {
+    Objects.requireNonNull(request, "request");
+    return subscriber ->
+        PushSink.subscribe(
+            this,
+            chatHttpRequest(request, true),
+            newChatDecoder(),
+            subscriber,
+            e -> e instanceof ChatEvent.Content ? ((ChatEvent.Content) e).text() : null,
+            r -> null);
+  }
+
+  /**
+   * The reply as a cold {@link Flow.Publisher} of typed events, ending with {@link
+   * ChatEvent.Done}. Same rules as {@link #generatePublisher(ChatRequest)}.
+   *
+   * @param request the request
+   * @return the publisher
+   */
+  public Flow.Publisher<ChatEvent> eventPublisher(ChatRequest request) {
+    Objects.requireNonNull(request, "request");
+    return subscriber ->
+        PushSink.subscribe(
+            this,
+            chatHttpRequest(request, true),
+            newChatDecoder(),
+            subscriber,
+            Function.identity(),
+            ChatEvent.Done::new);
+  }
+
+  /**
+   * Streams the answer text to callbacks. The request is sent at once; the callbacks run on the
+   * HTTP client's executor, one after another, and must not block for long. Exactly one of {@code
+   * onComplete} and {@code onError} is called, unless the stream is cancelled through the handle
+   * first. A callback that throws cancels the stream and is reported to {@code onError}.
+   *
+   * @param request the request
+   * @param onChunk receives each piece of answer text
+   * @param onComplete receives the whole reply at the end
+   * @param onError receives the failure
+   * @return a handle to cancel the stream or wait for its result
+   */
+  public StreamHandle generateStream(
+      ChatRequest request,
+      Consumer<? super String> onChunk,
+      Consumer<? super ChatResult> onComplete,
+      Consumer<? super LlamaException> onError) {
+    Objects.requireNonNull(onChunk, "onChunk");
+    return stream(
+        request,
+        e -> {
+          if (e instanceof ChatEvent.Content) {
+            onChunk.accept(((ChatEvent.Content) e).text());
+          }
+        },
+        onComplete,
+        onError);
+  }
+
+  /**
+   * Streams typed events to callbacks; as {@link #generateStream(ChatRequest, Consumer, Consumer,
+   * Consumer)} but with every event (the {@link ChatEvent.Done} event is not passed to {@code
+   * onEvent}: the result goes to {@code onComplete}).
+   *
+   * @param request the request
+   * @param onEvent receives each event
+   * @param onComplete receives the whole reply at the end
+   * @param onError receives the failure
+   * @return a handle to cancel the stream or wait for its result
+   */
+  public StreamHandle stream(
+      ChatRequest request,
+      Consumer<? super ChatEvent> onEvent,
+      Consumer<? super ChatResult> onComplete,
+      Consumer<? super LlamaException> onError) {
+    Objects.requireNonNull(request, "request");
+    CallbackSubscriber subscriber =
+        new CallbackSubscriber(
+            Objects.requireNonNull(onEvent, "onEvent"),
+            Objects.requireNonNull(onComplete, "onComplete"),
+            Objects.requireNonNull(onError, "onError"));
+    eventPublisher(request).subscribe(subscriber);
+    return subscriber;
+  }
+
+  /**
+   * Sends a chat request and waits for the whole reply. The reply is streamed underneath, so the
+   * idle timeout applies between tokens and interrupting the waiting thread stops generation.
+   *
+   * @param request the request
+   * @return the reply
+   * @throws LlamaException a subtype saying what failed; {@link StreamCancelledException} if the
+   *     thread was interrupted (its interrupt flag is set again)
+   */
+  public ChatResult chat(ChatRequest request) {
+    try (ChatStream s = stream(request)) {
+      return s.result();
+    }
+  }
+
+  /**
+   * Sends a chat request; the future completes with the whole reply, or exceptionally with a
+   * {@link LlamaException}. Cancelling the future closes the connection.
+   *
+   * @param request the request
+   * @return the future reply
+   */
+  public CompletableFuture<ChatResult> chatAsync(ChatRequest request) {
+    return stream(request, e -> {}, r -> {}, e -> {}).result();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  Exchange<ChatResult> newChatExchange(ChatRequest request, Exchange.Sink<ChatResult> sink) {
+    return new Exchange<>(this, chatHttpRequest(request, true), newChatDecoder(), sink);
+  }
+
+  StreamDecoder<ChatResult> newChatDecoder() {
+    return new ChatChunkDecoder(maxResponseChars);
+  }
+
+  /** Starts an exchange. The single place every streamed request goes through. */
+  void launch(Exchange<?> exchange) {
+    exchange.start();
+  }
+
+  HttpRequest chatHttpRequest(ChatRequest request, boolean stream) {
+    Objects.requireNonNull(request, "request");
+    return post("/v1/chat/completions", Json.chatBody(request, stream, defaults), stream);
+  }
+
+  HttpRequest post(String path, byte[] body, boolean stream) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(resolve(path))
+            .timeout(responseTimeout)
+            .header("Content-Type", "application/json")
+            .header("Accept", stream ? "text/event-stream" : "application/json")
+            .POST(new TracedBody(body));
+    if (apiKey != null) {
+      b.header("Authorization", "Bearer " + apiKey);
+    }
+    return b.build();
+  }
+
+  HttpRequest get(String path) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(resolve(path)).timeout(responseTimeout).header("Accept", "application/json").GET();
+    if (apiKey != null) {
+      b.header("Authorization", "Bearer " + apiKey);
+    }
+    return b.build();
+  }
+
+  /** The base URL with {@code path} appended (the base may carry a prefix such as /llama). */
+  URI resolve(String path) {
+    String base = baseUrl.toString();
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return URI.create(base + path);
+  }
+
+  /** A body publisher that keeps its bytes for the wire trace. */
+  static final class TracedBody implements HttpRequest.BodyPublisher {
+    final byte[] bytes;
+    private final HttpRequest.BodyPublisher delegate;
+
+    TracedBody(byte[] bytes) {
+      this.bytes = bytes;
+      this.delegate = HttpRequest.BodyPublishers.ofByteArray(bytes);
+    }
+
+    @Override
+    public long contentLength() {
+      return bytes.length;
+    }
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
+      delegate.subscribe(subscriber);
+    }
+  }
+
+  Map<String, List<String>> redactedHeaders(HttpRequest request) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    request
+        .headers()
+        .map()
+        .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? List.of("Bearer ***") : v));
+    return out;
+  }
+
+  String bodyText(HttpRequest request) {
+    return request.bodyPublisher()
+        .filter(p -> p instanceof TracedBody)
+        .map(p -> new String(((TracedBody) p).bytes, StandardCharsets.UTF_8))
+        .orElse("");
+  }
+
+  HttpClient http() {
+    return http;
+  }
+
+  @Nullable WireListener wireListener() {
+    return wireListener;
+  }
+
+  int maxLineBytes() {
+    return maxLineBytes;
+  }
+
+  int maxResponseChars() {
+    return maxResponseChars;
+  }
+
+  /**
+   * The server's base URL.
+   *
+   * @return the URL
+   */
+  public URI baseUrl() {
+    return baseUrl;
+  }
+
+  /**
+   * The connect timeout set on the builder (a client over your own HttpClient uses that one's).
+   *
+   * @return the timeout
+   */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /**
+   * The longest wait for response headers. llama-server sends them only with the first token, so
+   * this covers prompt processing.
+   *
+   * @return the timeout
+   */
+  public Duration responseTimeout() {
+    return responseTimeout;
+  }
+
+  /**
+   * The longest silence allowed between two chunks of a stream.
+   *
+   * @return the timeout
+   */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /**
+   * Releases the threads of the HTTP client this client built (nothing if you passed your own).
+   * Streams still open fail. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!ownsHttp) {
+      return;
+    }
+    if (http instanceof AutoCloseable) { // JDK 21 and later
+      try {
+        ((AutoCloseable) http).close();
+      } catch (Exception e) {
+        // closing is best effort
+      }
+    }
+    ExecutorService e = ownExecutor;
+    if (e != null) {
+      e.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LlamaClient[" + baseUrl + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
+  }
+
+  private static final class DaemonFactory implements ThreadFactory {
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+    private final int client = CLIENTS.incrementAndGet();
+    private final AtomicInteger threads = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "llama-client-" + client + "-http-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+
+  /**
+   * Builds a {@link LlamaClient}. Each setter checks its argument at once and says what was wrong.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private final @Nullable HttpClient http;
+    private URI baseUrl = DEFAULT_BASE_URL;
+    private @Nullable String apiKey;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration responseTimeout = Duration.ofMinutes(10);
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private int maxLineBytes = 4 * 1024 * 1024;
+    private int maxResponseChars = 64 * 1024 * 1024;
+    private @Nullable WireListener wireListener;
+    private @Nullable String defaultModel;
+    private @Nullable Integer defaultMaxTokens;
+    private @Nullable Double defaultTemperature;
+    private final Map<String, @Nullable Object> defaultParameters = new LinkedHashMap<>();
+
+    private Builder(@Nullable HttpClient http) {
+      this.http = http;
+    }
+
+    /**
+     * Sets the server's base URL; a path prefix (llama-server's {@code --api-prefix}) is kept.
+     *
+     * @param baseUrl an absolute http or https URL
+     * @return this builder
+     */
+    public Builder baseUrl(URI baseUrl) {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      String scheme = baseUrl.getScheme();
+      if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+        throw new IllegalArgumentException("baseUrl must be an http or https URL, was " + baseUrl);
+      }
+      if (baseUrl.getHost() == null) {
+        throw new IllegalArgumentException("baseUrl must name a host, was " + baseUrl);
+      }
+      if (baseUrl.getQuery() != null || baseUrl.getFragment() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a query or fragment, was " + baseUrl);
+      }
+      this.baseUrl = baseUrl;
+      return this;
+    }
+
+    /**
+     * Sets the server's base URL.
+     *
+     * @param baseUrl an absolute http or https URL, such as {@code http://localhost:8080}
+     * @return this builder
+     */
+    public Builder baseUrl(String baseUrl) {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      URI u;
+      try {
+        u = URI.create(baseUrl.trim());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("baseUrl is not a valid URL: '" + baseUrl + "'", e);
+      }
+      return baseUrl(u);
+    }
+
+    /**
+     * Sets the API key (llama-server's {@code --api-key}), sent as {@code Authorization: Bearer}.
+     * It never appears in {@code toString()}, exceptions or logs.
+     *
+     * @param apiKey the key
+     * @return this builder
+     */
+    public Builder apiKey(String apiKey) {
+      Objects.requireNonNull(apiKey, "apiKey");
+      if (apiKey.isBlank()) {
+        throw new IllegalArgumentException("apiKey must not be blank");
+      }
+      if (apiKey.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException("apiKey must not contain control characters");
+      }
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    /**
+     * Sets the TCP connect timeout (only for the HTTP client this builder creates).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the longest wait for the response headers. llama-server sends them with the first
+     * token, so this covers prompt processing: keep it generous for long prompts.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder responseTimeout(Duration timeout) {
+      this.responseTimeout = positive(timeout, "responseTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the longest silence allowed between two chunks of a stream.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the longest SSE line (and event) accepted; a longer one fails the stream with {@link
+     * LlamaProtocolException}. Default 4 MiB.
+     *
+     * @param bytes at least 1024
+     * @return this builder
+     */
+    public Builder maxLineBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxLineBytes must be at least 1024, was " + bytes);
+      }
+      this.maxLineBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the most text (answer, reasoning and tool arguments) one reply may accumulate; past it
+     * the stream fails with {@link ResponseTooLargeException}. Default 64 Mi characters.
+     *
+     * @param chars at least 1024
+     * @return this builder
+     */
+    public Builder maxResponseChars(int chars) {
+      if (chars < 1024) {
+        throw new IllegalArgumentException("maxResponseChars must be at least 1024, was " + chars);
+      }
+      this.maxResponseChars = chars;
+      return this;
+    }
+
+    /**
+     * Turns on the wire trace: every request, response and SSE line goes to the listener.
+     *
+     * @param listener the listener, for example {@link WireListener#logging()}
+     * @return this builder
+     */
+    public Builder wireListener(WireListener listener) {
+      this.wireListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Sets the {@code model} sent when a request sets none.
+     *
+     * @param model the model name
+     * @return this builder
+     */
+    public Builder defaultModel(String model) {
+      Objects.requireNonNull(model, "model");
+      if (model.isBlank()) {
+        throw new IllegalArgumentException("defaultModel must not be blank");
+      }
+      this.defaultModel = model;
+      return this;
+    }
+
+    /**
+     * Sets the {@code max_tokens} sent when a request sets none.
+     *
+     * @param maxTokens -1 (no limit) or more
+     * @return this builder
+     */
+    public Builder defaultMaxTokens(int maxTokens) {
+      if (maxTokens < -1) {
+        throw new IllegalArgumentException("defaultMaxTokens must be -1 (no limit) or more, was " + maxTokens);
+      }
+      this.defaultMaxTokens = maxTokens;
+      return this;
+    }
+
+    /**
+     * Sets the {@code temperature} sent when a request sets none.
+     *
+     * @param temperature from 0 to 100
+     * @return this builder
+     */
+    public Builder defaultTemperature(double temperature) {
+      if (!(temperature >= 0 && temperature <= 100)) {
+        throw new IllegalArgumentException("defaultTemperature must be from 0 to 100, was " + temperature);
+      }
+      this.defaultTemperature = temperature;
+      return this;
+    }
+
+    /**
+     * Sets a request field sent when a request does not set it through {@link
+     * ChatRequest.Builder#parameter(String, Object)}.
+     *
+     * @param name the JSON field name
+     * @param value a JSON value: null, String, Number, Boolean, Map, List
+     * @return this builder
+     */
+    public Builder defaultParameter(String name, @Nullable Object value) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank() || name.equals("messages") || name.equals("stream") || name.equals("stream_options")) {
+        throw new IllegalArgumentException("defaultParameter name must not be blank or a field the client sets, was '" + name + "'");
+      }
+      Json.checkValue(value, name);
+      defaultParameters.put(name, value);
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     */
+    public LlamaClient build() {
+      return new LlamaClient(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

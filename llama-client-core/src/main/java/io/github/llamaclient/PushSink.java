@@ -1,0 +1,205 @@
+package io.github.llamaclient;
+
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The push side: a {@link Flow.Subscription} that delivers events as the subscriber requests them
+ * (Reactive Streams rules: no more {@code onNext} than requested, serial signals, terminal signal
+ * after the queued items, cancel stops everything and closes the exchange).
+ *
+ * <p>Events are delivered on the thread that produced them (the HTTP client's executor) or on the
+ * thread calling {@code request(n)}. The exchange reads more bytes only while there is demand and
+ * nothing is queued.
+ *
+ * @param <T> what the subscriber receives
+ */
+final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription {
+  private static final System.Logger LOG = System.getLogger(PushSink.class.getName());
+
+  private final Flow.Subscriber<? super T> subscriber;
+  private final Function<ChatEvent, @Nullable T> map;
+  private final Function<R, @Nullable T> last;
+  private final ArrayDeque<T> queue = new ArrayDeque<>();
+  private final AtomicLong requested = new AtomicLong();
+  private final AtomicInteger wip = new AtomicInteger();
+  private volatile boolean cancelled;
+  private volatile boolean ended;
+  private @Nullable LlamaException failure;
+  private boolean terminated;
+  private volatile int queued;
+
+  /**
+   * @param map turns an event into an item, or null to skip it
+   * @param last an item to deliver after all events on completion, or null for none
+   */
+  PushSink(Flow.Subscriber<? super T> subscriber, Function<ChatEvent, @Nullable T> map, Function<R, @Nullable T> last) {
+    this.subscriber = subscriber;
+    this.map = map;
+    this.last = last;
+  }
+
+  // ---- producer side
+
+  @Override
+  void event(ChatEvent event) {
+    T item = map.apply(event);
+    if (item == null || cancelled) {
+      return;
+    }
+    synchronized (queue) {
+      queue.add(item);
+      queued = queue.size();
+    }
+    drain();
+  }
+
+  @Override
+  void complete(R result) {
+    T item = last.apply(result);
+    if (item != null) {
+      synchronized (queue) {
+        queue.add(item);
+        queued = queue.size();
+      }
+    }
+    ended = true;
+    drain();
+  }
+
+  @Override
+  void fail(LlamaException f) {
+    failure = f;
+    ended = true;
+    drain();
+  }
+
+  @Override
+  boolean wantsMore() {
+    return queued == 0 && requested.get() > 0 && !cancelled;
+  }
+
+  // ---- subscription
+
+  @Override
+  public void request(long n) {
+    if (n <= 0) {
+      cancelUpstream();
+      failure = null;
+      synchronized (queue) {
+        queue.clear();
+        queued = 0;
+      }
+      ended = true;
+      failure =
+          new LlamaException(
+              "Reactive Streams rule 3.9: request(n) needs n > 0, was " + n, new IllegalArgumentException());
+      drain();
+      return;
+    }
+    for (;;) {
+      long r = requested.get();
+      long u = r + n < 0 ? Long.MAX_VALUE : r + n;
+      if (requested.compareAndSet(r, u)) {
+        break;
+      }
+    }
+    drain();
+  }
+
+  @Override
+  public void cancel() {
+    if (cancelled) {
+      return;
+    }
+    cancelled = true;
+    cancelUpstream();
+  }
+
+  private void cancelUpstream() {
+    Exchange<R> e = exchange;
+    if (e != null) {
+      e.cancel();
+    }
+  }
+
+  private void drain() {
+    if (wip.getAndIncrement() != 0) {
+      return;
+    }
+    int missed = 1;
+    for (;;) {
+      long r = requested.get();
+      long emitted = 0;
+      while (emitted != r) {
+        if (cancelled) {
+          return;
+        }
+        T item;
+        synchronized (queue) {
+          item = queue.poll();
+          queued = queue.size();
+        }
+        if (item == null) {
+          break;
+        }
+        try {
+          subscriber.onNext(item);
+        } catch (RuntimeException e) {
+          // rule 2.13: the subscriber broke its contract; stop everything
+          LOG.log(System.Logger.Level.WARNING, "subscriber threw from onNext; cancelling the stream", e);
+          cancel();
+          return;
+        }
+        emitted++;
+      }
+      if (cancelled) {
+        return;
+      }
+      if (ended && !terminated && queued == 0) {
+        terminated = true;
+        LlamaException f = failure;
+        if (f != null) {
+          if (!(f instanceof StreamCancelledException) || !cancelled) {
+            subscriber.onError(f);
+          }
+        } else {
+          subscriber.onComplete();
+        }
+        return;
+      }
+      if (emitted != 0 && r != Long.MAX_VALUE) {
+        requested.addAndGet(-emitted);
+      }
+      if (emitted != 0 || queued == 0) {
+        consumed();
+      }
+      missed = wip.addAndGet(-missed);
+      if (missed == 0) {
+        break;
+      }
+    }
+  }
+
+  /** Starts a publisher's exchange: onSubscribe first, then the request goes out. */
+  static <T, R> void subscribe(
+      LlamaClient client,
+      java.net.http.HttpRequest request,
+      StreamDecoder<R> decoder,
+      Flow.Subscriber<? super T> subscriber,
+      Function<ChatEvent, @Nullable T> map,
+      Function<R, @Nullable T> last) {
+    Objects.requireNonNull(subscriber, "subscriber");
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last);
+    Exchange<R> exchange = new Exchange<>(client, request, decoder, sink);
+    subscriber.onSubscribe(sink);
+    if (!sink.cancelled) {
+      client.launch(exchange);
+    }
+  }
+}

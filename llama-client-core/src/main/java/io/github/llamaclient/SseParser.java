@@ -1,0 +1,224 @@
+package io.github.llamaclient;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Server-Sent Events parser over raw bytes: bytes to lines to events. Knows nothing of HTTP or JSON.
+ *
+ * <p>Lines may end in LF, CRLF or CR, and may be split anywhere across {@link #feed} calls,
+ * including inside a multi-byte UTF-8 sequence: bytes are never decoded here. Comment lines
+ * ({@code :...}) and fields other than {@code data} are ignored. An event is dispatched on a blank
+ * line; an event still open when the input ends is dispatched by {@link #finish()}.
+ *
+ * <p>Not thread-safe: one producer feeds it.
+ */
+final class SseParser {
+
+  /** Receives the data of each event: the {@code data} lines joined with LF. */
+  interface Listener {
+    /**
+     * One event's data. The array is only valid during the call.
+     */
+    void onData(byte[] buf, int off, int len);
+
+    /** One raw line, before interpretation; only called when tracing is enabled. */
+    default void onLine(byte[] buf, int off, int len) {}
+  }
+
+  private static final int INITIAL = 8192;
+
+  private final Listener listener;
+  private final int maxLineBytes;
+  private final boolean traceLines;
+
+  // pending bytes of a line not yet terminated
+  private byte[] line = new byte[INITIAL];
+  private int lineLen;
+  private boolean skipLf; // last byte fed was a CR: a following LF belongs to it
+
+  // data of the event being assembled
+  private byte[] data = new byte[0];
+  private int dataLen;
+  private boolean hasData;
+
+  SseParser(Listener listener, int maxLineBytes, boolean traceLines) {
+    this.listener = listener;
+    this.maxLineBytes = maxLineBytes;
+    this.traceLines = traceLines;
+  }
+
+  /** Feeds bytes; complete lines are processed at once. */
+  void feed(ByteBuffer buffer) {
+    if (buffer.hasArray()) {
+      int pos = buffer.position();
+      feed(buffer.array(), buffer.arrayOffset() + pos, buffer.remaining());
+      buffer.position(buffer.limit());
+    } else {
+      byte[] chunk = new byte[Math.min(buffer.remaining(), 16384)];
+      while (buffer.hasRemaining()) {
+        int n = Math.min(chunk.length, buffer.remaining());
+        buffer.get(chunk, 0, n);
+        feed(chunk, 0, n);
+      }
+    }
+  }
+
+  /** Feeds {@code len} bytes of {@code src} from {@code off}. */
+  void feed(byte[] src, int off, int len) {
+    int end = off + len;
+    int i = off;
+    if (skipLf && i < end) {
+      skipLf = false;
+      if (src[i] == '\n') {
+        i++;
+      }
+    }
+    int start = i;
+    while (i < end) {
+      byte b = src[i];
+      if (b == '\n' || b == '\r') {
+        if (lineLen == 0) {
+          checkLength(i - start);
+          processLine(src, start, i - start);
+        } else {
+          append(src, start, i - start);
+          processLine(line, 0, lineLen);
+          lineLen = 0;
+        }
+        i++;
+        if (b == '\r') {
+          if (i < end) {
+            if (src[i] == '\n') {
+              i++;
+            }
+          } else {
+            skipLf = true;
+          }
+        }
+        start = i;
+      } else {
+        i++;
+      }
+    }
+    if (start < end) {
+      append(src, start, end - start);
+    }
+  }
+
+  /** Ends the input: a last line without terminator and an open event are dispatched. */
+  void finish() {
+    if (lineLen > 0) {
+      processLine(line, 0, lineLen);
+      lineLen = 0;
+    }
+    dispatch();
+  }
+
+  /** Whether bytes of an unfinished line or event are pending. */
+  boolean hasPending() {
+    return lineLen > 0 || hasData;
+  }
+
+  private void append(byte[] src, int off, int len) {
+    int needed = lineLen + len;
+    checkLength(needed);
+    if (needed > line.length) {
+      line = Arrays.copyOf(line, Math.max(needed, Math.min(line.length * 2, maxLineBytes)));
+    }
+    System.arraycopy(src, off, line, lineLen, len);
+    lineLen = needed;
+  }
+
+  private void checkLength(int length) {
+    if (length > maxLineBytes) {
+      byte[] head = Arrays.copyOf(lineLen > 0 ? line : new byte[0], Math.min(lineLen, 200));
+      throw new LlamaProtocolException(
+          "SSE line longer than the limit of " + maxLineBytes + " bytes", Lines.preview(head));
+    }
+  }
+
+  private void processLine(byte[] buf, int off, int len) {
+    if (traceLines) {
+      listener.onLine(buf, off, len);
+    }
+    if (len == 0) {
+      dispatch();
+      return;
+    }
+    if (buf[off] == ':') {
+      return; // comment
+    }
+    // fast path: "data: " prefix
+    int colon = -1;
+    for (int i = off; i < off + len; i++) {
+      if (buf[i] == ':') {
+        colon = i;
+        break;
+      }
+    }
+    int nameEnd = colon < 0 ? off + len : colon;
+    if (nameEnd - off != 4
+        || buf[off] != 'd'
+        || buf[off + 1] != 'a'
+        || buf[off + 2] != 't'
+        || buf[off + 3] != 'a') {
+      return; // event, id, retry or unknown field: not used by llama-server's data streams
+    }
+    int valueStart = colon < 0 ? off + len : colon + 1;
+    if (valueStart < off + len && buf[valueStart] == ' ') {
+      valueStart++;
+    }
+    int valueLen = off + len - valueStart;
+    if (!hasData) {
+      hasData = true;
+      // keep the value where it is if the event is dispatched before the next line: we cannot
+      // know that yet, so copy into the event buffer (cheap, reused)
+      ensureData(valueLen);
+      System.arraycopy(buf, valueStart, data, 0, valueLen);
+      dataLen = valueLen;
+    } else {
+      ensureData(dataLen + 1 + valueLen);
+      data[dataLen++] = '\n';
+      System.arraycopy(buf, valueStart, data, dataLen, valueLen);
+      dataLen += valueLen;
+    }
+  }
+
+  private void ensureData(int size) {
+    if (size > maxLineBytes) {
+      throw new LlamaProtocolException(
+          "SSE event data longer than the limit of " + maxLineBytes + " bytes",
+          Lines.preview(Arrays.copyOf(data, Math.min(dataLen, 200))));
+    }
+    if (size > data.length) {
+      data = Arrays.copyOf(data, Math.max(size, Math.min(Math.max(data.length * 2, 1024), maxLineBytes)));
+    }
+  }
+
+  private void dispatch() {
+    if (!hasData) {
+      return;
+    }
+    hasData = false;
+    int n = dataLen;
+    dataLen = 0;
+    listener.onData(data, 0, n);
+  }
+
+  /** Small helpers for messages about raw lines. */
+  static final class Lines {
+    private Lines() {}
+
+    /** A printable preview of raw bytes, at most 200 characters. */
+    static String preview(byte[] bytes) {
+      return preview(bytes, 0, bytes.length);
+    }
+
+    static String preview(byte[] bytes, int off, int len) {
+      String s = new String(bytes, off, Math.min(len, 400), StandardCharsets.UTF_8);
+      return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+  }
+}

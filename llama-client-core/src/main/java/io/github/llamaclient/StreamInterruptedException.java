@@ -1,0 +1,34 @@
+package io.github.llamaclient;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The response body ended (or the connection broke) before the stream's end: no {@code [DONE]}, no
+ * finish chunk and no error event. Carries the text received so far.
+ */
+public final class StreamInterruptedException extends LlamaException {
+  private static final long serialVersionUID = 1L;
+
+  private final String partialText;
+
+  /**
+   * Creates the exception.
+   *
+   * @param message what happened
+   * @param partialText the answer text received before the stream broke
+   * @param cause the I/O error, if any
+   */
+  public StreamInterruptedException(String message, String partialText, @Nullable Throwable cause) {
+    super(message + " (after " + partialText.length() + " characters of text)", cause);
+    this.partialText = partialText;
+  }
+
+  /**
+   * The answer text received before the stream broke.
+   *
+   * @return the partial text, possibly empty
+   */
+  public String partialText() {
+    return partialText;
+  }
+}

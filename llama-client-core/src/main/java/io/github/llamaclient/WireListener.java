@@ -1,0 +1,98 @@
+package io.github.llamaclient;
+
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An opt-in trace of what goes over the wire, for debugging: the request (the API key redacted),
+ * the response status and headers, every raw SSE line, and the end with its timing. Set with
+ * {@link LlamaClient.Builder#wireListener(WireListener)}; {@link #logging()} sends it all to {@link
+ * System.Logger} at {@code DEBUG}.
+ *
+ * <p>Methods are called on the HTTP client's threads, one exchange's calls one after another; they
+ * must be quick and must not throw (what they throw is logged and ignored).
+ */
+public interface WireListener {
+
+  /**
+   * A request is about to be sent.
+   *
+   * @param method the HTTP method
+   * @param uri the URI
+   * @param headers the request headers, {@code Authorization} redacted
+   * @param body the request body as text, empty for none
+   */
+  default void onRequest(String method, URI uri, Map<String, List<String>> headers, String body) {}
+
+  /**
+   * The response headers arrived.
+   *
+   * @param uri the URI
+   * @param status the HTTP status
+   * @param headers the response headers
+   * @param sinceRequest time since the request was sent
+   */
+  default void onResponse(URI uri, int status, Map<String, List<String>> headers, Duration sinceRequest) {}
+
+  /**
+   * One raw line of a streamed body, without its line terminator.
+   *
+   * @param uri the URI
+   * @param line the line
+   * @param sinceRequest time since the request was sent
+   */
+  default void onLine(URI uri, String line, Duration sinceRequest) {}
+
+  /**
+   * The exchange ended.
+   *
+   * @param uri the URI
+   * @param sinceRequest time since the request was sent
+   * @param failure why it failed, or null if it completed
+   */
+  default void onEnd(URI uri, Duration sinceRequest, @Nullable Throwable failure) {}
+
+  /**
+   * A listener that logs everything through {@code System.getLogger("io.github.llamaclient.wire")}
+   * at {@code DEBUG}.
+   *
+   * @return the listener
+   */
+  static WireListener logging() {
+    return LoggingWireListener.INSTANCE;
+  }
+
+  /** Logs to System.Logger. */
+  final class LoggingWireListener implements WireListener {
+    static final LoggingWireListener INSTANCE = new LoggingWireListener();
+    private static final System.Logger LOG = System.getLogger("io.github.llamaclient.wire");
+
+    private LoggingWireListener() {}
+
+    @Override
+    public void onRequest(String method, URI uri, Map<String, List<String>> headers, String body) {
+      LOG.log(Level.DEBUG, () -> "--> " + method + " " + uri + " " + headers + " " + body);
+    }
+
+    @Override
+    public void onResponse(URI uri, int status, Map<String, List<String>> headers, Duration sinceRequest) {
+      LOG.log(Level.DEBUG, () -> "<-- " + status + " " + uri + " (" + sinceRequest.toMillis() + " ms) " + headers);
+    }
+
+    @Override
+    public void onLine(URI uri, String line, Duration sinceRequest) {
+      LOG.log(Level.DEBUG, () -> "<-- [" + sinceRequest.toNanos() / 1000 + " µs] " + line);
+    }
+
+    @Override
+    public void onEnd(URI uri, Duration sinceRequest, @Nullable Throwable failure) {
+      LOG.log(
+          Level.DEBUG,
+          () -> "<-- END " + uri + " (" + sinceRequest.toMillis() + " ms)" + (failure == null ? "" : " " + failure));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.github.llamaclient.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ChatRequest;
+import io.github.llamaclient.ToolCall;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** Rebuilds the {@link ChatRequest} that produces a recorded request body, through the public builder. */
+public final class RecordedRequests {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private RecordedRequests() {}
+
+  public static ChatRequest chat(JsonNode body) {
+    ChatRequest.Builder b = ChatRequest.builder();
+    List<ChatMessage> messages = new ArrayList<>();
+    for (JsonNode m : body.get("messages")) {
+      List<ToolCall> calls = new ArrayList<>();
+      for (JsonNode c : m.path("tool_calls")) {
+        calls.add(
+            new ToolCall(
+                c.get("id").asText(),
+                c.get("function").get("name").asText(),
+                c.get("function").get("arguments").asText()));
+      }
+      JsonNode content = m.get("content");
+      messages.add(
+          new ChatMessage(
+              m.get("role").asText(),
+              content == null || content.isNull() ? null : content.asText(),
+              m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null,
+              calls,
+              m.hasNonNull("tool_call_id") ? m.get("tool_call_id").asText() : null));
+    }
+    b.messages(messages);
+    Iterator<Map.Entry<String, JsonNode>> fields = body.properties().iterator();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      JsonNode v = e.getValue();
+      switch (e.getKey()) {
+        case "messages":
+        case "stream":
+          break;
+        case "stream_options":
+          b.includeUsage(v.path("include_usage").asBoolean());
+          break;
+        case "max_tokens":
+          b.maxTokens(v.asInt());
+          break;
+        case "temperature":
+          b.temperature(v.asDouble());
+          break;
+        case "top_p":
+          b.topP(v.asDouble());
+          break;
+        case "seed":
+          b.seed(v.asLong());
+          break;
+        case "stop":
+          List<String> stop = new ArrayList<>();
+          v.forEach(s -> stop.add(s.asText()));
+          b.stop(stop);
+          break;
+        case "cache_prompt":
+          b.cachePrompt(v.asBoolean());
+          break;
+        case "id_slot":
+          b.idSlot(v.asInt());
+          break;
+        case "return_progress":
+          b.returnProgress(v.asBoolean());
+          break;
+        case "timings_per_token":
+          b.timingsPerToken(v.asBoolean());
+          break;
+        default:
+          b.parameter(e.getKey(), MAPPER.convertValue(v, Object.class));
+      }
+    }
+    return b.build();
+  }
+}
