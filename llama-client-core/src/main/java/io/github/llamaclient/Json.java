@@ -85,6 +85,27 @@ final class Json {
     }
   }
 
+  /** Serializes a plain JSON value (Map, List, ...). */
+  static byte[] bytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The body for /apply-template: the chat body without stream. */
+  static byte[] templateBody(ChatRequest r) {
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode node =
+          (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(chatBody(r, false, ClientDefaults.NONE));
+      node.remove("stream");
+      return MAPPER.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Writes the body of a chat request. */
   static byte[] chatBody(ChatRequest r, boolean stream, ClientDefaults defaults) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);

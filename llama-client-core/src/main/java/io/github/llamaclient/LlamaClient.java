@@ -391,6 +391,261 @@ public final class LlamaClient implements AutoCloseable {
     return stream(request, e -> {}, r -> {}, e -> {}).result();
   }
 
+  // ---------------------------------------------------------------- small endpoints
+
+  /**
+   * Whether the server has loaded its model: {@code GET /health} answers 200 (503 while loading).
+   *
+   * @return true if ready, false while the model loads
+   * @throws LlamaConnectException if nothing answers
+   * @throws LlamaException another failure
+   */
+  public boolean isReady() {
+    try {
+      JsonCall.call(this, get("/health"));
+      return true;
+    } catch (LlamaHttpException e) {
+      if (e.statusCode() == 503) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Waits until the server has loaded its model, polling {@code GET /health} (a 503 "Loading model"
+   * means wait; so does a refused connection, while the server starts).
+   *
+   * @param timeout the longest wait
+   * @throws LlamaTimeoutException.NotReady if the server is not ready in time
+   * @throws StreamCancelledException if the thread is interrupted (its flag is set again)
+   * @throws LlamaException another failure, such as 401
+   */
+  public void awaitReady(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pause = 50;
+    String state = "no answer yet";
+    while (true) {
+      try {
+        if (isReady()) {
+          return;
+        }
+        state = "503 Loading model";
+      } catch (LlamaConnectException e) {
+        state = "connection refused";
+      } catch (LlamaTimeoutException e) {
+        state = e.getMessage();
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new LlamaTimeoutException.NotReady(baseUrl.toString(), timeout, state);
+      }
+      try {
+        Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StreamCancelledException("interrupted while waiting for llama-server to become ready");
+      }
+      pause = Math.min(pause * 2, 1000);
+    }
+  }
+
+  /**
+   * Tokenizes text with the model's vocabulary ({@code POST /tokenize}, {@code with_pieces}).
+   * Special tokens are parsed but not added ({@code add_special:false}).
+   *
+   * @param content the text
+   * @return the tokens with their pieces
+   * @throws LlamaException on failure
+   */
+  public List<Token> tokenize(String content) {
+    Objects.requireNonNull(content, "content");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("content", content);
+    body.put("with_pieces", true);
+    return JsonCall.json(
+        this,
+        post("/tokenize", Json.bytes(body), false),
+        node -> {
+          List<Token> out = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode t : node.get("tokens")) {
+            if (t.isInt()) {
+              out.add(new Token(t.asInt(), null, false));
+              continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode piece = t.get("piece");
+            if (piece != null && piece.isArray()) {
+              StringBuilder sb = new StringBuilder();
+              piece.forEach(b -> sb.append((char) (b.asInt() & 0xff)));
+              out.add(new Token(t.get("id").asInt(), sb.toString(), true));
+            } else {
+              out.add(new Token(t.get("id").asInt(), piece == null ? null : piece.asText(), false));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * Counts the tokens of a text ({@code POST /tokenize} without pieces).
+   *
+   * @param content the text
+   * @return the token count
+   * @throws LlamaException on failure
+   */
+  public int countTokens(String content) {
+    Objects.requireNonNull(content, "content");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("content", content);
+    return JsonCall.json(this, post("/tokenize", Json.bytes(body), false), node -> node.get("tokens").size());
+  }
+
+  /**
+   * Turns token ids back into text ({@code POST /detokenize}).
+   *
+   * @param tokens the token ids
+   * @return the text
+   * @throws LlamaException on failure
+   */
+  public String detokenize(List<Integer> tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("tokens", List.copyOf(tokens));
+    return JsonCall.json(this, post("/detokenize", Json.bytes(body), false), node -> node.get("content").asText());
+  }
+
+  /**
+   * Renders messages through the model's chat template without generating ({@code POST
+   * /apply-template}): the exact prompt the model would see.
+   *
+   * @param messages the messages
+   * @return the rendered prompt
+   * @throws LlamaException on failure
+   */
+  public String applyTemplate(List<ChatMessage> messages) {
+    Objects.requireNonNull(messages, "messages");
+    if (messages.isEmpty()) {
+      throw new IllegalArgumentException("applyTemplate needs at least one message");
+    }
+    ChatRequest request = ChatRequest.builder().messages(messages).build();
+    return applyTemplate(request);
+  }
+
+  /**
+   * Renders a chat request through the model's chat template without generating ({@code POST
+   * /apply-template}).
+   *
+   * @param request the request (its messages, tools and template options count)
+   * @return the rendered prompt
+   * @throws LlamaException on failure
+   */
+  public String applyTemplate(ChatRequest request) {
+    Objects.requireNonNull(request, "request");
+    return JsonCall.json(
+        this,
+        post("/apply-template", Json.templateBody(request), false),
+        node -> node.get("prompt").asText());
+  }
+
+  /**
+   * The server's properties ({@code GET /props}): context size, slot count, chat template,
+   * modalities. Needs the API key when the server has one.
+   *
+   * @return the properties
+   * @throws LlamaException on failure
+   */
+  public ServerProps props() {
+    return JsonCall.json(
+        this,
+        get("/props"),
+        n ->
+            new ServerProps(
+                n.path("default_generation_settings").path("n_ctx").asInt(0),
+                n.path("total_slots").asInt(0),
+                n.path("model_alias").asText(""),
+                n.path("model_path").asText(""),
+                n.path("chat_template").asText(""),
+                n.path("modalities").path("vision").asBoolean(false),
+                n.path("modalities").path("audio").asBoolean(false),
+                n.hasNonNull("build_info") ? n.get("build_info").asText() : null,
+                n.path("is_sleeping").asBoolean(false),
+                n.toString()));
+  }
+
+  /**
+   * Saves a slot's prompt cache to a file on the server ({@code POST /slots/{id}?action=save};
+   * needs {@code --slot-save-path}, else {@link NotSupportedException}).
+   *
+   * @param slotId the slot
+   * @param filename a plain file name, kept under the server's slot-save path
+   * @return what was saved
+   * @throws LlamaException on failure
+   */
+  public SlotSaveResult saveSlot(int slotId, String filename) {
+    checkSlot(slotId, filename);
+    return JsonCall.json(
+        this,
+        post("/slots/" + slotId + "?action=save", Json.bytes(Map.of("filename", filename)), false),
+        n ->
+            new SlotSaveResult(
+                n.path("id_slot").asInt(slotId),
+                n.path("filename").asText(filename),
+                n.path("n_saved").asInt(),
+                n.path("n_written").asLong(),
+                n.path("timings").path("save_ms").asDouble(Double.NaN)));
+  }
+
+  /**
+   * Restores a slot's prompt cache from a file saved before ({@code POST
+   * /slots/{id}?action=restore}; needs {@code --slot-save-path}).
+   *
+   * @param slotId the slot
+   * @param filename the file name given to {@link #saveSlot(int, String)}
+   * @return what was restored
+   * @throws LlamaException on failure
+   */
+  public SlotRestoreResult restoreSlot(int slotId, String filename) {
+    checkSlot(slotId, filename);
+    return JsonCall.json(
+        this,
+        post("/slots/" + slotId + "?action=restore", Json.bytes(Map.of("filename", filename)), false),
+        n ->
+            new SlotRestoreResult(
+                n.path("id_slot").asInt(slotId),
+                n.path("filename").asText(filename),
+                n.path("n_restored").asInt(),
+                n.path("n_read").asLong(),
+                n.path("timings").path("restore_ms").asDouble(Double.NaN)));
+  }
+
+  /**
+   * Clears a slot's prompt cache ({@code POST /slots/{id}?action=erase}).
+   *
+   * @param slotId the slot
+   * @return how many cached tokens were erased ({@code n_erased})
+   * @throws LlamaException on failure
+   */
+  public int eraseSlot(int slotId) {
+    if (slotId < 0) {
+      throw new IllegalArgumentException("slotId must be 0 or more, was " + slotId);
+    }
+    return JsonCall.json(
+        this,
+        post("/slots/" + slotId + "?action=erase", new byte[0], false),
+        n -> n.path("n_erased").asInt());
+  }
+
+  private static void checkSlot(int slotId, String filename) {
+    if (slotId < 0) {
+      throw new IllegalArgumentException("slotId must be 0 or more, was " + slotId);
+    }
+    Objects.requireNonNull(filename, "filename");
+    if (filename.isBlank() || filename.contains("/") || filename.contains("\\") || filename.contains("..")) {
+      throw new IllegalArgumentException("filename must be a plain file name (no path), was '" + filename + "'");
+    }
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   Exchange<ChatResult> newChatExchange(ChatRequest request, Exchange.Sink<ChatResult> sink) {

@@ -6,13 +6,15 @@ import java.time.Duration;
  * A time limit was hit. The subclasses say which: {@link Connect} (TCP connect), {@link
  * ResponseHeaders} (llama-server sends headers only with the first token, so this covers prompt
  * processing), {@link Idle} (silence between two chunks), {@link QueueWait} (waiting for a free
- * place under the client's concurrency limit). The exchange is closed when this is thrown.
+ * place under the client's concurrency limit), {@link NotReady} (the model did not finish loading
+ * in time). The exchange is closed when this is thrown.
  */
 public abstract sealed class LlamaTimeoutException extends LlamaException
     permits LlamaTimeoutException.Connect,
         LlamaTimeoutException.ResponseHeaders,
         LlamaTimeoutException.Idle,
-        LlamaTimeoutException.QueueWait {
+        LlamaTimeoutException.QueueWait,
+        LlamaTimeoutException.NotReady {
   private static final long serialVersionUID = 1L;
 
   private final transient Duration limit;
@@ -60,6 +62,15 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
 
     Idle(String url, Duration limit) {
       super("idle timeout: no data from " + url + " between two chunks", limit);
+    }
+  }
+
+  /** The server did not become ready (model loaded) within the wait given to {@code awaitReady}. */
+  public static final class NotReady extends LlamaTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    NotReady(String url, Duration limit, String lastState) {
+      super("llama-server at " + url + " did not become ready (" + lastState + ")", limit);
     }
   }
 
