@@ -107,8 +107,8 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * A builder for a client over your own {@link HttpClient}. Its connect timeout, proxy, TLS and
-   * executor apply; set {@code HttpClient.Version.HTTP_1_1} on it, since llama-server does not speak
-   * HTTP/2.
+   * executor apply. Requests are sent as HTTP/1.1 whatever the client's default version, since
+   * llama-server does not speak HTTP/2 (an h2c upgrade attempt would be wasted).
    *
    * @param httpClient the client to send requests with; not closed by {@link #close()}
    * @return a builder
@@ -669,6 +669,7 @@ public final class LlamaClient implements AutoCloseable {
   HttpRequest post(String path, byte[] body, boolean stream) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(resolve(path))
+            .version(HttpClient.Version.HTTP_1_1)
             .timeout(responseTimeout)
             .header("Content-Type", "application/json")
             .header("Accept", stream ? "text/event-stream" : "application/json")
@@ -681,7 +682,11 @@ public final class LlamaClient implements AutoCloseable {
 
   HttpRequest get(String path) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(resolve(path)).timeout(responseTimeout).header("Accept", "application/json").GET();
+        HttpRequest.newBuilder(resolve(path))
+            .version(HttpClient.Version.HTTP_1_1)
+            .timeout(responseTimeout)
+            .header("Accept", "application/json")
+            .GET();
     if (apiKey != null) {
       b.header("Authorization", "Bearer " + apiKey);
     }
