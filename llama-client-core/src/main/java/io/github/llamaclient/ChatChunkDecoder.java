@@ -129,6 +129,13 @@ final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
             finishReason = FinishReason.fromWire(p.getText());
           }
           break;
+        case "logprobs":
+          if (t == JsonToken.START_OBJECT && index == 0) {
+            Logprobs.readChat(p, out);
+          } else {
+            p.skipChildren();
+          }
+          break;
         default:
           p.skipChildren();
       }

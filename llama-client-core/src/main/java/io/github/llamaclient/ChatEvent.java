@@ -15,6 +15,7 @@ public sealed interface ChatEvent
         ChatEvent.ToolCallArguments,
         ChatEvent.Progress,
         ChatEvent.TokenTimings,
+        ChatEvent.TokenLogprobs,
         ChatEvent.Done {
 
   /**
@@ -123,6 +124,25 @@ public sealed interface ChatEvent
      */
     public TokenTimings {
       Objects.requireNonNull(timings, "timings");
+    }
+  }
+
+  /**
+   * The log-probabilities of the token(s) behind the event just before, sent when the request set
+   * {@link ChatRequest.Builder#logprobs(boolean)} (chat: {@code choices[0].logprobs.content}) or
+   * {@code n_probs} on {@code /completion} ({@code completion_probabilities}). llama-server attaches
+   * them to a token's last delta, so a token that produced no text has none.
+   *
+   * @param tokens one entry per token, usually one
+   */
+  record TokenLogprobs(java.util.List<TokenLogprob> tokens) implements ChatEvent {
+    /**
+     * Copies the list.
+     *
+     * @param tokens the tokens
+     */
+    public TokenLogprobs {
+      tokens = java.util.List.copyOf(tokens);
     }
   }
 

@@ -38,6 +38,7 @@ public final class ChatRequest {
   private final @Nullable String reasoningFormat;
   private final Map<String, Object> chatTemplateKwargs;
   private final Map<String, @Nullable Object> parameters;
+  private final ChatRequestExtras extras;
 
   private ChatRequest(Builder b) {
     this.messages = List.copyOf(b.messages);
@@ -60,6 +61,7 @@ public final class ChatRequest {
     this.reasoningFormat = b.reasoningFormat;
     this.chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.chatTemplateKwargs));
     this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
+    this.extras = b.extras.copy();
   }
 
   /**
@@ -98,6 +100,7 @@ public final class ChatRequest {
     b.reasoningFormat = reasoningFormat;
     b.chatTemplateKwargs.putAll(chatTemplateKwargs);
     b.parameters.putAll(parameters);
+    b.extras = extras.copy();
     return b;
   }
 
@@ -201,6 +204,50 @@ public final class ChatRequest {
     return parameters;
   }
 
+  /** @return the tools offered to the model ({@code tools}), possibly empty */
+  public List<Tool> tools() {
+    return extras.tools;
+  }
+
+  /** @return {@code tool_choice}, or null if not set */
+  public @Nullable ToolChoice toolChoice() {
+    return extras.toolChoice;
+  }
+
+  /** @return {@code parallel_tool_calls}, or null if not set */
+  public @Nullable Boolean parallelToolCalls() {
+    return extras.parallelToolCalls;
+  }
+
+  /** @return {@code response_format}, or null if not set */
+  public @Nullable ResponseFormat responseFormat() {
+    return extras.responseFormat;
+  }
+
+  /** @return {@code json_schema} (llama.cpp's own field), or null if not set */
+  public @Nullable Map<String, @Nullable Object> jsonSchema() {
+    return extras.jsonSchema;
+  }
+
+  /** @return {@code grammar} (GBNF), or null if not set */
+  public @Nullable String grammar() {
+    return extras.grammar;
+  }
+
+  /** @return {@code logprobs}, or null if not set */
+  public @Nullable Boolean logprobs() {
+    return extras.logprobs;
+  }
+
+  /** @return {@code top_logprobs}, or null if not set */
+  public @Nullable Integer topLogprobs() {
+    return extras.topLogprobs;
+  }
+
+  ChatRequestExtras extras() {
+    return extras;
+  }
+
   @Override
   public String toString() {
     return "ChatRequest[" + messages.size() + " messages, model=" + model + ", maxTokens=" + maxTokens + "]";
@@ -231,6 +278,7 @@ public final class ChatRequest {
     private @Nullable String reasoningFormat;
     private final Map<String, Object> chatTemplateKwargs = new LinkedHashMap<>();
     private final Map<String, @Nullable Object> parameters = new LinkedHashMap<>();
+    private ChatRequestExtras extras = new ChatRequestExtras();
 
     private Builder() {}
 
@@ -548,15 +596,157 @@ public final class ChatRequest {
     }
 
     /**
+     * Offers tools (functions) the model may call ({@code tools}). Needs llama-server with {@code
+     * --jinja}; the replies carry {@link ChatEvent.ToolCallStarted}/{@link
+     * ChatEvent.ToolCallArguments} events and {@link ChatResult#toolCalls()}. See {@link ToolLoop}
+     * to run the calls and send their results back.
+     *
+     * @param tools the tools, distinct names; an empty list sends none
+     * @return this builder
+     * @throws IllegalArgumentException if two tools share a name
+     */
+    public Builder tools(List<Tool> tools) {
+      extras.tools(tools);
+      return this;
+    }
+
+    /**
+     * Offers tools (functions) the model may call; see {@link #tools(List)}.
+     *
+     * @param tools the tools
+     * @return this builder
+     */
+    public Builder tools(Tool... tools) {
+      return tools(List.of(tools));
+    }
+
+    /**
+     * Sets {@code tool_choice}.
+     *
+     * @param toolChoice the choice; null to send none (the server then uses {@code auto})
+     * @return this builder
+     */
+    public Builder toolChoice(@Nullable ToolChoice toolChoice) {
+      extras.toolChoice = toolChoice;
+      return this;
+    }
+
+    /**
+     * Sets {@code parallel_tool_calls}: whether one reply may hold several calls (the server's
+     * default comes from the chat template's capabilities).
+     *
+     * @param parallelToolCalls the flag
+     * @return this builder
+     */
+    public Builder parallelToolCalls(boolean parallelToolCalls) {
+      extras.parallelToolCalls = parallelToolCalls;
+      return this;
+    }
+
+    /**
+     * Sets {@code response_format}, for example {@link ResponseFormat#jsonObject()} or {@link
+     * ResponseFormat#jsonSchema(String, Map)}.
+     *
+     * @param responseFormat the format; null to send none
+     * @return this builder
+     */
+    public Builder responseFormat(@Nullable ResponseFormat responseFormat) {
+      extras.responseFormat = responseFormat;
+      return this;
+    }
+
+    /**
+     * Sets llama.cpp's {@code json_schema}: the reply is constrained to JSON matching it. Cannot be
+     * combined with {@link #grammar(String)}.
+     *
+     * @param schema the JSON schema as JSON values
+     * @return this builder
+     */
+    public Builder jsonSchema(Map<String, ?> schema) {
+      extras.jsonSchema(schema);
+      return this;
+    }
+
+    /**
+     * Sets llama.cpp's {@code json_schema} from raw JSON text, checked here.
+     *
+     * @param schemaJson the JSON schema, a JSON object
+     * @return this builder
+     * @throws IllegalArgumentException if the text is not a JSON object
+     */
+    public Builder jsonSchema(String schemaJson) {
+      return jsonSchema(Tool.parseObject(Objects.requireNonNull(schemaJson, "schemaJson"), "jsonSchema"));
+    }
+
+    /**
+     * Sets a GBNF {@code grammar} that constrains the reply. llama-server does not reject a grammar
+     * it cannot parse: it logs the problem and generates unconstrained text. Cannot be combined
+     * with {@link #jsonSchema(Map)}, nor with tools unless {@code toolChoice} is {@code NONE}
+     * (llama-server answers 500 or 400).
+     *
+     * @param grammar the grammar text, not blank
+     * @return this builder
+     */
+    public Builder grammar(String grammar) {
+      extras.grammar = requireText(grammar, "grammar");
+      return this;
+    }
+
+    /**
+     * Asks for the log-probability of each generated token ({@code logprobs}); each token then
+     * arrives with a {@link ChatEvent.TokenLogprobs} event. llama-server refuses {@code logprobs}
+     * with tools in a stream (400).
+     *
+     * @param logprobs the flag
+     * @return this builder
+     */
+    public Builder logprobs(boolean logprobs) {
+      extras.logprobs = logprobs;
+      return this;
+    }
+
+    /**
+     * Sets how many most likely alternatives come with each token ({@code top_logprobs}; the
+     * server's default is 20 when {@code logprobs} is on). Also turns {@code logprobs} on.
+     *
+     * @param topLogprobs 0 to 100
+     * @return this builder
+     */
+    public Builder topLogprobs(int topLogprobs) {
+      if (topLogprobs < 0 || topLogprobs > 100) {
+        throw new IllegalArgumentException("topLogprobs must be from 0 to 100, was " + topLogprobs);
+      }
+      extras.topLogprobs = topLogprobs;
+      if (extras.logprobs == null) {
+        extras.logprobs = true;
+      }
+      return this;
+    }
+
+    /**
+     * Turns a reasoning model's thinking on or off through {@code
+     * chat_template_kwargs.enable_thinking} (templates such as Qwen3's read it; others ignore it).
+     * The value is sent as a JSON boolean: llama-server refuses a string (400).
+     *
+     * @param enableThinking whether the model should think before answering
+     * @return this builder
+     */
+    public Builder enableThinking(boolean enableThinking) {
+      return chatTemplateKwarg("enable_thinking", enableThinking);
+    }
+
+    /**
      * Builds the request.
      *
      * @return the request
-     * @throws IllegalArgumentException if there are no messages
+     * @throws IllegalArgumentException if there are no messages, or settings llama-server refuses
+     *     together are combined ({@code grammar} with {@code json_schema}, {@code grammar} with tools)
      */
     public ChatRequest build() {
       if (messages.isEmpty()) {
         throw new IllegalArgumentException("a chat request needs at least one message");
       }
+      extras.check();
       return new ChatRequest(this);
     }
 

@@ -82,6 +82,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private volatile long lastActivity;
   private volatile @Nullable ScheduledFuture<?> watchdog;
   private boolean sawEnd; // producer-only
+  private volatile @Nullable Runnable onTerminate; // run once, when finished becomes true
   private int attempts;
 
   Exchange(LlamaClient client, HttpRequest request, StreamDecoder<R> decoder, Sink<R> sink) {
@@ -343,6 +344,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       }
       finished = true;
     }
+    terminated();
     disarmWatchdog();
     if (wire != null) {
       safeWire(() -> wire.onEnd(uri, since(), null));
@@ -357,6 +359,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       }
       finished = true;
     }
+    terminated();
     disarmWatchdog();
     if (wire != null) {
       safeWire(() -> wire.onEnd(uri, since(), failure));
@@ -367,6 +370,28 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private void failAndClose(LlamaException failure) {
     finish(failure);
     closeConnection();
+  }
+
+  /** Sets what runs once when the exchange completes, fails or is cancelled; before start(). */
+  void onTerminate(Runnable hook) {
+    this.onTerminate = hook;
+  }
+
+  private void terminated() {
+    Runnable h = onTerminate;
+    if (h != null) {
+      onTerminate = null;
+      try {
+        h.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "exchange termination hook failed", e);
+      }
+    }
+  }
+
+  /** Fails an exchange that was never started (the stream limiter refused or timed it out). */
+  void reject(LlamaException failure) {
+    finish(failure);
   }
 
   /** Cancels the exchange: the connection is closed, the sink gets a cancellation failure. */

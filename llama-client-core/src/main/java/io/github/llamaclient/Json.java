@@ -172,6 +172,7 @@ final class Json {
         g.writeFieldName("chat_template_kwargs");
         writeValue(g, r.chatTemplateKwargs());
       }
+      r.extras().write(g);
       for (Map.Entry<String, @Nullable Object> e : defaults.parameters().entrySet()) {
         if (!r.parameters().containsKey(e.getKey())) {
           g.writeFieldName(e.getKey());

@@ -66,6 +66,7 @@ public final class LlamaClient implements AutoCloseable {
   private final int maxResponseChars;
   private final @Nullable WireListener wireListener;
   private final ClientDefaults defaults;
+  private final @Nullable StreamLimiter limiter;
 
   private LlamaClient(Builder b) {
     this.baseUrl = b.baseUrl;
@@ -78,6 +79,14 @@ public final class LlamaClient implements AutoCloseable {
     this.wireListener = b.wireListener;
     this.defaults =
         new ClientDefaults(b.defaultModel, b.defaultMaxTokens, b.defaultTemperature, Map.copyOf(b.defaultParameters));
+    if (b.maxConcurrentStreams > 0) {
+      int max = b.maxConcurrentStreams;
+      this.limiter = new StreamLimiter(() -> max, b.maxQueuedStreams, b.queueTimeout);
+    } else if (b.concurrencyFromServerSlots) {
+      this.limiter = new StreamLimiter(() -> props().totalSlots(), b.maxQueuedStreams, b.queueTimeout);
+    } else {
+      this.limiter = null;
+    }
     if (b.http != null) {
       this.http = b.http;
       this.ownExecutor = null;
@@ -391,6 +400,38 @@ public final class LlamaClient implements AutoCloseable {
     return stream(request, e -> {}, r -> {}, e -> {}).result();
   }
 
+  /**
+   * Sends a chat request with {@code stream:false} and reads the single JSON reply ({@code POST
+   * /v1/chat/completions}): {@code message.content}, {@code reasoning_content}, {@code tool_calls},
+   * {@code finish_reason}, {@code usage} (always present here) and {@code timings}. Unlike {@link
+   * #chat(ChatRequest)}, nothing arrives until generation ends, so the response timeout covers the
+   * whole generation and the idle timeout does not apply; the client's stream limit ({@link
+   * Builder#maxConcurrentStreams(int)}) does not count it. Interrupting the thread cancels the
+   * request, and llama-server stops generating.
+   *
+   * @param request the request
+   * @return the reply
+   * @throws LlamaException a subtype saying what failed
+   */
+  public ChatResult chatNonStreaming(ChatRequest request) {
+    return JsonCall.json(this, chatHttpRequest(request, false), Replies::chat);
+  }
+
+  /**
+   * Runs a tool loop with default settings: see {@link ToolLoop}. Needs llama-server with {@code
+   * --jinja}.
+   *
+   * @param request the first request, offering tools
+   * @param executor runs each call, on this thread
+   * @param maxRounds the most replies to stream, 1 or more
+   * @return the last reply and the whole conversation
+   * @throws ToolRoundsExceededException if the last allowed reply still calls tools
+   * @throws LlamaException if a stream fails
+   */
+  public ToolLoopResult runTools(ChatRequest request, ToolExecutor executor, int maxRounds) {
+    return ToolLoop.builder(this).executor(executor).maxRounds(maxRounds).build().run(request);
+  }
+
   // ---------------------------------------------------------------- small endpoints
 
   /**
@@ -656,9 +697,21 @@ public final class LlamaClient implements AutoCloseable {
     return new ChatChunkDecoder(maxResponseChars);
   }
 
-  /** Starts an exchange. The single place every streamed request goes through. */
+  /**
+   * Starts an exchange. The single place every streamed request goes through: with a stream limit,
+   * the exchange may wait in the limiter's queue (or be refused) instead of starting now.
+   */
   void launch(Exchange<?> exchange) {
-    exchange.start();
+    StreamLimiter l = limiter;
+    if (l == null) {
+      exchange.start();
+    } else {
+      l.launch(exchange);
+    }
+  }
+
+  @Nullable StreamLimiter limiter() {
+    return limiter;
   }
 
   HttpRequest chatHttpRequest(ChatRequest request, boolean stream) {
@@ -850,6 +903,10 @@ public final class LlamaClient implements AutoCloseable {
     private @Nullable Integer defaultMaxTokens;
     private @Nullable Double defaultTemperature;
     private final Map<String, @Nullable Object> defaultParameters = new LinkedHashMap<>();
+    private int maxConcurrentStreams;
+    private boolean concurrencyFromServerSlots;
+    private int maxQueuedStreams = 256;
+    private Duration queueTimeout = Duration.ofMinutes(2);
 
     private Builder(@Nullable HttpClient http) {
       this.http = http;
@@ -1046,6 +1103,68 @@ public final class LlamaClient implements AutoCloseable {
       }
       Json.checkValue(value, name);
       defaultParameters.put(name, value);
+      return this;
+    }
+
+    /**
+     * Limits how many streams this client runs at once (every streamed face counts; {@link
+     * LlamaClient#chatNonStreaming(ChatRequest)} and the small endpoints do not). Further streams
+     * wait in a fair first-in-first-out queue (see {@link #maxQueuedStreams(int)}, {@link
+     * #queueTimeout(Duration)}) and start when a running one ends, fails or is closed. No thread
+     * blocks for this: {@code stream(...)} and {@code subscribe(...)} return at once, and the events
+     * simply start later. Matching llama-server's slot count ({@code -np}) keeps requests from
+     * waiting inside the server, where no timeout of this client sees them.
+     *
+     * @param max 1 or more
+     * @return this builder
+     */
+    public Builder maxConcurrentStreams(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConcurrentStreams must be 1 or more, was " + max);
+      }
+      this.maxConcurrentStreams = max;
+      this.concurrencyFromServerSlots = false;
+      return this;
+    }
+
+    /**
+     * Limits concurrent streams to the server's slot count, read once from {@code GET /props}
+     * ({@code total_slots}) when the first stream starts; if that read fails, that stream fails
+     * with the error and the next one tries again. Otherwise as {@link #maxConcurrentStreams(int)}.
+     *
+     * @return this builder
+     */
+    public Builder concurrencyFromServerSlots() {
+      this.concurrencyFromServerSlots = true;
+      this.maxConcurrentStreams = 0;
+      return this;
+    }
+
+    /**
+     * Sets how many streams may wait for a place under the stream limit (default 256). A stream
+     * beyond that fails at once with {@link TooManyStreamsException}, never hangs.
+     *
+     * @param max 0 (no waiting: refuse at once) or more
+     * @return this builder
+     */
+    public Builder maxQueuedStreams(int max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxQueuedStreams must be 0 or more, was " + max);
+      }
+      this.maxQueuedStreams = max;
+      return this;
+    }
+
+    /**
+     * Sets the longest a stream waits for a place under the stream limit (default 2 min); then it
+     * fails with {@link LlamaTimeoutException.QueueWait}. The response timeout starts only when
+     * the request is actually sent.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder queueTimeout(Duration timeout) {
+      this.queueTimeout = positive(timeout, "queueTimeout");
       return this;
     }
 
