@@ -33,6 +33,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
   private boolean iterated;
   private @Nullable ChatEvent next;
   private boolean done;
+  private final LiveStats stats = new LiveStats();
 
   ChatStream(PullSink<ChatResult> sink, Exchange<ChatResult> exchange) {
     this.sink = sink;
@@ -104,12 +105,24 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
       ChatResult r = sink.result();
       if (r != null) {
         next = new ChatEvent.Done(r);
+        stats.accept(next);
         return next;
       }
       return null;
     }
     next = e;
+    stats.accept(e);
     return e;
+  }
+
+  /**
+   * Live figures of this reply (tokens so far, tokens per second), updated as events are taken
+   * from this stream; a UI thread may read them while another thread iterates.
+   *
+   * @return the figures, the same object for the life of the stream
+   */
+  public LiveStats stats() {
+    return stats;
   }
 
   /**
