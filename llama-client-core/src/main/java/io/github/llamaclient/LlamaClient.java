@@ -677,6 +677,167 @@ public final class LlamaClient implements AutoCloseable {
         n -> n.path("n_erased").asInt());
   }
 
+  /**
+   * The models the server serves ({@code GET /v1/models}; public even with an API key). In router
+   * mode every known model is listed.
+   *
+   * @return the models, in the server's order
+   * @throws LlamaException on failure
+   */
+  public List<ModelInfo> models() {
+    return JsonCall.json(
+        this,
+        get("/v1/models"),
+        n -> {
+          List<ModelInfo> out = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode m : n.path("data")) {
+            List<String> aliases = new java.util.ArrayList<>();
+            m.path("aliases").forEach(a -> aliases.add(a.asText()));
+            com.fasterxml.jackson.databind.JsonNode meta = m.path("meta");
+            out.add(
+                new ModelInfo(
+                    m.path("id").asText(""),
+                    aliases,
+                    m.path("owned_by").asText(""),
+                    m.path("created").asLong(),
+                    meta.path("n_vocab").asInt(),
+                    meta.path("n_ctx").asInt(),
+                    meta.path("n_ctx_train").asInt(),
+                    meta.path("n_embd").asInt(),
+                    meta.path("n_params").asLong(),
+                    meta.path("size").asLong()));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * The server's slots ({@code GET /slots}; disabled by {@code --no-slots}, then {@link
+   * NotSupportedException}).
+   *
+   * @return one entry per slot
+   * @throws LlamaException on failure
+   */
+  public List<SlotInfo> slots() {
+    return JsonCall.json(
+        this,
+        get("/slots"),
+        n -> {
+          List<SlotInfo> out = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode s : n) {
+            com.fasterxml.jackson.databind.JsonNode next = s.path("next_token");
+            if (next.isArray()) { // an array of one, although llama-server's README shows an object
+              next = next.path(0);
+            }
+            out.add(
+                new SlotInfo(
+                    s.path("id").asInt(),
+                    s.path("n_ctx").asInt(),
+                    s.path("speculative").asBoolean(),
+                    s.path("is_processing").asBoolean(),
+                    s.path("id_task").asInt(),
+                    next.path("has_next_token").asBoolean(),
+                    next.path("n_remain").asInt(),
+                    next.path("n_decoded").asInt(),
+                    s.path("params").toString()));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * The server's Prometheus metrics ({@code GET /metrics}; needs {@code --metrics}, else {@link
+   * NotSupportedException}).
+   *
+   * @return the parsed values
+   * @throws LlamaException on failure
+   */
+  public Metrics metrics() {
+    byte[] body = JsonCall.call(this, get("/metrics")).body();
+    return Metrics.parse(new String(body, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Embeds texts ({@code POST /v1/embeddings}; needs an embedding model and {@code --embeddings},
+   * else {@link NotSupportedException}; pooling {@code none} gives 400).
+   *
+   * @param inputs the texts, at least one
+   * @return one embedding per input, ordered by index
+   * @throws LlamaException on failure
+   */
+  public List<Embedding> embeddings(List<String> inputs) {
+    Objects.requireNonNull(inputs, "inputs");
+    if (inputs.isEmpty()) {
+      throw new IllegalArgumentException("embeddings needs at least one input");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("input", List.copyOf(inputs));
+    body.put("encoding_format", "float");
+    return JsonCall.json(
+        this,
+        post("/v1/embeddings", Json.bytes(body), false),
+        n -> {
+          List<Embedding> out = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode d : n.get("data")) {
+            com.fasterxml.jackson.databind.JsonNode v = d.get("embedding");
+            float[] vector = new float[v.size()];
+            for (int i = 0; i < vector.length; i++) {
+              vector[i] = (float) v.get(i).asDouble();
+            }
+            out.add(new Embedding(d.path("index").asInt(out.size()), vector));
+          }
+          out.sort(java.util.Comparator.comparingInt(Embedding::index));
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * Scores documents against a query ({@code POST /v1/rerank}; needs a reranking model, started with
+   * {@code --reranking}, else {@link NotSupportedException}).
+   *
+   * @param query the query
+   * @param documents the documents, at least one
+   * @param topN how many best results to return; 0 or less for all
+   * @return the results, most relevant first, as the server sorts them
+   * @throws LlamaException on failure
+   */
+  public List<RerankResult> rerank(String query, List<String> documents, int topN) {
+    Objects.requireNonNull(query, "query");
+    Objects.requireNonNull(documents, "documents");
+    if (documents.isEmpty()) {
+      throw new IllegalArgumentException("rerank needs at least one document");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("query", query);
+    body.put("documents", List.copyOf(documents));
+    if (topN > 0) {
+      body.put("top_n", topN);
+    }
+    return JsonCall.json(
+        this,
+        post("/v1/rerank", Json.bytes(body), false),
+        n -> {
+          List<RerankResult> out = new java.util.ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode r : n.get("results")) {
+            out.add(new RerankResult(r.get("index").asInt(), r.get("relevance_score").asDouble()));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * Changes server properties at run time ({@code POST /props}; needs {@code --props}, else {@link
+   * NotSupportedException}).
+   *
+   * @param properties the properties to set, as JSON values
+   * @throws LlamaException on failure
+   */
+  public void updateProps(Map<String, ?> properties) {
+    Objects.requireNonNull(properties, "properties");
+    Json.checkValue(properties, "properties");
+    JsonCall.call(this, post("/props", Json.bytes(properties), false));
+  }
+
   private static void checkSlot(int slotId, String filename) {
     if (slotId < 0) {
       throw new IllegalArgumentException("slotId must be 0 or more, was " + slotId);
