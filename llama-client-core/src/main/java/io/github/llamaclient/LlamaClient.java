@@ -219,6 +219,14 @@ public final class LlamaClient implements AutoCloseable {
    * Streams the answer text of a chat reply, token by token, pulled by the calling thread. Reasoning,
    * tool calls and progress are left out: use {@link #stream(ChatRequest)} for those.
    *
+   * <p>Reasoning: with a thinking model, llama-server sends the thinking as {@code
+   * reasoning_content}, apart from the answer, so this stream yields only the answer. To get the
+   * thinking, iterate {@link #stream(ChatRequest)} and take the {@link ChatEvent.Reasoning} events
+   * (or read {@link ChatResult#reasoning()} at the end); to have the thinking inline in this text
+   * instead, send {@link ChatRequest.Builder#reasoningFormat(String) reasoningFormat("none")}; to
+   * turn thinking off where the template allows it, {@link
+   * ChatRequest.Builder#enableThinking(boolean) enableThinking(false)}.
+   *
    * <p>The request is sent at once. Close the stream (try-with-resources) to stop early: the
    * connection is closed and llama-server stops generating. A stream read to its end needs no
    * close, but closing is harmless.
@@ -675,6 +683,121 @@ public final class LlamaClient implements AutoCloseable {
         this,
         post("/slots/" + slotId + "?action=erase", new byte[0], false),
         n -> n.path("n_erased").asInt());
+  }
+
+  // ---------------------------------------------------------------- raw completions
+
+  /**
+   * Streams a raw completion from native {@code POST /completion} (no chat template; no {@code
+   * [DONE]}: the stream ends after the {@code stop:true} event). The request is sent at once (or
+   * waits under {@link Builder#maxConcurrentStreams(int)}); close the stream to stop early.
+   *
+   * @param request the request; needs a prompt
+   * @return the event stream; the caller closes it
+   * @throws IllegalArgumentException if the request has no prompt
+   */
+  public CompletionStream completionStream(CompletionRequest request) {
+    return completionStream(post("/completion", completionBody(request, true, false), true), false);
+  }
+
+  /**
+   * Streams a raw completion from OpenAI-style {@code POST /v1/completions} ({@code choices[0].text};
+   * the final chunk carries {@code finish_reason}, {@code usage} and {@code timings}, then {@code
+   * [DONE]}). {@code n_predict} is sent as {@code max_tokens}.
+   *
+   * @param request the request; needs a prompt
+   * @return the event stream; the caller closes it
+   * @throws IllegalArgumentException if the request has no prompt
+   */
+  public CompletionStream textCompletionStream(CompletionRequest request) {
+    return completionStream(post("/v1/completions", completionBody(request, true, true), true), true);
+  }
+
+  /**
+   * The text of a native {@code /completion} as a {@code Stream<String>}, pulled by the calling
+   * thread; close it to stop early.
+   *
+   * @param request the request; needs a prompt
+   * @return the text pieces; terminal operations throw {@link LlamaException} subtypes
+   */
+  public Stream<String> generateCompletion(CompletionRequest request) {
+    return completionStream(request).text();
+  }
+
+  /**
+   * The text of a native {@code /completion} as a cold {@link Flow.Publisher}, with the same rules
+   * as {@link #generatePublisher(ChatRequest)}.
+   *
+   * @param request the request; needs a prompt
+   * @return the publisher
+   * @throws IllegalArgumentException if the request has no prompt
+   */
+  public Flow.Publisher<String> completionPublisher(CompletionRequest request) {
+    HttpRequest http = post("/completion", completionBody(request, true, false), true);
+    return subscriber ->
+        PushSink.subscribe(
+            this,
+            http,
+            new CompletionDecoder(maxResponseChars, false),
+            subscriber,
+            e -> e instanceof ChatEvent.Content ? ((ChatEvent.Content) e).text() : null,
+            r -> null);
+  }
+
+  /**
+   * Runs a native {@code /completion} with {@code stream:false} and waits for the whole result.
+   * Nothing arrives until generation ends, so the response timeout covers it all.
+   *
+   * @param request the request; needs a prompt
+   * @return the result
+   * @throws IllegalArgumentException if the request has no prompt
+   * @throws LlamaException on failure
+   */
+  public CompletionResult complete(CompletionRequest request) {
+    return JsonCall.json(
+        this,
+        post("/completion", completionBody(request, false, false), false),
+        n -> CompletionDecoder.finalResult(n, Replies.textOrEmpty(n.get("content")), "", null));
+  }
+
+  /**
+   * Fill-in-the-middle ({@code POST /infill}, not streamed): the model writes what goes between a
+   * prefix and a suffix. Needs a model with FIM tokens (else {@link NotSupportedException}).
+   *
+   * @param inputPrefix the text before the gap
+   * @param inputSuffix the text after the gap
+   * @param settings other {@code /completion} fields (its prompt, if any, is sent as {@code prompt}:
+   *     text placed right before the gap)
+   * @return the result, in {@code /completion} form
+   * @throws LlamaException on failure
+   */
+  public CompletionResult infill(String inputPrefix, String inputSuffix, CompletionRequest settings) {
+    Objects.requireNonNull(inputPrefix, "inputPrefix");
+    Objects.requireNonNull(inputSuffix, "inputSuffix");
+    Objects.requireNonNull(settings, "settings");
+    Map<String, @Nullable Object> extra = new LinkedHashMap<>();
+    extra.put("input_prefix", inputPrefix);
+    extra.put("input_suffix", inputSuffix);
+    return JsonCall.json(
+        this,
+        post("/infill", settings.body(false, false, extra), false),
+        n -> CompletionDecoder.finalResult(n, Replies.textOrEmpty(n.get("content")), "", null));
+  }
+
+  private static byte[] completionBody(CompletionRequest request, boolean stream, boolean openAi) {
+    Objects.requireNonNull(request, "request");
+    if (request.prompt() == null) {
+      throw new IllegalArgumentException("a completion request needs a prompt");
+    }
+    return request.body(stream, openAi, Map.of());
+  }
+
+  private CompletionStream completionStream(HttpRequest http, boolean openAi) {
+    PullSink<CompletionResult> sink = new PullSink<>();
+    Exchange<CompletionResult> exchange =
+        new Exchange<>(this, http, new CompletionDecoder(maxResponseChars, openAi), sink);
+    launch(exchange);
+    return new CompletionStream(sink, exchange);
   }
 
   /**
