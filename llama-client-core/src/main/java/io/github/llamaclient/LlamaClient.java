@@ -275,7 +275,9 @@ public final class LlamaClient implements AutoCloseable {
    * The answer text as a cold {@link Flow.Publisher}: each subscription sends its own request, when
    * it subscribes. Honours {@code request(n)} (no more text pieces than requested; the connection
    * is read only while there is demand); {@code cancel()} closes the connection. Signals arrive on
-   * the HTTP client's executor or on the thread calling {@code request(n)}, never concurrently.
+   * the HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O
+   * thread, shared by all of this client's streams) or on the thread calling {@code request(n)},
+   * never concurrently. {@code onNext} must not block: hand slow work to your own executor.
    * Failures arrive as {@code onError} with a {@link LlamaException} subtype.
    *
    * @param request the request
@@ -314,7 +316,9 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * Streams the answer text to callbacks. The request is sent at once; the callbacks run on the
-   * HTTP client's executor, one after another, and must not block for long. Exactly one of {@code
+   * HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O thread,
+   * shared by all of this client's streams), one after another, and must not block: a blocked
+   * callback holds up this client's other streams. Exactly one of {@code
    * onComplete} and {@code onError} is called, unless the stream is cancelled through the handle
    * first. A callback that throws cancels the stream and is reported to {@code onError}.
    *
