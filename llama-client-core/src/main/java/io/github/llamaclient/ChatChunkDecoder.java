@@ -16,6 +16,7 @@ final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
   private final long maxChars;
+  private final ChunkFastPath fast = new ChunkFastPath();
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder reasoning = new StringBuilder();
   private final List<ToolCallBuilder> tools = new ArrayList<>(0);
@@ -45,6 +46,21 @@ final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
   public boolean decode(byte[] buf, int off, int len, Out out) {
     if (isDone(buf, off, len)) {
       return true;
+    }
+    if (id != null && model != null && fast.scan(buf, off, len)) {
+      // the common token chunk; anything else takes the Jackson path below
+      String s = fast.text;
+      if (!s.isEmpty()) {
+        if (fast.reasoning) {
+          grow(reasoning, s);
+          out.emit(new ChatEvent.Reasoning(s));
+        } else {
+          grow(text, s);
+          ChatEvent.Content c = fast.content;
+          out.emit(c != null ? c : new ChatEvent.Content(s));
+        }
+      }
+      return false;
     }
     try (JsonParser p = Json.FACTORY.createParser(buf, off, len)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {

@@ -49,6 +49,13 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     /** The stream failed; called at most once, and never after complete. */
     abstract void fail(LlamaException failure);
 
+    /**
+     * The producer finished handing over the events of one network read (producer thread): a sink
+     * that batches publishes them now. Called before {@link #wantsMore()} is asked, and before a
+     * terminal signal from the producer thread.
+     */
+    void flush() {}
+
     /** Whether the producer should read more now. Must be cheap and thread-safe. */
     abstract boolean wantsMore();
 
@@ -233,12 +240,15 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
         }
       }
     } catch (LlamaException e) {
+      sink.flush();
       failAndClose(e);
       return;
     } catch (RuntimeException e) {
+      sink.flush();
       failAndClose(new LlamaException("failed to decode the stream from " + uri + ": " + e, e));
       return;
     }
+    sink.flush();
     if (finished) {
       // the end was seen: read the rest so the connection can be reused
       Flow.Subscription s = upstream;
@@ -289,6 +299,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (finished || cancelled) {
       return;
     }
+    sink.flush();
     finish(mapFailure(unwrap(throwable)));
   }
 
@@ -304,6 +315,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
         complete(result);
       }
     } catch (LlamaException e) {
+      sink.flush();
       finish(e);
     }
   }

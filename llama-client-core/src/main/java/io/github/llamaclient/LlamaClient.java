@@ -13,10 +13,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -58,6 +55,9 @@ public final class LlamaClient implements AutoCloseable {
   private final @Nullable String apiKey;
   private final HttpClient http;
   private final @Nullable ExecutorService ownExecutor;
+
+  /** Runs tasks on the calling thread: the HTTP client's own I/O thread, or a consumer's. */
+  private static final java.util.concurrent.Executor DIRECT = Runnable::run;
   private final boolean ownsHttp;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
@@ -92,12 +92,14 @@ public final class LlamaClient implements AutoCloseable {
       this.ownExecutor = null;
       this.ownsHttp = false;
     } else {
-      this.ownExecutor = Executors.newCachedThreadPool(new DaemonFactory());
+      // No executor hand-off: the HTTP client's selector thread parses and decodes the body
+      // itself (the engine never blocks there), which saves a thread wake-up per network read.
+      this.ownExecutor = null;
       this.http =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
               .connectTimeout(connectTimeout)
-              .executor(ownExecutor)
+              .executor(DIRECT)
               .build();
       this.ownsHttp = true;
     }
@@ -290,7 +292,9 @@ public final class LlamaClient implements AutoCloseable {
    * The answer text as a cold {@link Flow.Publisher}: each subscription sends its own request, when
    * it subscribes. Honours {@code request(n)} (no more text pieces than requested; the connection
    * is read only while there is demand); {@code cancel()} closes the connection. Signals arrive on
-   * the HTTP client's executor or on the thread calling {@code request(n)}, never concurrently.
+   * the HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O
+   * thread, shared by all of this client's streams) or on the thread calling {@code request(n)},
+   * never concurrently. {@code onNext} must not block: hand slow work to your own executor.
    * Failures arrive as {@code onError} with a {@link LlamaException} subtype.
    *
    * @param request the request
@@ -329,7 +333,9 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * Streams the answer text to callbacks. The request is sent at once; the callbacks run on the
-   * HTTP client's executor, one after another, and must not block for long. Exactly one of {@code
+   * HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O thread,
+   * shared by all of this client's streams), one after another, and must not block: a blocked
+   * callback holds up this client's other streams. Exactly one of {@code
    * onComplete} and {@code onError} is called, unless the stream is cancelled through the handle
    * first. A callback that throws cancels the stream and is reported to {@code onError}.
    *
@@ -1154,19 +1160,6 @@ public final class LlamaClient implements AutoCloseable {
   @Override
   public String toString() {
     return "LlamaClient[" + baseUrl + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
-  }
-
-  private static final class DaemonFactory implements ThreadFactory {
-    private static final AtomicInteger CLIENTS = new AtomicInteger();
-    private final int client = CLIENTS.incrementAndGet();
-    private final AtomicInteger threads = new AtomicInteger();
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, "llama-client-" + client + "-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }
   }
 
   /**

@@ -8,6 +8,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The pull side: events queue up (bounded by flow control) until a consuming thread takes them.
  * Backs {@link ChatStream} and the {@code Stream<String>} face.
+ *
+ * <p>Hand-off is batched: the producer collects the events of one network read in a private
+ * queue and publishes them with one lock and at most one wake-up ({@link #flush()}), and the
+ * consumer takes a whole published batch with one lock. A waiting consumer is woken only when
+ * there is something for it, never per event.
  */
 final class PullSink<R> extends Exchange.Sink<R> {
   /** Above this many queued events, the producer stops reading until the consumer catches up. */
@@ -15,19 +20,41 @@ final class PullSink<R> extends Exchange.Sink<R> {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition available = lock.newCondition();
-  private final ArrayDeque<ChatEvent> queue = new ArrayDeque<>();
-  private volatile int size;
-  private boolean waiting;
-  private @Nullable R result;
-  private @Nullable LlamaException failure;
-  private boolean ended;
+  // producer-only: events of the current read, not yet published
+  private ArrayDeque<ChatEvent> pending = new ArrayDeque<>();
+  // guarded by lock: published, not yet taken
+  private ArrayDeque<ChatEvent> shared = new ArrayDeque<>();
+  // consumer-only: a batch taken from shared
+  private ArrayDeque<ChatEvent> local = new ArrayDeque<>();
+  private volatile int produced; // written by the producer only
+  private volatile int consumed; // written by the consumer only
+  private boolean waiting; // guarded by lock
+  private @Nullable R result; // guarded by lock
+  private @Nullable LlamaException failure; // guarded by lock
+  private boolean ended; // guarded by lock
 
   @Override
   void event(ChatEvent event) {
+    pending.add(event);
+  }
+
+  @Override
+  void flush() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    int n = pending.size();
     lock.lock();
     try {
-      queue.add(event);
-      size = queue.size();
+      if (shared.isEmpty()) {
+        ArrayDeque<ChatEvent> t = shared;
+        shared = pending;
+        pending = t;
+      } else {
+        shared.addAll(pending);
+        pending.clear();
+      }
+      produced += n;
       if (waiting) {
         available.signal();
       }
@@ -38,6 +65,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
 
   @Override
   void complete(R r) {
+    flush();
     lock.lock();
     try {
       result = r;
@@ -62,7 +90,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
 
   @Override
   boolean wantsMore() {
-    return size < HIGH_WATER;
+    return produced - consumed < HIGH_WATER;
   }
 
   /**
@@ -72,28 +100,33 @@ final class PullSink<R> extends Exchange.Sink<R> {
    * @throws InterruptedException if the waiting thread is interrupted
    */
   @Nullable ChatEvent take() throws InterruptedException {
-    ChatEvent e;
-    lock.lock();
-    try {
-      while (queue.isEmpty() && !ended) {
-        waiting = true;
-        try {
-          available.await();
-        } finally {
-          waiting = false;
+    ChatEvent e = local.poll();
+    if (e == null) {
+      lock.lock();
+      try {
+        while (shared.isEmpty() && !ended) {
+          waiting = true;
+          try {
+            available.await();
+          } finally {
+            waiting = false;
+          }
         }
-      }
-      e = queue.poll();
-      size = queue.size();
-      if (e == null) {
-        if (failure != null) {
+        if (!shared.isEmpty()) {
+          ArrayDeque<ChatEvent> t = local;
+          local = shared;
+          shared = t;
+          e = local.poll();
+        } else if (failure != null) {
           throw failure;
+        } else {
+          return null;
         }
-        return null;
+      } finally {
+        lock.unlock();
       }
-    } finally {
-      lock.unlock();
     }
+    consumed++; // single writer: the consuming thread
     consumed();
     return e;
   }

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * (Reactive Streams rules: no more {@code onNext} than requested, serial signals, terminal signal
  * after the queued items, cancel stops everything and closes the exchange).
  *
- * <p>Events are delivered on the thread that produced them (the HTTP client's executor) or on the
+ * <p>Events are delivered on the thread that produced them (the HTTP client's executor; with the
+ * client's own HTTP client, its I/O thread) or on the
  * thread calling {@code request(n)}. The exchange reads more bytes only while there is demand and
  * nothing is queued.
  *

@@ -3,6 +3,7 @@ package io.github.llamaclient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Server-Sent Events parser over raw bytes: bytes to lines to events. Knows nothing of HTTP or JSON.
@@ -27,11 +28,14 @@ final class SseParser {
     default void onLine(byte[] buf, int off, int len) {}
   }
 
-  private static final int INITIAL = 8192;
+  private static final int INITIAL = 1024;
+  private static final int SCRATCH = 4096;
 
   private final Listener listener;
   private final int maxLineBytes;
   private final boolean traceLines;
+
+  private byte @Nullable [] scratch;
 
   // pending bytes of a line not yet terminated
   private byte[] line = new byte[INITIAL];
@@ -56,7 +60,12 @@ final class SseParser {
       feed(buffer.array(), buffer.arrayOffset() + pos, buffer.remaining());
       buffer.position(buffer.limit());
     } else {
-      byte[] chunk = new byte[Math.min(buffer.remaining(), 16384)];
+      // read-only or direct buffers (the HTTP client hands out read-only slices): copy through one
+      // reused scratch array instead of allocating per buffer
+      byte[] chunk = scratch;
+      if (chunk == null) {
+        chunk = scratch = new byte[SCRATCH];
+      }
       while (buffer.hasRemaining()) {
         int n = Math.min(chunk.length, buffer.remaining());
         buffer.get(chunk, 0, n);
