@@ -1,0 +1,506 @@
+package io.github.llamaclient.session;
+
+import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ChatRequest;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.ChatStream;
+import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.StreamCancelledException;
+import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.ToolCall;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.Flow;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One chat session: a system prompt, an ordered history, generation defaults and an optional slot
+ * pin, kept by a {@link SessionManager} under an id. Get one with {@link
+ * SessionManager#session(String)}. Thread-safe; a handle is cheap and finds its session by id on
+ * every call, so it stays valid when the session leaves memory and is loaded again.
+ *
+ * <p>Each {@code send…} method runs one <em>turn</em>: it sends the system prompt, the history
+ * (trimmed by the manager's {@link HistoryBudget}) and the turn's input, and when the reply
+ * completes, commits the input and the reply to the history together. A failed or cancelled turn
+ * leaves the history as it was (see {@link SessionManager.Builder#keepPartialReplies(boolean)}).
+ * One turn runs at a time per session: a turn begun while another runs waits or fails, as {@link
+ * WhenBusy} says; so do the changes ({@link #systemPrompt(String)}, {@link #reset()}, …).
+ *
+ * <p>The faces match {@link io.github.llamaclient.LlamaClient}'s: blocking ({@link #send(String)}),
+ * pulled streams ({@link #sendStream(String)}, {@link #sendEvents(List, Consumer)}), publishers
+ * ({@link #sendPublisher(String)}) and callbacks ({@link #send(String, Consumer, Consumer,
+ * Consumer)}). A turn's request options are applied over the manager's {@link
+ * SessionManager.Builder#everyRequest(Consumer)} and the session's {@link #options()}; the messages
+ * are always the session's.
+ *
+ * <p>A turn holds the session until it ends: read a stream to its end or close it, cancel a
+ * subscription or handle you abandon. A stream dropped without either blocks the session's next
+ * turn.
+ */
+public final class ChatSession {
+  private static final Consumer<ChatRequest.Builder> NO_OPTIONS = b -> {};
+
+  private final SessionManager manager;
+  private final String id;
+
+  ChatSession(SessionManager manager, String id) {
+    this.manager = manager;
+    this.id = id;
+  }
+
+  /**
+   * The session id.
+   *
+   * @return the id
+   */
+  public String id() {
+    return id;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /**
+   * The history as committed now: an immutable snapshot, without the system prompt. Never shows
+   * half a turn.
+   *
+   * @return the messages, oldest first
+   * @throws SessionStoreException if the session left memory and cannot be read back
+   */
+  public List<SessionMessage> history() {
+    return manager.read(id).messages();
+  }
+
+  /**
+   * The history's messages as sent to the server (before any trimming), without the system prompt.
+   *
+   * @return the messages, oldest first
+   */
+  public List<ChatMessage> messages() {
+    return history().stream().map(SessionMessage::message).toList();
+  }
+
+  /**
+   * The whole state: an immutable snapshot.
+   *
+   * @return the state
+   */
+  public SessionState state() {
+    return manager.read(id);
+  }
+
+  /**
+   * The system prompt.
+   *
+   * @return the prompt, or null if none
+   */
+  public @Nullable String systemPrompt() {
+    return manager.read(id).systemPrompt();
+  }
+
+  /**
+   * Replaces the system prompt (null for none), for the following turns; saved at once.
+   *
+   * @param systemPrompt the prompt, or null
+   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionStoreException if it cannot be saved (then nothing changed)
+   */
+  public void systemPrompt(@Nullable String systemPrompt) {
+    manager.change(id, s -> s.withSystemPrompt(systemPrompt));
+  }
+
+  /**
+   * The session's generation defaults.
+   *
+   * @return the options
+   */
+  public GenerationOptions options() {
+    return manager.read(id).options();
+  }
+
+  /**
+   * Replaces the session's generation defaults; saved at once.
+   *
+   * @param options the options
+   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionStoreException if it cannot be saved (then nothing changed)
+   */
+  public void options(GenerationOptions options) {
+    Objects.requireNonNull(options, "options");
+    manager.change(id, s -> s.withOptions(options));
+  }
+
+  /**
+   * Pins the session to a llama-server slot: each turn is sent with {@code id_slot} and {@code
+   * cache_prompt: true}, so the server reuses the slot's cache of the session's prompt. With
+   * {@link SessionManager.Builder#slotCache(boolean)} the cache is also saved and restored when
+   * sessions share the slot. Saved at once.
+   *
+   * @param slot the slot id, 0 or more (llama-server wraps ids beyond its slot count)
+   * @throws IllegalArgumentException if {@code slot} is negative
+   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   */
+  public void pinSlot(int slot) {
+    if (slot < 0) {
+      throw new IllegalArgumentException("slot must be 0 or more, was " + slot);
+    }
+    manager.change(id, s -> s.withSlot(slot));
+  }
+
+  /**
+   * Removes the slot pin: turns go to any slot.
+   *
+   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   */
+  public void unpinSlot() {
+    manager.change(id, s -> s.withSlot(null));
+  }
+
+  /**
+   * Clears the history; the system prompt, options and slot pin stay. Saved at once.
+   *
+   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionStoreException if it cannot be saved (then nothing changed)
+   */
+  public void reset() {
+    manager.change(id, s -> s.withMessages(List.of()));
+  }
+
+  /**
+   * The tool calls of the last assistant message that no tool result answers yet. Answer them with
+   * {@link #sendToolResults(List)} (or any face given {@link ChatMessage#tool(String, String)}
+   * messages).
+   *
+   * @return the pending calls, possibly empty
+   */
+  public List<ToolCall> pendingToolCalls() {
+    return pendingToolCalls(history());
+  }
+
+  static List<ToolCall> pendingToolCalls(List<SessionMessage> history) {
+    Set<String> answered = new HashSet<>();
+    for (int i = history.size() - 1; i >= 0; i--) {
+      ChatMessage m = history.get(i).message();
+      if ("tool".equals(m.role())) {
+        answered.add(m.toolCallId());
+      } else if ("assistant".equals(m.role())) {
+        List<ToolCall> out = new ArrayList<>();
+        for (ToolCall c : m.toolCalls()) {
+          if (!answered.contains(c.id())) {
+            out.add(c);
+          }
+        }
+        return List.copyOf(out);
+      } else {
+        return List.of();
+      }
+    }
+    return List.of();
+  }
+
+  // ---------------------------------------------------------------- blocking
+
+  /**
+   * Sends a user message and waits for the whole reply (streamed underneath, so the idle timeout
+   * applies between tokens and interrupting the thread cancels the turn).
+   *
+   * @param message the user's message
+   * @return the reply, committed with the message
+   * @throws LlamaException a subtype saying what failed; the history is then unchanged (or holds
+   *     the partial reply, if kept). {@link SessionBusyException} if busy and failing fast; {@link
+   *     SessionStoreException} if the commit could not be saved
+   */
+  public ChatResult send(String message) {
+    return send(message, NO_OPTIONS);
+  }
+
+  /**
+   * Sends a user message with per-turn options and waits for the whole reply.
+   *
+   * @param message the user's message
+   * @param options sets this turn's request options, for example {@code r -> r.maxTokens(64)}
+   * @return the reply, committed with the message
+   * @throws LlamaException as {@link #send(String)}
+   */
+  public ChatResult send(String message, Consumer<ChatRequest.Builder> options) {
+    return send(List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))), options);
+  }
+
+  /**
+   * Sends tool results for the pending tool calls and waits for the model's next reply.
+   *
+   * @param results {@link ChatMessage#tool(String, String)} messages, each answering a {@linkplain
+   *     #pendingToolCalls() pending call}
+   * @return the reply, committed with the results
+   * @throws IllegalArgumentException if a result answers no pending call
+   * @throws LlamaException as {@link #send(String)}
+   */
+  public ChatResult sendToolResults(List<ChatMessage> results) {
+    return send(results, NO_OPTIONS);
+  }
+
+  /**
+   * Runs a turn with any input messages (a user message, tool results, or a user message with
+   * other roles llama-server accepts; not a system message) and waits for the whole reply.
+   *
+   * @param input the turn's new messages, committed with the reply
+   * @param options sets this turn's request options
+   * @return the reply
+   * @throws IllegalArgumentException if the input is empty, holds a system message, or a tool
+   *     result answers no pending call
+   * @throws LlamaException as {@link #send(String)}
+   */
+  public ChatResult send(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
+    Turn t = manager.begin(id, input, options);
+    try (ChatStream events = manager.client().stream(t.request())) {
+      for (ChatEvent e : events) {
+        t.onEvent(e);
+        if (e instanceof ChatEvent.Done) {
+          return t.commit(((ChatEvent.Done) e).result());
+        }
+      }
+      throw new StreamCancelledException("the stream ended without a result");
+    } catch (RuntimeException e) {
+      t.abort(e);
+      throw e;
+    } finally {
+      t.abort(null);
+    }
+  }
+
+  // ---------------------------------------------------------------- pulled streams
+
+  /**
+   * Streams the reply text to a user message, pulled by the calling thread. The turn begins at
+   * once (waiting for a running turn, or failing, as {@link WhenBusy} says) and commits when the
+   * stream reaches its end. Close the stream (try-with-resources) to stop early: the connection is
+   * closed, llama-server stops, and the history stays as before.
+   *
+   * @param message the user's message
+   * @return the text pieces; terminal operations throw {@link LlamaException} subtypes, including
+   *     {@link SessionStoreException} at the end if the commit could not be saved
+   * @throws SessionBusyException if busy and failing fast
+   */
+  public Stream<String> sendStream(String message) {
+    return sendStream(message, NO_OPTIONS);
+  }
+
+  /**
+   * Streams the reply text to a user message, with per-turn options.
+   *
+   * @param message the user's message
+   * @param options sets this turn's request options
+   * @return the text pieces; see {@link #sendStream(String)}
+   * @throws SessionBusyException if busy and failing fast
+   */
+  public Stream<String> sendStream(String message, Consumer<ChatRequest.Builder> options) {
+    return sendEvents(List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))), options)
+        .filter(e -> e instanceof ChatEvent.Content)
+        .map(e -> ((ChatEvent.Content) e).text());
+  }
+
+  /**
+   * Streams a turn's reply as typed events, ending with {@link ChatEvent.Done} (sent after the
+   * commit). Same rules as {@link #sendStream(String)}.
+   *
+   * @param input the turn's new messages (see {@link #send(List, Consumer)})
+   * @param options sets this turn's request options
+   * @return the events; close to cancel
+   * @throws IllegalArgumentException if the input is not valid
+   * @throws SessionBusyException if busy and failing fast
+   */
+  public Stream<ChatEvent> sendEvents(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
+    Turn t = manager.begin(id, input, options);
+    ChatStream events;
+    try {
+      events = manager.client().stream(t.request());
+    } catch (RuntimeException e) {
+      t.abort(e);
+      throw e;
+    }
+    TurnIterator it = new TurnIterator(t, events);
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL), false)
+        .onClose(it::close);
+  }
+
+  /** Feeds a turn from a {@link ChatStream}; commits at {@link ChatEvent.Done}. */
+  private static final class TurnIterator implements Iterator<ChatEvent> {
+    private final Turn turn;
+    private final ChatStream events;
+    private final Iterator<ChatEvent> it;
+    private @Nullable ChatEvent next;
+    private boolean finished;
+
+    TurnIterator(Turn turn, ChatStream events) {
+      this.turn = turn;
+      this.events = events;
+      this.it = events.iterator();
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (next != null) {
+        return true;
+      }
+      if (finished) {
+        return false;
+      }
+      ChatEvent e;
+      try {
+        if (!it.hasNext()) {
+          finished = true;
+          turn.abort(null);
+          return false;
+        }
+        e = it.next();
+        turn.onEvent(e);
+        if (e instanceof ChatEvent.Done) {
+          finished = true;
+          turn.commit(((ChatEvent.Done) e).result());
+        }
+      } catch (RuntimeException ex) {
+        finished = true;
+        turn.abort(ex);
+        throw ex;
+      }
+      next = e;
+      return true;
+    }
+
+    @Override
+    public ChatEvent next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      ChatEvent e = Objects.requireNonNull(next);
+      next = null;
+      return e;
+    }
+
+    void close() {
+      events.close();
+      turn.abort(null);
+    }
+  }
+
+  // ---------------------------------------------------------------- publishers
+
+  /**
+   * The reply text to a user message as a {@link Flow.Publisher} for one subscriber (a second
+   * subscription gets {@code onError} with {@link IllegalStateException}). The turn begins when it
+   * is subscribed, on the subscribing thread (which waits there under {@link WhenBusy#WAIT}; a busy
+   * session under {@link WhenBusy#FAIL} gives {@code onError} with {@link SessionBusyException}).
+   * {@code request(n)} is honoured; {@code cancel()} closes the connection and leaves the history
+   * as before; the turn commits before {@code onComplete}. Signals come as from {@link
+   * io.github.llamaclient.LlamaClient#generatePublisher(ChatRequest)}.
+   *
+   * @param message the user's message
+   * @return the publisher
+   */
+  public Flow.Publisher<String> sendPublisher(String message) {
+    return sendPublisher(message, NO_OPTIONS);
+  }
+
+  /**
+   * The reply text as a publisher, with per-turn options; see {@link #sendPublisher(String)}.
+   *
+   * @param message the user's message
+   * @param options sets this turn's request options
+   * @return the publisher
+   */
+  public Flow.Publisher<String> sendPublisher(String message, Consumer<ChatRequest.Builder> options) {
+    List<ChatMessage> input = List.of(ChatMessage.user(Objects.requireNonNull(message, "message")));
+    return new TurnPublisher<>(manager, id, input, options, TurnRelay::contentText);
+  }
+
+  /**
+   * A turn's reply as a publisher of typed events ending with {@link ChatEvent.Done}; see {@link
+   * #sendPublisher(String)}.
+   *
+   * @param input the turn's new messages (see {@link #send(List, Consumer)})
+   * @param options sets this turn's request options
+   * @return the publisher
+   */
+  public Flow.Publisher<ChatEvent> sendEventPublisher(
+      List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
+    return new TurnPublisher<>(manager, id, List.copyOf(input), options, e -> e);
+  }
+
+  // ---------------------------------------------------------------- callbacks
+
+  /**
+   * Streams the reply text to callbacks. The turn begins at once, on the calling thread (so a busy
+   * session waits or throws here); the callbacks then run on the HTTP client's threads, one after
+   * another. Exactly one of {@code onComplete} (after the commit) and {@code onError} (history
+   * unchanged) is called, unless the handle cancels first (then neither; the history is unchanged).
+   *
+   * @param message the user's message
+   * @param onChunk receives each piece of reply text
+   * @param onComplete receives the committed reply
+   * @param onError receives the failure
+   * @return a handle to cancel the turn or wait for its result
+   * @throws SessionBusyException if busy and failing fast
+   */
+  public StreamHandle send(
+      String message,
+      Consumer<? super String> onChunk,
+      Consumer<? super ChatResult> onComplete,
+      Consumer<? super LlamaException> onError) {
+    Objects.requireNonNull(onChunk, "onChunk");
+    return send(
+        List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))),
+        NO_OPTIONS,
+        e -> {
+          if (e instanceof ChatEvent.Content) {
+            onChunk.accept(((ChatEvent.Content) e).text());
+          }
+        },
+        onComplete,
+        onError);
+  }
+
+  /**
+   * Streams a turn's typed events to callbacks; as {@link #send(String, Consumer, Consumer,
+   * Consumer)} ({@link ChatEvent.Done} goes to {@code onComplete}, not {@code onEvent}).
+   *
+   * @param input the turn's new messages (see {@link #send(List, Consumer)})
+   * @param options sets this turn's request options
+   * @param onEvent receives each event
+   * @param onComplete receives the committed reply
+   * @param onError receives the failure
+   * @return a handle to cancel the turn or wait for its result
+   * @throws SessionBusyException if busy and failing fast
+   */
+  public StreamHandle send(
+      List<ChatMessage> input,
+      Consumer<ChatRequest.Builder> options,
+      Consumer<? super ChatEvent> onEvent,
+      Consumer<? super ChatResult> onComplete,
+      Consumer<? super LlamaException> onError) {
+    TurnCallbacks callbacks =
+        new TurnCallbacks(
+            Objects.requireNonNull(onEvent, "onEvent"),
+            Objects.requireNonNull(onComplete, "onComplete"),
+            Objects.requireNonNull(onError, "onError"));
+    Turn t = manager.begin(id, input, options);
+    TurnRelay<ChatEvent> relay = new TurnRelay<>(t, callbacks, e -> e);
+    manager.client().eventPublisher(t.request()).subscribe(relay);
+    return callbacks;
+  }
+
+  @Override
+  public String toString() {
+    return "ChatSession[" + id + "]";
+  }
+}

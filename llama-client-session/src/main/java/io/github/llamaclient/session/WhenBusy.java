@@ -1,0 +1,16 @@
+package io.github.llamaclient.session;
+
+/**
+ * What a turn (or any other change) does when another turn of the same session is still running.
+ * Sessions never run two turns at once; different sessions always run in parallel.
+ */
+public enum WhenBusy {
+  /**
+   * Wait until the running turn ends, then go on (the default). Waiting is interruptible: an
+   * interrupted wait throws {@link io.github.llamaclient.StreamCancelledException} and sets the
+   * thread's interrupt flag again.
+   */
+  WAIT,
+  /** Fail at once with {@link SessionBusyException}; nothing is sent and nothing changes. */
+  FAIL
+}

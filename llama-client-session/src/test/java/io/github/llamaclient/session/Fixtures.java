@@ -1,0 +1,184 @@
+package io.github.llamaclient.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.testing.Transcript;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/** Shared helpers for the session tests: clients, recorded replies, the faces of a turn. */
+final class Fixtures {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Fixtures() {}
+
+  static LlamaClient client(MockWebServer server) {
+    return LlamaClient.builder().baseUrl(server.url("/").uri()).idleTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  static JsonNode body(RecordedRequest r) {
+    try {
+      return MAPPER.readTree(r.getBody().utf8());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static RecordedRequest take(MockWebServer server) throws InterruptedException {
+    RecordedRequest r = server.takeRequest(10, TimeUnit.SECONDS);
+    assertThat(r).as("a request reached the server").isNotNull();
+    return r;
+  }
+
+  /** The recorded request's {@code tools} value as a plain Java value, for {@code parameter("tools", …)}. */
+  static Object recordedValue(Transcript t, String field) {
+    return MAPPER.convertValue(t.requestBody().get(field), Object.class);
+  }
+
+  /**
+   * The recording's reply, cut as recorded; cut whole where the recorded segments are broken
+   * (chat-stream-error-mid-stream lists a segment of -158 bytes).
+   */
+  static MockResponse replay(String scenario) {
+    Transcript t = Transcript.load(scenario);
+    boolean broken = t.segments().stream().anyMatch(seg -> seg.bytes() < 0);
+    return t.response(broken ? Transcript.Cut.WHOLE : Transcript.Cut.RECORDED, false);
+  }
+
+  /** A dispatcher replaying one recording per path (the path without the query counts too). */
+  static Dispatcher byPath(Map<String, String> scenarioByPath) {
+    return new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        String target = request.getTarget();
+        String scenario = scenarioByPath.get(target);
+        if (scenario == null) {
+          scenario = scenarioByPath.get(target.replaceFirst("\\?.*", ""));
+        }
+        return replay(scenario == null ? "not-found" : scenario);
+      }
+    };
+  }
+
+  /** One way to run a turn; each face gives the same outcome. */
+  enum Face {
+    BLOCKING {
+      @Override
+      String run(ChatSession s, List<ChatMessage> input, java.util.function.Consumer<io.github.llamaclient.ChatRequest.Builder> o) {
+        return s.send(input, o).text();
+      }
+    },
+    STREAM {
+      @Override
+      String run(ChatSession s, List<ChatMessage> input, java.util.function.Consumer<io.github.llamaclient.ChatRequest.Builder> o) {
+        try (Stream<io.github.llamaclient.ChatEvent> events = s.sendEvents(input, o)) {
+          return events
+              .filter(e -> e instanceof io.github.llamaclient.ChatEvent.Content)
+              .map(e -> ((io.github.llamaclient.ChatEvent.Content) e).text())
+              .collect(Collectors.joining());
+        }
+      }
+    },
+    PUBLISHER {
+      @Override
+      String run(ChatSession s, List<ChatMessage> input, java.util.function.Consumer<io.github.llamaclient.ChatRequest.Builder> o)
+          throws Exception {
+        CompletableFuture<String> done = new CompletableFuture<>();
+        StringBuilder sb = new StringBuilder();
+        s.sendEventPublisher(input, o)
+            .subscribe(
+                new Flow.Subscriber<io.github.llamaclient.ChatEvent>() {
+                  Flow.Subscription sub;
+
+                  @Override
+                  public void onSubscribe(Flow.Subscription subscription) {
+                    sub = subscription;
+                    sub.request(1);
+                  }
+
+                  @Override
+                  public void onNext(io.github.llamaclient.ChatEvent e) {
+                    if (e instanceof io.github.llamaclient.ChatEvent.Content) {
+                      sb.append(((io.github.llamaclient.ChatEvent.Content) e).text());
+                    }
+                    sub.request(1);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onComplete() {
+                    done.complete(sb.toString());
+                  }
+                });
+        return unwrap(done);
+      }
+    },
+    CALLBACKS {
+      @Override
+      String run(ChatSession s, List<ChatMessage> input, java.util.function.Consumer<io.github.llamaclient.ChatRequest.Builder> o)
+          throws Exception {
+        StringBuilder sb = new StringBuilder();
+        CompletableFuture<String> done = new CompletableFuture<>();
+        StreamHandle h =
+            s.send(
+                input,
+                o,
+                e -> {
+                  if (e instanceof io.github.llamaclient.ChatEvent.Content) {
+                    sb.append(((io.github.llamaclient.ChatEvent.Content) e).text());
+                  }
+                },
+                (ChatResult r) -> done.complete(sb.toString()),
+                (LlamaException e) -> done.completeExceptionally(e));
+        String text = unwrap(done);
+        assertThat(h.result().get(10, TimeUnit.SECONDS).text()).isEqualTo(text);
+        return text;
+      }
+    };
+
+    abstract String run(
+        ChatSession s, List<ChatMessage> input, java.util.function.Consumer<io.github.llamaclient.ChatRequest.Builder> o)
+        throws Exception;
+  }
+
+  static <T> T unwrap(CompletableFuture<T> f) throws Exception {
+    try {
+      return f.get(20, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      throw e;
+    }
+  }
+
+  static List<String> roles(List<SessionMessage> h) {
+    List<String> out = new ArrayList<>();
+    for (SessionMessage m : h) {
+      out.add(m.message().role() + (m.partial() ? "(partial)" : ""));
+    }
+    return out;
+  }
+}
