@@ -1,24 +1,17 @@
 package io.github.llamaclient.examples.chat;
 
-import java.io.IOException;
+import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.LlamaConnectException;
+import io.github.llamaclient.LlamaException;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, before the first prompt, that a llama-server answers, and waits while it loads its model
- * ({@code GET /health} answers 503 {@code unavailable_error} "Loading model" until then; API.md
- * section 2). Uses a plain {@link HttpClient}.
- *
- * <p>DEPTH: when core offers {@code health()}/{@code awaitReady(...)}, this class shrinks to a call
- * to it.
+ * ({@code GET /health} answers 503 "Loading model" until then), printing a dot per poll. Unlike
+ * {@link LlamaClient#awaitReady(Duration)}, a refused connection ends the wait at once: the user
+ * should be told to start a server, not be kept waiting.
  */
 final class ServerProbe {
   /** What the probe found. */
@@ -29,75 +22,49 @@ final class ServerProbe {
     UNREACHABLE
   }
 
-  private final URI health;
+  private final LlamaClient client;
   private final Duration poll;
 
-  ServerProbe(URI baseUrl, Duration poll) {
-    String base = baseUrl.toString();
-    this.health = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/health");
+  ServerProbe(LlamaClient client, Duration poll) {
+    this.client = client;
     this.poll = poll;
   }
 
   /**
-   * Probes, and while the server answers 503 prints a waiting line to {@code out} with a dot per
-   * poll. Interrupting the thread stops the wait.
+   * Probes, and while the model loads prints a waiting line with a dot per poll.
    *
    * @return READY or UNREACHABLE
    * @throws InterruptedException if interrupted while waiting
    */
   State await(PrintStream out) throws InterruptedException {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
     boolean waiting = false;
-    try {
-      while (true) {
-        Integer status = status(http);
-        if (status == null) {
-          if (waiting) {
-            out.println();
-          }
-          return State.UNREACHABLE;
+    while (true) {
+      boolean ready;
+      try {
+        // tag::ready[]
+        ready = client.isReady(); // GET /health: false while the model loads (503)
+        // end::ready[]
+      } catch (LlamaConnectException e) {
+        if (waiting) {
+          out.println();
         }
-        if (status != 503) {
-          if (waiting) {
-            out.println(" ready.");
-          }
-          return State.READY;
-        }
-        if (!waiting) {
-          out.print("llama-server at " + health.resolve("/") + " is loading its model, waiting ");
-          waiting = true;
-        }
-        out.print('.');
-        out.flush();
-        Thread.sleep(poll.toMillis());
+        return State.UNREACHABLE;
+      } catch (LlamaException e) {
+        ready = true; // something else answered: the chat request will say precisely what
       }
-    } finally {
-      if (http instanceof AutoCloseable) { // JDK 21 and later
-        try {
-          ((AutoCloseable) http).close();
-        } catch (Exception e) {
-          // best effort
+      if (ready) {
+        if (waiting) {
+          out.println(" ready.");
         }
+        return State.READY;
       }
-    }
-  }
-
-  /** The status of GET /health, or null if nothing answered. */
-  private @Nullable Integer status(HttpClient http) throws InterruptedException {
-    HttpRequest req = HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(10)).GET().build();
-    try {
-      return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (ConnectException | HttpConnectTimeoutException | UnresolvedAddressException e) {
-      return null;
-    } catch (IOException e) {
-      if (e.getCause() instanceof ConnectException || e.getCause() instanceof UnresolvedAddressException) {
-        return null;
+      if (!waiting) {
+        out.print("llama-server at " + client.baseUrl() + " is loading its model, waiting ");
+        waiting = true;
       }
-      return 0; // something answered, oddly: let the chat request report it precisely
+      out.print('.');
+      out.flush();
+      Thread.sleep(poll.toMillis());
     }
   }
 

@@ -123,7 +123,7 @@ public final class TerminalChat {
 
   int run(BufferedReader in, PrintStream err) {
     try {
-      if (new ServerProbe(client.baseUrl(), Duration.ofMillis(500)).await(out) == ServerProbe.State.UNREACHABLE) {
+      if (new ServerProbe(client, Duration.ofMillis(500)).await(out) == ServerProbe.State.UNREACHABLE) {
         err.println(ServerProbe.unreachable(client.baseUrl()));
         return 2;
       }
