@@ -1,0 +1,82 @@
+package io.github.llamaclient.examples.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.ToolCall;
+import io.github.llamaclient.testing.Transcript;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The loop over recorded replies: tool calls, then (after the results) more calls, then an answer. */
+@Timeout(30)
+class ToolLoopTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void runsTheCalledFunctionsSendsTheResultsBackAndStopsAtTheAnswer() throws Exception {
+    Transcript tools = Transcript.load("chat-stream-tools");
+    Transcript toolResult = Transcript.load("chat-stream-tool-result");
+    Transcript answer = Transcript.load("chat-stream-basic");
+    try (MockWebServer server = new MockWebServer()) {
+      server.enqueue(tools.response());
+      server.enqueue(toolResult.response());
+      server.enqueue(answer.response());
+      server.start();
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      ChatResult result;
+      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+        result =
+            ToolLoop.run(
+                client,
+                "What is the weather in Paris?",
+                List.of(ToolLoop.WEATHER, ToolLoop.TIME),
+                5,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+      }
+      assertThat(result.text()).isEqualTo(answer.expectedContent());
+      assertThat(result.toolCalls()).isEmpty();
+      assertThat(server.getRequestCount()).isEqualTo(3);
+
+      JsonNode first = JSON.readTree(server.takeRequest().getBody().utf8());
+      // the tools as offered: the same definitions as the recording's request
+      assertThat(first.get("tools").get(0)).isEqualTo(tools.requestBody().get("tools").get(0));
+      assertThat(first.get("tools")).hasSize(2);
+
+      JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
+      JsonNode messages = second.get("messages");
+      // user, the assistant's three calls, one result per call
+      assertThat(messages).hasSize(5);
+      JsonNode calls = messages.get(1).get("tool_calls");
+      assertThat(calls).hasSize(3);
+      for (int i = 0; i < 3; i++) {
+        JsonNode toolMessage = messages.get(2 + i);
+        assertThat(toolMessage.get("role").asText()).isEqualTo("tool");
+        assertThat(toolMessage.get("tool_call_id").asText()).isEqualTo(calls.get(i).get("id").asText());
+      }
+      // the recorded calls: city "" (refused by the function), city "free, " (answered), and "{" (not JSON)
+      assertThat(messages.get(2).get("content").asText()).contains("city is required");
+      assertThat(JSON.readTree(messages.get(3).get("content").asText()).get("city").asText()).isEqualTo("free, ");
+      assertThat(messages.get(4).get("content").asText()).contains("not valid JSON");
+
+      JsonNode third = JSON.readTree(server.takeRequest().getBody().utf8());
+      assertThat(third.get("messages")).hasSize(7); // + the second round's call and its result
+      assertThat(printed.toString(StandardCharsets.UTF_8)).contains("[get_weather").endsWith(answer.expectedContent() + "\n");
+    }
+  }
+
+  @Test
+  void anUnknownToolGetsAnErrorResult() {
+    String out = ToolLoop.call(List.of(ToolLoop.WEATHER), new ToolCall("1", "launch_rocket", "{}"));
+    assertThat(out).contains("no tool named launch_rocket");
+    assertThat(ToolLoop.call(List.of(ToolLoop.TIME), new ToolCall("2", "get_time", "{\"zone\":\"UTC\"}"))).contains("\"zone\":\"UTC\"");
+  }
+}
