@@ -53,8 +53,18 @@ public final class Transcript {
             ? java.util.Base64.getDecoder().decode(text)
             : text.getBytes(StandardCharsets.UTF_8);
     List<Segment> segs = new ArrayList<>();
+    // Cut points are clamped into the body: the synthetic chat-stream-error-mid-stream recording
+    // lists segments that overshoot the body and then a negative one (-158) to balance the sum.
+    int end = 0;
     for (JsonNode s : response.path("segments")) {
-      segs.add(new Segment(s.get("at_ms").asDouble(), s.get("bytes").asInt()));
+      int next = Math.max(end, Math.min(body.length, end + s.get("bytes").asInt()));
+      if (next > end) {
+        segs.add(new Segment(s.get("at_ms").asDouble(), next - end));
+      }
+      end = next;
+    }
+    if (end < body.length && !segs.isEmpty()) {
+      segs.add(new Segment(segs.get(segs.size() - 1).atMs(), body.length - end));
     }
     if (segs.isEmpty()) {
       segs.add(new Segment(0, body.length));
