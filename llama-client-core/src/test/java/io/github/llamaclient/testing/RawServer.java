@@ -86,6 +86,12 @@ public final class RawServer implements AutoCloseable {
     return open.get();
   }
 
+  /** Forgets the connections not yet taken by {@link #awaitRequest} and {@link #awaitDisconnect}. */
+  public void clearQueues() {
+    connections.clear();
+    disconnects.clear();
+  }
+
   /** The next connection whose request was read, or null after the wait. */
   public Connection awaitRequest(Duration wait) throws InterruptedException {
     return connections.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
