@@ -196,6 +196,10 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (wire != null) {
       safeWire(() -> wire.onResponse(uri, info.statusCode(), info.headers().map(), since()));
     }
+    // the idle limit also guards error and unexpected bodies: a server that sends headers and
+    // then stalls must not hang the consumer
+    lastActivity = System.nanoTime();
+    armWatchdog(idleNanos);
     int status = info.statusCode();
     if (status >= 400) {
       return new ErrorBody(info);
@@ -204,8 +208,6 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
       return new UnexpectedBody(status, type);
     }
-    lastActivity = System.nanoTime();
-    armWatchdog(idleNanos);
     return this;
   }
 
@@ -439,7 +441,11 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (finished || cancelled) {
       return;
     }
-    watchdog = Timer.schedule(this::checkIdle, nanos);
+    ScheduledFuture<?> w = Timer.schedule(this::checkIdle, nanos);
+    watchdog = w;
+    if (finished || cancelled) {
+      w.cancel(false); // ended while scheduling: disarmWatchdog() may have missed this one
+    }
   }
 
   private void disarmWatchdog() {
@@ -505,6 +511,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
     @Override
     public void onNext(List<ByteBuffer> items) {
+      lastActivity = System.nanoTime();
       for (ByteBuffer b : items) {
         int n = Math.min(b.remaining(), MAX_ERROR_BODY - bytes.size());
         if (n > 0) {
@@ -554,6 +561,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
     @Override
     public void onNext(List<ByteBuffer> items) {
+      lastActivity = System.nanoTime();
       for (ByteBuffer b : items) {
         int n = Math.min(b.remaining(), 400 - bytes.size());
         if (n > 0) {

@@ -24,6 +24,10 @@ final class Json {
 
   /** Refuses values that are not plain JSON values. */
   static void checkValue(@Nullable Object value, String name) {
+    if ((value instanceof Double && !Double.isFinite((Double) value))
+        || (value instanceof Float && !Float.isFinite((Float) value))) {
+      throw new IllegalArgumentException("value of " + name + " must be a finite number (JSON has no NaN or Infinity), was " + value);
+    }
     if (value == null
         || value instanceof String
         || value instanceof Number

@@ -170,7 +170,11 @@ public final class LlamaClient implements AutoCloseable {
     }
     String key = first(env, "LLAMA_API_KEY", "LLM_API_KEY");
     if (key != null) {
-      b.apiKey(key);
+      try {
+        b.apiKey(key);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("LLAMA_API_KEY/LLM_API_KEY: " + e.getMessage(), e);
+      }
     }
     String timeout = first(env, "LLM_TIMEOUT");
     if (timeout != null) {

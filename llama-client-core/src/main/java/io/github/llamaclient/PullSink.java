@@ -32,6 +32,8 @@ final class PullSink<R> extends Exchange.Sink<R> {
   private @Nullable R result; // guarded by lock
   private @Nullable LlamaException failure; // guarded by lock
   private boolean ended; // guarded by lock
+  // the consumer cancelled (perhaps from another thread): queued events are dropped
+  private volatile boolean discarded;
 
   @Override
   void event(ChatEvent event) {
@@ -46,6 +48,10 @@ final class PullSink<R> extends Exchange.Sink<R> {
     int n = pending.size();
     lock.lock();
     try {
+      if (discarded) {
+        pending.clear();
+        return;
+      }
       if (shared.isEmpty()) {
         ArrayDeque<ChatEvent> t = shared;
         shared = pending;
@@ -82,6 +88,12 @@ final class PullSink<R> extends Exchange.Sink<R> {
     try {
       failure = f;
       ended = true;
+      if (f instanceof StreamCancelledException) {
+        // the consumer closed the stream (perhaps from another thread): what is queued is not
+        // wanted any more, the iterating thread sees the cancellation next
+        discarded = true;
+        shared.clear();
+      }
       available.signalAll();
     } finally {
       lock.unlock();
@@ -100,6 +112,9 @@ final class PullSink<R> extends Exchange.Sink<R> {
    * @throws InterruptedException if the waiting thread is interrupted
    */
   @Nullable ChatEvent take() throws InterruptedException {
+    if (discarded) {
+      local.clear(); // local is the consumer's: cleared here, on its thread
+    }
     ChatEvent e = local.poll();
     if (e == null) {
       lock.lock();

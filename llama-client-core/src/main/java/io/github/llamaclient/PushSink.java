@@ -23,7 +23,23 @@ import org.jspecify.annotations.Nullable;
 final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription {
   private static final System.Logger LOG = System.getLogger(PushSink.class.getName());
 
-  private final Flow.Subscriber<? super T> subscriber;
+  /** Does nothing: replaces the subscriber once it may not be signalled any more (rule 3.13). */
+  private static final Flow.Subscriber<Object> DETACHED =
+      new Flow.Subscriber<>() {
+        @Override
+        public void onSubscribe(Flow.Subscription s) {}
+
+        @Override
+        public void onNext(Object item) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onComplete() {}
+      };
+
+  private volatile Flow.Subscriber<? super T> subscriber;
   private final Function<ChatEvent, @Nullable T> map;
   private final Function<R, @Nullable T> last;
   private final ArrayDeque<T> queue = new ArrayDeque<>();
@@ -32,6 +48,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private volatile boolean cancelled;
   private volatile boolean ended;
   private @Nullable LlamaException failure;
+  private volatile @Nullable IllegalArgumentException badRequest; // rule 3.9
   private boolean terminated;
   private volatile int queued;
 
@@ -90,16 +107,14 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   @Override
   public void request(long n) {
     if (n <= 0) {
-      cancelUpstream();
-      failure = null;
-      synchronized (queue) {
-        queue.clear();
-        queued = 0;
+      if (cancelled) {
+        return; // rule 3.6
       }
+      // rule 3.9: onError(IllegalArgumentException), before anything queued; the exchange stops.
+      // Set before cancelling, so the cancellation's own failure is not the one delivered.
+      badRequest = new IllegalArgumentException("Reactive Streams rule 3.9: request(n) needs n > 0, was " + n);
       ended = true;
-      failure =
-          new LlamaException(
-              "Reactive Streams rule 3.9: request(n) needs n > 0, was " + n, new IllegalArgumentException());
+      cancelUpstream();
       drain();
       return;
     }
@@ -120,6 +135,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     }
     cancelled = true;
     cancelUpstream();
+    subscriber = DETACHED; // rule 3.13
   }
 
   private void cancelUpstream() {
@@ -138,8 +154,8 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       long r = requested.get();
       long emitted = 0;
       while (emitted != r) {
-        if (cancelled) {
-          return;
+        if (cancelled || terminated || badRequest != null) {
+          break;
         }
         T item;
         synchronized (queue) {
@@ -162,16 +178,23 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       if (cancelled) {
         return;
       }
-      if (ended && !terminated && queued == 0) {
+      if (ended && !terminated && (queued == 0 || badRequest != null)) {
         terminated = true;
-        LlamaException f = failure;
-        if (f != null) {
-          if (!(f instanceof StreamCancelledException) || !cancelled) {
-            subscriber.onError(f);
-          }
-        } else {
-          subscriber.onComplete();
+        Flow.Subscriber<? super T> s = subscriber;
+        subscriber = DETACHED; // rule 3.13: no reference to the subscriber after its terminal signal
+        synchronized (queue) {
+          queue.clear();
+          queued = 0;
         }
+        Throwable f = badRequest != null ? badRequest : failure;
+        if (f != null) {
+          s.onError(f);
+        } else {
+          s.onComplete();
+        }
+        return;
+      }
+      if (terminated) {
         return;
       }
       if (emitted != 0 && r != Long.MAX_VALUE) {
@@ -199,7 +222,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     PushSink<T, R> sink = new PushSink<>(subscriber, map, last);
     Exchange<R> exchange = new Exchange<>(client, request, decoder, sink);
     subscriber.onSubscribe(sink);
-    if (!sink.cancelled) {
+    if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
       client.launch(exchange);
     }
   }

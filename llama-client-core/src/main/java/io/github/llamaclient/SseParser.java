@@ -89,7 +89,7 @@ final class SseParser {
       byte b = src[i];
       if (b == '\n' || b == '\r') {
         if (lineLen == 0) {
-          checkLength(i - start);
+          checkLength(i - start, src, start, i - start);
           processLine(src, start, i - start);
         } else {
           append(src, start, i - start);
@@ -132,7 +132,7 @@ final class SseParser {
 
   private void append(byte[] src, int off, int len) {
     int needed = lineLen + len;
-    checkLength(needed);
+    checkLength(needed, src, off, len);
     if (needed > line.length) {
       line = Arrays.copyOf(line, Math.max(needed, Math.min(line.length * 2, maxLineBytes)));
     }
@@ -140,9 +140,13 @@ final class SseParser {
     lineLen = needed;
   }
 
-  private void checkLength(int length) {
+  /** Fails if a line of {@code length} bytes is too long; the line so far is the pending bytes and then {@code src}. */
+  private void checkLength(int length, byte[] src, int off, int len) {
     if (length > maxLineBytes) {
-      byte[] head = Arrays.copyOf(lineLen > 0 ? line : new byte[0], Math.min(lineLen, 200));
+      byte[] head = new byte[Math.min(lineLen + len, 400)];
+      int fromLine = Math.min(lineLen, head.length);
+      System.arraycopy(line, 0, head, 0, fromLine);
+      System.arraycopy(src, off, head, fromLine, head.length - fromLine);
       throw new LlamaProtocolException(
           "SSE line longer than the limit of " + maxLineBytes + " bytes", Lines.preview(head));
     }

@@ -25,4 +25,9 @@ final class Timer {
   static ScheduledFuture<?> schedule(Runnable task, long nanos) {
     return EXECUTOR.schedule(task, nanos, TimeUnit.NANOSECONDS);
   }
+
+  /** Tasks waiting to run (cancelled ones are removed at once); for tests. */
+  static int scheduled() {
+    return EXECUTOR.getQueue().size();
+  }
 }

@@ -53,18 +53,18 @@ public final class Transcript {
             ? java.util.Base64.getDecoder().decode(text)
             : text.getBytes(StandardCharsets.UTF_8);
     List<Segment> segs = new ArrayList<>();
-    // Cut points are clamped into the body: the synthetic chat-stream-error-mid-stream recording
-    // lists segments that overshoot the body and then a negative one (-158) to balance the sum.
-    int end = 0;
+    // Synthetic recordings (chat-stream-error-mid-stream) kept the segment sizes of the recording
+    // they were built from and balance the sum with a negative last segment; replaying that
+    // as is writes past the body. Cut at the same offsets, clamped to the body: a segment
+    // never reaches past the end of the body and never goes back.
+    int offset = 0;
     for (JsonNode s : response.path("segments")) {
-      int next = Math.max(end, Math.min(body.length, end + s.get("bytes").asInt()));
-      if (next > end) {
-        segs.add(new Segment(s.get("at_ms").asDouble(), next - end));
+      int end = Math.max(offset, Math.min(body.length, offset + s.get("bytes").asInt()));
+      if (end == offset && s.get("bytes").asInt() < 0) {
+        continue;
       }
-      end = next;
-    }
-    if (end < body.length && !segs.isEmpty()) {
-      segs.add(new Segment(segs.get(segs.size() - 1).atMs(), body.length - end));
+      segs.add(new Segment(s.get("at_ms").asDouble(), end - offset));
+      offset = end;
     }
     if (segs.isEmpty()) {
       segs.add(new Segment(0, body.length));

@@ -1,0 +1,338 @@
+package io.github.llamaclient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.llamaclient.testing.RawServer;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Closing is cancelling: however the consumer stops (closing the Stream or ChatStream, cancelling
+ * the subscription, the handle or the future, interrupting the consuming thread), the server sees
+ * the connection close while it is still generating. The server writes an event every 50 ms for
+ * more than a minute, so a disconnect within the test's wait can only come from the client.
+ */
+@Timeout(30)
+class CancellationTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final ChatRequest REQUEST = ChatRequest.builder().user("Tell me about AI.").build();
+
+  private RawServer server;
+  private LlamaClient client;
+
+  @AfterEach
+  void stop() {
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private void startGenerating() {
+    server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(50), 2000));
+    client = LlamaClient.builder().baseUrl(server.url()).build();
+  }
+
+  private void startNeverAnswering() {
+    server = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(60)));
+    client = LlamaClient.builder().baseUrl(server.url()).build();
+  }
+
+  private RawServer.Connection assertServerSawDisconnect() throws InterruptedException {
+    RawServer.Connection c = server.awaitDisconnect(WAIT);
+    assertThat(c).as("the server saw the client close the connection").isNotNull();
+    assertThat(server.openConnections()).isZero();
+    return c;
+  }
+
+  /** The ways a consumer stops a stream that is generating. */
+  enum Stop {
+    CLOSE_STREAM {
+      @Override
+      void run(LlamaClient client) {
+        Stream<String> text = client.generateStream(REQUEST);
+        Iterator<String> it = text.iterator();
+        assertThat(it.next()).isEqualTo("t0 ");
+        assertThat(it.next()).isEqualTo("t1 ");
+        text.close();
+        assertThatThrownBy(it::hasNext).isInstanceOf(StreamCancelledException.class);
+      }
+    },
+    CLOSE_STREAM_AFTER_LIMIT {
+      @Override
+      void run(LlamaClient client) {
+        try (Stream<String> text = client.generateStream(REQUEST)) {
+          assertThat(text.limit(3)).containsExactly("t0 ", "t1 ", "t2 ");
+        }
+      }
+    },
+    CLOSE_CHAT_STREAM {
+      @Override
+      void run(LlamaClient client) {
+        ChatStream events = client.stream(REQUEST);
+        Iterator<ChatEvent> it = events.iterator();
+        assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
+        events.close();
+        assertThatThrownBy(it::hasNext).isInstanceOf(StreamCancelledException.class);
+        assertThatThrownBy(events::result).isInstanceOf(StreamCancelledException.class);
+      }
+    },
+    CANCEL_SUBSCRIPTION {
+      @Override
+      void run(LlamaClient client) throws Exception {
+        CompletableFuture<String> first = new CompletableFuture<>();
+        AtomicReference<Throwable> signalAfterCancel = new AtomicReference<>();
+        client
+            .generatePublisher(REQUEST)
+            .subscribe(
+                new Flow.Subscriber<String>() {
+                  Flow.Subscription s;
+                  boolean cancelled;
+
+                  @Override
+                  public void onSubscribe(Flow.Subscription s) {
+                    this.s = s;
+                    s.request(1);
+                  }
+
+                  @Override
+                  public void onNext(String item) {
+                    if (cancelled) {
+                      signalAfterCancel.set(new AssertionError("onNext after cancel"));
+                    }
+                    cancelled = true;
+                    s.cancel();
+                    first.complete(item);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    signalAfterCancel.set(t);
+                  }
+
+                  @Override
+                  public void onComplete() {
+                    signalAfterCancel.set(new AssertionError("onComplete after cancel"));
+                  }
+                });
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("t0 ");
+        Thread.sleep(200); // signals after cancel would arrive now
+        assertThat(signalAfterCancel.get()).isNull();
+      }
+    },
+    CANCEL_HANDLE {
+      @Override
+      void run(LlamaClient client) throws Exception {
+        CountDownLatch chunks = new CountDownLatch(2);
+        AtomicReference<Object> callbackAfterCancel = new AtomicReference<>();
+        StreamHandle h =
+            client.generateStream(
+                REQUEST, s -> chunks.countDown(), callbackAfterCancel::set, callbackAfterCancel::set);
+        assertThat(chunks.await(10, TimeUnit.SECONDS)).isTrue();
+        h.cancel();
+        assertThat(h.isDone()).isTrue();
+        assertThatThrownBy(() -> h.result().get(10, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(StreamCancelledException.class);
+        h.cancel(); // idempotent
+        Thread.sleep(200);
+        assertThat(callbackAfterCancel.get()).isNull();
+      }
+    },
+    CANCEL_ASYNC_FUTURE {
+      @Override
+      void run(LlamaClient client) throws Exception {
+        CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
+        Thread.sleep(150); // a few events in
+        assertThat(f.cancel(true)).isTrue();
+      }
+    },
+    INTERRUPT_STREAM_ITERATION {
+      @Override
+      void run(LlamaClient client) throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        CountDownLatch reading = new CountDownLatch(1);
+        Thread t =
+            new Thread(
+                () -> {
+                  try (Stream<String> text = client.generateStream(REQUEST)) {
+                    text.forEach(s -> reading.countDown());
+                  } catch (Throwable e) {
+                    thrown.set(e);
+                    flag.set(Thread.currentThread().isInterrupted());
+                  }
+                });
+        t.start();
+        assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+        t.interrupt();
+        t.join(10_000);
+        assertThat(thrown.get()).isInstanceOf(StreamCancelledException.class);
+        assertThat(flag.get()).as("interrupt flag kept").isTrue();
+      }
+    },
+    INTERRUPT_CHAT {
+      @Override
+      void run(LlamaClient client) throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    client.chat(REQUEST);
+                  } catch (Throwable e) {
+                    thrown.set(e);
+                    flag.set(Thread.currentThread().isInterrupted());
+                  }
+                });
+        t.start();
+        Thread.sleep(150); // blocked in chat(), a few events in
+        t.interrupt();
+        t.join(10_000);
+        assertThat(thrown.get()).isInstanceOf(StreamCancelledException.class);
+        assertThat(flag.get()).as("interrupt flag kept").isTrue();
+      }
+    };
+
+    abstract void run(LlamaClient client) throws Exception;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Stop.class)
+  void stoppingClosesTheConnectionWhileTheServerGenerates(Stop stop) throws Exception {
+    startGenerating();
+    stop.run(client);
+    RawServer.Connection c = assertServerSawDisconnect();
+    assertThat(c.requestLine()).isEqualTo("POST /v1/chat/completions HTTP/1.1");
+    assertThat(server.accepted()).as("one request, no retry").isEqualTo(1);
+  }
+
+  @Test
+  void closingBeforeTheResponseHeadersClosesTheConnection() throws Exception {
+    startNeverAnswering();
+    ChatStream events = client.stream(REQUEST);
+    assertThat(server.awaitRequest(WAIT)).isNotNull();
+    events.close();
+    assertServerSawDisconnect();
+    assertThatThrownBy(events::result).isInstanceOf(StreamCancelledException.class);
+  }
+
+  @Test
+  void cancellingTheSubscriptionBeforeTheResponseHeadersClosesTheConnection() throws Exception {
+    startNeverAnswering();
+    AtomicReference<Flow.Subscription> sub = new AtomicReference<>();
+    AtomicReference<Object> signal = new AtomicReference<>();
+    client
+        .eventPublisher(REQUEST)
+        .subscribe(
+            new Flow.Subscriber<ChatEvent>() {
+              @Override
+              public void onSubscribe(Flow.Subscription s) {
+                sub.set(s);
+                s.request(10);
+              }
+
+              @Override
+              public void onNext(ChatEvent item) {
+                signal.set(item);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                signal.set(t);
+              }
+
+              @Override
+              public void onComplete() {
+                signal.set("complete");
+              }
+            });
+    assertThat(server.awaitRequest(WAIT)).isNotNull();
+    sub.get().cancel();
+    assertServerSawDisconnect();
+    Thread.sleep(100);
+    assertThat(signal.get()).as("no signal after cancel").isNull();
+  }
+
+  @Test
+  void cancellingTheAsyncFutureBeforeTheResponseHeadersClosesTheConnection() throws Exception {
+    startNeverAnswering();
+    CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
+    assertThat(server.awaitRequest(WAIT)).isNotNull();
+    f.cancel(true);
+    assertServerSawDisconnect();
+  }
+
+  @Test
+  void interruptingChatBeforeTheResponseHeadersClosesTheConnection() throws Exception {
+    startNeverAnswering();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                client.chat(REQUEST);
+              } catch (Throwable e) {
+                thrown.set(e);
+              }
+            });
+    t.start();
+    assertThat(server.awaitRequest(WAIT)).isNotNull();
+    t.interrupt();
+    t.join(10_000);
+    assertThat(thrown.get()).isInstanceOf(StreamCancelledException.class);
+    assertServerSawDisconnect();
+  }
+
+  @Test
+  void closingFromAnotherThreadEndsTheIterationAtOnce() throws Exception {
+    // the server writes 100 events at once; the consumer takes one, then another thread closes:
+    // the events already queued are dropped, the iterating thread sees the cancellation next
+    server =
+        RawServer.start(
+            c -> {
+              c.sseHeaders();
+              for (int i = 0; i < 100; i++) {
+                c.chunk(RawServer.contentEvent("t" + i + " "));
+              }
+              c.awaitClientClose(Duration.ofSeconds(60));
+            });
+    client = LlamaClient.builder().baseUrl(server.url()).build();
+    ChatStream events = client.stream(REQUEST);
+    Iterator<ChatEvent> it = events.iterator();
+    assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
+    Thread.sleep(200); // let the other 99 queue up
+    Thread closer = new Thread(events::close);
+    closer.start();
+    closer.join(10_000);
+    assertThatThrownBy(it::hasNext).isInstanceOf(StreamCancelledException.class);
+    assertServerSawDisconnect();
+  }
+
+  @Test
+  void closingAfterCompletionIsHarmless() throws Exception {
+    server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(1), 3));
+    client = LlamaClient.builder().baseUrl(server.url()).build();
+    ChatStream events = client.stream(REQUEST);
+    ChatResult r = events.result();
+    events.close();
+    assertThat(r.text()).isEqualTo("t0 t1 t2 ");
+    assertThat(events.result()).isSameAs(r);
+  }
+}

@@ -1,0 +1,56 @@
+package io.github.llamaclient;
+
+import java.util.concurrent.Flow;
+import org.reactivestreams.tck.TestEnvironment;
+import org.reactivestreams.tck.flow.FlowPublisherVerification;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+
+/**
+ * The Reactive Streams TCK (TestNG, run on the JUnit Platform by the TestNG engine) against
+ * {@link LlamaClient#generatePublisher(ChatRequest)}: each element is one piece of answer text of
+ * a replayed stream.
+ */
+@SuppressWarnings("exports") // public for TestNG, in a package the module exports
+public class GeneratePublisherTckTest extends FlowPublisherVerification<String> {
+  static final long TIMEOUT_MS = 2000;
+  static final long NO_SIGNALS_MS = 100;
+  static final long POLL_MS = 20;
+
+  private TckServer server;
+  private LlamaClient client;
+  private LlamaClient failing;
+
+  public GeneratePublisherTckTest() {
+    super(new TestEnvironment(TIMEOUT_MS, NO_SIGNALS_MS, POLL_MS), 1000);
+  }
+
+  @BeforeClass
+  public void start() {
+    server = new TckServer();
+    client = LlamaClient.builder().baseUrl(server.server.url("/").uri()).build();
+    failing = LlamaClient.builder().baseUrl(server.server.url("/fail").uri()).build();
+  }
+
+  @AfterClass
+  public void stop() {
+    client.close();
+    failing.close();
+    server.close();
+  }
+
+  @Override
+  public Flow.Publisher<String> createFlowPublisher(long elements) {
+    return client.generatePublisher(TckServer.request(elements));
+  }
+
+  @Override
+  public Flow.Publisher<String> createFailedFlowPublisher() {
+    return failing.generatePublisher(TckServer.request(1));
+  }
+
+  @Override
+  public long maxElementsFromPublisher() {
+    return 1024;
+  }
+}
