@@ -104,142 +104,254 @@ public final class ChatRequest {
     return b;
   }
 
-  /** @return the messages, in order, never empty */
+  /**
+   * Returns the messages, in order, never empty.
+   *
+   * @return the messages, in order, never empty
+   */
   public List<ChatMessage> messages() {
     return messages;
   }
 
-  /** @return {@code model}, or null if not set */
+  /**
+   * Returns {@code model}, or null if not set.
+   *
+   * @return {@code model}, or null if not set
+   */
   public @Nullable String model() {
     return model;
   }
 
-  /** @return {@code temperature}, or null if not set */
+  /**
+   * Returns {@code temperature}, or null if not set.
+   *
+   * @return {@code temperature}, or null if not set
+   */
   public @Nullable Double temperature() {
     return temperature;
   }
 
-  /** @return {@code top_p}, or null if not set */
+  /**
+   * Returns {@code top_p}, or null if not set.
+   *
+   * @return {@code top_p}, or null if not set
+   */
   public @Nullable Double topP() {
     return topP;
   }
 
-  /** @return {@code max_tokens}, or null if not set */
+  /**
+   * Returns {@code max_tokens}, or null if not set.
+   *
+   * @return {@code max_tokens}, or null if not set
+   */
   public @Nullable Integer maxTokens() {
     return maxTokens;
   }
 
-  /** @return the stop strings, possibly empty */
+  /**
+   * Returns the stop strings, possibly empty.
+   *
+   * @return the stop strings, possibly empty
+   */
   public List<String> stop() {
     return stop;
   }
 
-  /** @return {@code seed}, or null if not set */
+  /**
+   * Returns {@code seed}, or null if not set.
+   *
+   * @return {@code seed}, or null if not set
+   */
   public @Nullable Long seed() {
     return seed;
   }
 
-  /** @return {@code top_k}, or null if not set */
+  /**
+   * Returns {@code top_k}, or null if not set.
+   *
+   * @return {@code top_k}, or null if not set
+   */
   public @Nullable Integer topK() {
     return topK;
   }
 
-  /** @return {@code min_p}, or null if not set */
+  /**
+   * Returns {@code min_p}, or null if not set.
+   *
+   * @return {@code min_p}, or null if not set
+   */
   public @Nullable Double minP() {
     return minP;
   }
 
-  /** @return {@code repeat_penalty}, or null if not set */
+  /**
+   * Returns {@code repeat_penalty}, or null if not set.
+   *
+   * @return {@code repeat_penalty}, or null if not set
+   */
   public @Nullable Double repeatPenalty() {
     return repeatPenalty;
   }
 
-  /** @return {@code presence_penalty}, or null if not set */
+  /**
+   * Returns {@code presence_penalty}, or null if not set.
+   *
+   * @return {@code presence_penalty}, or null if not set
+   */
   public @Nullable Double presencePenalty() {
     return presencePenalty;
   }
 
-  /** @return {@code frequency_penalty}, or null if not set */
+  /**
+   * Returns {@code frequency_penalty}, or null if not set.
+   *
+   * @return {@code frequency_penalty}, or null if not set
+   */
   public @Nullable Double frequencyPenalty() {
     return frequencyPenalty;
   }
 
-  /** @return {@code cache_prompt}, or null if not set */
+  /**
+   * Returns {@code cache_prompt}, or null if not set.
+   *
+   * @return {@code cache_prompt}, or null if not set
+   */
   public @Nullable Boolean cachePrompt() {
     return cachePrompt;
   }
 
-  /** @return {@code id_slot}, or null if not set */
+  /**
+   * Returns {@code id_slot}, or null if not set.
+   *
+   * @return {@code id_slot}, or null if not set
+   */
   public @Nullable Integer idSlot() {
     return idSlot;
   }
 
-  /** @return whether {@code stream_options.include_usage} is sent */
+  /**
+   * Returns whether {@code stream_options.include_usage} is sent.
+   *
+   * @return whether {@code stream_options.include_usage} is sent
+   */
   public boolean includeUsage() {
     return includeUsage;
   }
 
-  /** @return whether {@code return_progress} is sent */
+  /**
+   * Returns whether {@code return_progress} is sent.
+   *
+   * @return whether {@code return_progress} is sent
+   */
   public boolean returnProgress() {
     return returnProgress;
   }
 
-  /** @return whether {@code timings_per_token} is sent */
+  /**
+   * Returns whether {@code timings_per_token} is sent.
+   *
+   * @return whether {@code timings_per_token} is sent
+   */
   public boolean timingsPerToken() {
     return timingsPerToken;
   }
 
-  /** @return {@code reasoning_format}, or null if not set */
+  /**
+   * Returns {@code reasoning_format}, or null if not set.
+   *
+   * @return {@code reasoning_format}, or null if not set
+   */
   public @Nullable String reasoningFormat() {
     return reasoningFormat;
   }
 
-  /** @return {@code chat_template_kwargs}, possibly empty */
+  /**
+   * Returns {@code chat_template_kwargs}, possibly empty.
+   *
+   * @return {@code chat_template_kwargs}, possibly empty
+   */
   public Map<String, Object> chatTemplateKwargs() {
     return chatTemplateKwargs;
   }
 
-  /** @return any other fields, sent as given */
+  /**
+   * Returns any other fields, sent as given.
+   *
+   * @return any other fields, sent as given
+   */
   public Map<String, @Nullable Object> parameters() {
     return parameters;
   }
 
-  /** @return the tools offered to the model ({@code tools}), possibly empty */
+  /**
+   * Returns the tools offered to the model ({@code tools}), possibly empty.
+   *
+   * @return the tools offered to the model ({@code tools}), possibly empty
+   */
   public List<Tool> tools() {
     return extras.tools;
   }
 
-  /** @return {@code tool_choice}, or null if not set */
+  /**
+   * Returns {@code tool_choice}, or null if not set.
+   *
+   * @return {@code tool_choice}, or null if not set
+   */
   public @Nullable ToolChoice toolChoice() {
     return extras.toolChoice;
   }
 
-  /** @return {@code parallel_tool_calls}, or null if not set */
+  /**
+   * Returns {@code parallel_tool_calls}, or null if not set.
+   *
+   * @return {@code parallel_tool_calls}, or null if not set
+   */
   public @Nullable Boolean parallelToolCalls() {
     return extras.parallelToolCalls;
   }
 
-  /** @return {@code response_format}, or null if not set */
+  /**
+   * Returns {@code response_format}, or null if not set.
+   *
+   * @return {@code response_format}, or null if not set
+   */
   public @Nullable ResponseFormat responseFormat() {
     return extras.responseFormat;
   }
 
-  /** @return {@code json_schema} (llama.cpp's own field), or null if not set */
+  /**
+   * Returns {@code json_schema} (llama.cpp's own field), or null if not set.
+   *
+   * @return {@code json_schema} (llama.cpp's own field), or null if not set
+   */
   public @Nullable Map<String, @Nullable Object> jsonSchema() {
     return extras.jsonSchema;
   }
 
-  /** @return {@code grammar} (GBNF), or null if not set */
+  /**
+   * Returns {@code grammar} (GBNF), or null if not set.
+   *
+   * @return {@code grammar} (GBNF), or null if not set
+   */
   public @Nullable String grammar() {
     return extras.grammar;
   }
 
-  /** @return {@code logprobs}, or null if not set */
+  /**
+   * Returns {@code logprobs}, or null if not set.
+   *
+   * @return {@code logprobs}, or null if not set
+   */
   public @Nullable Boolean logprobs() {
     return extras.logprobs;
   }
 
-  /** @return {@code top_logprobs}, or null if not set */
+  /**
+   * Returns {@code top_logprobs}, or null if not set.
+   *
+   * @return {@code top_logprobs}, or null if not set
+   */
   public @Nullable Integer topLogprobs() {
     return extras.topLogprobs;
   }

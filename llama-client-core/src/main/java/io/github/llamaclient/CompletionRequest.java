@@ -49,12 +49,20 @@ public final class CompletionRequest {
     return builder().prompt(prompt).build();
   }
 
-  /** @return the prompt: a String, a List of token ids, or null for none (infill) */
+  /**
+   * Returns the prompt: a String, a List of token ids, or null for none (infill).
+   *
+   * @return the prompt: a String, a List of token ids, or null for none (infill)
+   */
   public @Nullable Object prompt() {
     return prompt;
   }
 
-  /** @return every other field, with its wire name, as sent */
+  /**
+   * Returns every other field, with its wire name, as sent.
+   *
+   * @return every other field, with its wire name, as sent
+   */
   public Map<String, @Nullable Object> fields() {
     return fields;
   }

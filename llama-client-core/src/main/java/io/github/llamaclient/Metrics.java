@@ -69,57 +69,101 @@ public record Metrics(Map<String, Double> values) {
     return v == null ? Double.NaN : v;
   }
 
-  /** @return {@code llamacpp:prompt_tokens_total}: prompt tokens processed */
+  /**
+   * Returns {@code llamacpp:prompt_tokens_total}: prompt tokens processed.
+   *
+   * @return {@code llamacpp:prompt_tokens_total}: prompt tokens processed
+   */
   public double promptTokensTotal() {
     return value("llamacpp:prompt_tokens_total");
   }
 
-  /** @return {@code llamacpp:prompt_seconds_total}: prompt processing time */
+  /**
+   * Returns {@code llamacpp:prompt_seconds_total}: prompt processing time.
+   *
+   * @return {@code llamacpp:prompt_seconds_total}: prompt processing time
+   */
   public double promptSecondsTotal() {
     return value("llamacpp:prompt_seconds_total");
   }
 
-  /** @return {@code llamacpp:tokens_predicted_total}: tokens generated */
+  /**
+   * Returns {@code llamacpp:tokens_predicted_total}: tokens generated.
+   *
+   * @return {@code llamacpp:tokens_predicted_total}: tokens generated
+   */
   public double tokensPredictedTotal() {
     return value("llamacpp:tokens_predicted_total");
   }
 
-  /** @return {@code llamacpp:tokens_predicted_seconds_total}: generation time */
+  /**
+   * Returns {@code llamacpp:tokens_predicted_seconds_total}: generation time.
+   *
+   * @return {@code llamacpp:tokens_predicted_seconds_total}: generation time
+   */
   public double tokensPredictedSecondsTotal() {
     return value("llamacpp:tokens_predicted_seconds_total");
   }
 
-  /** @return {@code llamacpp:n_decode_total}: {@code llama_decode()} calls */
+  /**
+   * Returns {@code llamacpp:n_decode_total}: {@code llama_decode()} calls.
+   *
+   * @return {@code llamacpp:n_decode_total}: {@code llama_decode()} calls
+   */
   public double decodeCallsTotal() {
     return value("llamacpp:n_decode_total");
   }
 
-  /** @return {@code llamacpp:n_tokens_max}: the largest batch seen */
+  /**
+   * Returns {@code llamacpp:n_tokens_max}: the largest batch seen.
+   *
+   * @return {@code llamacpp:n_tokens_max}: the largest batch seen
+   */
   public double tokensMax() {
     return value("llamacpp:n_tokens_max");
   }
 
-  /** @return {@code llamacpp:prompt_tokens_seconds}: average prompt throughput, tokens/s */
+  /**
+   * Returns {@code llamacpp:prompt_tokens_seconds}: average prompt throughput, tokens/s.
+   *
+   * @return {@code llamacpp:prompt_tokens_seconds}: average prompt throughput, tokens/s
+   */
   public double promptTokensPerSecond() {
     return value("llamacpp:prompt_tokens_seconds");
   }
 
-  /** @return {@code llamacpp:predicted_tokens_seconds}: average generation throughput, tokens/s */
+  /**
+   * Returns {@code llamacpp:predicted_tokens_seconds}: average generation throughput, tokens/s.
+   *
+   * @return {@code llamacpp:predicted_tokens_seconds}: average generation throughput, tokens/s
+   */
   public double predictedTokensPerSecond() {
     return value("llamacpp:predicted_tokens_seconds");
   }
 
-  /** @return {@code llamacpp:requests_processing}: requests being served */
+  /**
+   * Returns {@code llamacpp:requests_processing}: requests being served.
+   *
+   * @return {@code llamacpp:requests_processing}: requests being served
+   */
   public double requestsProcessing() {
     return value("llamacpp:requests_processing");
   }
 
-  /** @return {@code llamacpp:requests_deferred}: requests waiting for a slot */
+  /**
+   * Returns {@code llamacpp:requests_deferred}: requests waiting for a slot.
+   *
+   * @return {@code llamacpp:requests_deferred}: requests waiting for a slot
+   */
   public double requestsDeferred() {
     return value("llamacpp:requests_deferred");
   }
 
-  /** @return {@code llamacpp:n_busy_slots_per_decode}: average busy slots per decode */
+  /**
+   * Returns {@code llamacpp:n_busy_slots_per_decode}: average busy slots per decode.
+   *
+   * @return {@code llamacpp:n_busy_slots_per_decode}: average busy slots per decode
+   */
   public double busySlotsPerDecode() {
     return value("llamacpp:n_busy_slots_per_decode");
   }
