@@ -13,6 +13,9 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -54,7 +57,8 @@ public final class LlamaClient implements AutoCloseable {
   private final URI baseUrl;
   private final @Nullable String apiKey;
   private final HttpClient http;
-  private final @Nullable ExecutorService ownExecutor;
+  private final @Nullable ExecutorService ownCallbackExecutor;
+  private final java.util.concurrent.Executor callbackExecutor;
 
   /** Runs tasks on the calling thread: the HTTP client's own I/O thread, or a consumer's. */
   private static final java.util.concurrent.Executor DIRECT = Runnable::run;
@@ -87,14 +91,20 @@ public final class LlamaClient implements AutoCloseable {
     } else {
       this.limiter = null;
     }
+    if (b.callbackExecutor != null) {
+      this.callbackExecutor = b.callbackExecutor;
+      this.ownCallbackExecutor = null;
+    } else {
+      this.ownCallbackExecutor = Executors.newCachedThreadPool(new DaemonFactory("callback"));
+      this.callbackExecutor = ownCallbackExecutor;
+    }
     if (b.http != null) {
       this.http = b.http;
-      this.ownExecutor = null;
       this.ownsHttp = false;
     } else {
       // No executor hand-off: the HTTP client's selector thread parses and decodes the body
       // itself (the engine never blocks there), which saves a thread wake-up per network read.
-      this.ownExecutor = null;
+      // User code never runs there: push faces deliver on the callback executor.
       this.http =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
@@ -295,10 +305,10 @@ public final class LlamaClient implements AutoCloseable {
   /**
    * The answer text as a cold {@link Flow.Publisher}: each subscription sends its own request, when
    * it subscribes. Honours {@code request(n)} (no more text pieces than requested; the connection
-   * is read only while there is demand); {@code cancel()} closes the connection. Signals arrive on
-   * the HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O
-   * thread, shared by all of this client's streams) or on the thread calling {@code request(n)},
-   * never concurrently. {@code onNext} must not block: hand slow work to your own executor.
+   * is read only while there is demand); {@code cancel()} closes the connection. {@code
+   * onSubscribe} runs on the subscribing thread; every later signal on the client's callback
+   * executor ({@link Builder#callbackExecutor(java.util.concurrent.Executor)}), never concurrently.
+   * A slow {@code onNext} holds back only this stream (and, through TCP, the server's writes).
    * Failures arrive as {@code onError} with a {@link LlamaException} subtype.
    *
    * @param request the request
@@ -337,9 +347,8 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * Streams the answer text to callbacks. The request is sent at once; the callbacks run on the
-   * HTTP client's executor (for a client built by {@link #builder()}, the HTTP client's I/O thread,
-   * shared by all of this client's streams), one after another, and must not block: a blocked
-   * callback holds up this client's other streams. Exactly one of {@code
+   * client's callback executor ({@link Builder#callbackExecutor(java.util.concurrent.Executor)}),
+   * one after another; a slow callback holds back only its own stream. Exactly one of {@code
    * onComplete} and {@code onError} is called, unless the stream is cancelled through the handle
    * first. A callback that throws cancels the stream and is reported to {@code onError}.
    *
@@ -1145,19 +1154,41 @@ public final class LlamaClient implements AutoCloseable {
    */
   @Override
   public void close() {
+    ExecutorService callbacks = ownCallbackExecutor;
+    if (callbacks != null) {
+      callbacks.shutdown(); // signals already queued are still delivered
+    }
     if (!ownsHttp) {
       return;
     }
-    if (http instanceof AutoCloseable) { // JDK 21 and later
-      try {
-        ((AutoCloseable) http).close();
-      } catch (Exception e) {
-        // closing is best effort
-      }
+    try { // JDK 21 and later: abort open exchanges and release the selector thread
+      HttpClient.class.getMethod("shutdownNow").invoke(http);
+    } catch (ReflectiveOperationException e) {
+      // JDK 17: the HTTP client's thread ends once the client is unreachable
     }
-    ExecutorService e = ownExecutor;
-    if (e != null) {
-      e.shutdownNow();
+  }
+
+
+  /** Where Publisher and callback faces deliver their signals. */
+  java.util.concurrent.Executor callbackExecutor() {
+    return callbackExecutor;
+  }
+
+  /** Names the client's own daemon threads. */
+  private static final class DaemonFactory implements ThreadFactory {
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+    private final String prefix;
+    private final AtomicInteger threads = new AtomicInteger();
+
+    DaemonFactory(String kind) {
+      this.prefix = "llama-client-" + CLIENTS.incrementAndGet() + "-" + kind + "-";
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, prefix + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
     }
   }
 
@@ -1180,6 +1211,7 @@ public final class LlamaClient implements AutoCloseable {
     private int maxLineBytes = 4 * 1024 * 1024;
     private int maxResponseChars = 64 * 1024 * 1024;
     private @Nullable WireListener wireListener;
+    private java.util.concurrent.@Nullable Executor callbackExecutor;
     private @Nullable String defaultModel;
     private @Nullable Integer defaultMaxTokens;
     private @Nullable Double defaultTemperature;
@@ -1312,6 +1344,24 @@ public final class LlamaClient implements AutoCloseable {
         throw new IllegalArgumentException("maxResponseChars must be at least 1024, was " + chars);
       }
       this.maxResponseChars = chars;
+      return this;
+    }
+
+    /**
+     * Sets where the Publisher and callback faces deliver their signals ({@code onNext}, {@code
+     * onChunk}, {@code onComplete}, {@code onError}, and the completion of {@link
+     * LlamaClient#chatAsync(ChatRequest) chatAsync} futures). By default each client has its own pool of
+     * daemon threads that grows with concurrent deliveries and shrinks when idle, so a callback
+     * that blocks (writing to a slow socket, a blocking call on this client) delays only its own
+     * stream. {@code Runnable::run} delivers on the HTTP client's I/O thread: the lowest latency,
+     * but then callbacks must never block or call this client's blocking methods. An executor
+     * given here is not shut down by {@link LlamaClient#close()}.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder callbackExecutor(java.util.concurrent.Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -2,7 +2,9 @@ package io.github.llamaclient;
 
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -13,10 +15,11 @@ import org.jspecify.annotations.Nullable;
  * (Reactive Streams rules: no more {@code onNext} than requested, serial signals, terminal signal
  * after the queued items, cancel stops everything and closes the exchange).
  *
- * <p>Events are delivered on the thread that produced them (the HTTP client's executor; with the
- * client's own HTTP client, its I/O thread) or on the
- * thread calling {@code request(n)}. The exchange reads more bytes only while there is demand and
- * nothing is queued.
+ * <p>Signals after {@code onSubscribe} are delivered by tasks on the client's callback executor
+ * ({@link LlamaClient.Builder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
+ * time per subscription, never on the HTTP client's I/O thread unless the user chose a direct
+ * executor. A task drains what one network read produced. The exchange reads more bytes only
+ * while there is demand and nothing is queued.
  *
  * @param <T> what the subscriber receives
  */
@@ -51,12 +54,19 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private volatile @Nullable IllegalArgumentException badRequest; // rule 3.9
   private boolean terminated;
   private volatile int queued;
+  private final Executor executor;
+  private final Runnable drainTask = this::drainLoop;
 
   /**
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
    */
-  PushSink(Flow.Subscriber<? super T> subscriber, Function<ChatEvent, @Nullable T> map, Function<R, @Nullable T> last) {
+  PushSink(
+      Flow.Subscriber<? super T> subscriber,
+      Function<ChatEvent, @Nullable T> map,
+      Function<R, @Nullable T> last,
+      Executor executor) {
+    this.executor = executor;
     this.subscriber = subscriber;
     this.map = map;
     this.last = last;
@@ -74,7 +84,13 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       queue.add(item);
       queued = queue.size();
     }
-    drain();
+  }
+
+  @Override
+  void flush() {
+    if (queued > 0) {
+      drain();
+    }
   }
 
   @Override
@@ -145,10 +161,19 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     }
   }
 
+  /** Makes sure a delivery task runs (at most one at a time). */
   private void drain() {
     if (wip.getAndIncrement() != 0) {
       return;
     }
+    try {
+      executor.execute(drainTask);
+    } catch (RejectedExecutionException e) {
+      drainLoop(); // the executor is shut down (client closed): deliver here rather than lose signals
+    }
+  }
+
+  private void drainLoop() {
     int missed = 1;
     for (;;) {
       long r = requested.get();
@@ -219,7 +244,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       Function<ChatEvent, @Nullable T> map,
       Function<R, @Nullable T> last) {
     Objects.requireNonNull(subscriber, "subscriber");
-    PushSink<T, R> sink = new PushSink<>(subscriber, map, last);
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor());
     Exchange<R> exchange = new Exchange<>(client, request, decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
