@@ -7,7 +7,10 @@
 module io.github.llamaclient {
   requires transitive java.net.http;
   requires com.fasterxml.jackson.databind;
-  requires static transitive org.jspecify;
+  // static, not transitive: JSpecify is an optional Maven dependency, so a user's modular build
+  // does not have it, and "requires static transitive" would make javac fail there with "module
+  // not found: org.jspecify" (JpmsBlackBoxTest in the examples module compiles such a user).
+  requires static org.jspecify;
 
   exports io.github.llamaclient;
 }
