@@ -9,7 +9,9 @@
 module io.github.llamaclient.session {
   requires transitive io.github.llamaclient;
   requires com.fasterxml.jackson.databind;
-  requires static transitive org.jspecify;
+  // static, not transitive: JSpecify is an optional Maven dependency, so a user's modular build
+  // does not have it (see core's module-info.java and JpmsBlackBoxTest in the examples module)
+  requires static org.jspecify;
 
   exports io.github.llamaclient.session;
 }

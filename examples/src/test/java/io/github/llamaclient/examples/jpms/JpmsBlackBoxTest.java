@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JpmsBlackBoxTest {
   private static final String CONSUMER = "io.github.llamaclient.examples.jpms";
   private static final String MAIN = CONSUMER + ".Consumer";
+  private static final String SESSION = "io.github.llamaclient.session";
 
   private final List<Path> modulePath = paths(System.getProperty("jpms.modulePath"));
   private final Path consumerSources = Path.of(required("jpms.consumerSources"));
@@ -71,20 +73,33 @@ class JpmsBlackBoxTest {
   }
 
   @Test
-  void thePathHoldsTheClientAsAnExplicitModuleAndJacksonButNotJspecify() {
+  void thePathHoldsTheClientAsAnExplicitModuleAndJacksonButNotJspecify() throws IOException {
     ModuleFinder finder = ModuleFinder.of(modulePath.toArray(Path[]::new));
     ModuleDescriptor core = explicit(finder, "io.github.llamaclient");
     assertThat(core.exports()).extracting(ModuleDescriptor.Exports::source).containsExactly("io.github.llamaclient");
     assertThat(finder.find("com.fasterxml.jackson.databind")).isPresent();
     assertThat(finder.find("org.jspecify")).isEmpty();
-    for (Path p : modulePath) {
-      if (p.getFileName().toString().startsWith("llama-client-session")) {
-        // once the session module is a dependency here, it must be a named module too
-        ModuleDescriptor session = explicit(finder, "io.github.llamaclient.session");
-        assertThat(session.exports())
-            .extracting(ModuleDescriptor.Exports::source)
-            .containsExactly("io.github.llamaclient.session");
-      }
+    if (sessionHasClasses()) {
+      ModuleDescriptor session = explicit(finder, SESSION);
+      assertThat(session.exports()).extracting(ModuleDescriptor.Exports::source).containsExactly(SESSION);
+    }
+  }
+
+  @Test
+  void aUserOfEachModuleCompilesWithoutJspecify() throws IOException {
+    // JSpecify is optional in the poms, so a user's build does not have it: "requires static
+    // transitive org.jspecify" in a module-info.java would fail here with "module not found"
+    List<String> modules = new ArrayList<>(List.of("io.github.llamaclient"));
+    if (sessionHasClasses()) {
+      modules.add(SESSION);
+    }
+    for (String module : modules) {
+      Path src = work.resolve("user-of-" + module);
+      Files.createDirectories(src.resolve("user"));
+      Files.writeString(src.resolve("module-info.java"), "module user { requires " + module + "; }\n");
+      Files.writeString(src.resolve("user/User.java"), "package user;\npublic final class User {\n  private User() {}\n}\n");
+      Compilation c = compile(src, work.resolve("user-of-" + module + "-classes"));
+      assertThat(c.ok()).as("a module that requires " + module + ":\n" + c.messages()).isTrue();
     }
   }
 
@@ -92,8 +107,8 @@ class JpmsBlackBoxTest {
   void runsAsANamedModuleFromTheModulePath() throws Exception {
     Path classes = compileConsumer();
     List<String> command = new ArrayList<>(List.of(java(), "--module-path", join(classes, modulePath)));
-    if (hasModule("io.github.llamaclient.session")) {
-      command.addAll(List.of("--add-modules", "io.github.llamaclient.session"));
+    if (sessionHasClasses()) {
+      command.addAll(List.of("--add-modules", SESSION));
     }
     command.addAll(List.of("--module", CONSUMER + "/" + MAIN, "module", baseUrl()));
     Run run = run(command);
@@ -211,8 +226,21 @@ class JpmsBlackBoxTest {
     return new Run(p.exitValue(), Files.readString(log));
   }
 
-  private boolean hasModule(String name) {
-    return ModuleFinder.of(modulePath.toArray(Path[]::new)).find(name).isPresent();
+  /** The session jar is on the path and holds code (before the session module was written, it was empty). */
+  private boolean sessionHasClasses() throws IOException {
+    for (Path p : modulePath) {
+      if (p.getFileName().toString().startsWith("llama-client-session")) {
+        if (Files.isDirectory(p)) {
+          try (Stream<Path> files = Files.walk(p)) {
+            return files.anyMatch(f -> f.toString().endsWith(".class"));
+          }
+        }
+        try (ZipFile jar = new ZipFile(p.toFile())) {
+          return jar.stream().anyMatch(e -> e.getName().endsWith(".class"));
+        }
+      }
+    }
+    return false;
   }
 
   private static ModuleDescriptor explicit(ModuleFinder finder, String name) {
