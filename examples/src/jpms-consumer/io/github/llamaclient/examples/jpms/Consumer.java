@@ -63,6 +63,7 @@ public final class Consumer {
     HttpClient.Version version = HttpClient.Version.HTTP_1_1;
     check("java.net.http readable through the client module", version != null);
 
+    // tag::stream[]
     ChatRequest request =
         ChatRequest.builder()
             .system("You are a helpful assistant.")
@@ -76,6 +77,7 @@ public final class Consumer {
         Stream<String> chunks = client.generateStream(request)) {
       text = chunks.collect(Collectors.joining());
     }
+    // end::stream[]
     System.out.println("CONTENT " + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)));
   }
 
