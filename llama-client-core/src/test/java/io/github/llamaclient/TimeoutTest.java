@@ -153,13 +153,13 @@ class TimeoutTest {
     // the server sends everything at once; the consumer takes longer than the idle limit
     // between events. The exchange is paused on the consumer, the server is not silent.
     server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(1), 3));
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(Duration.ofMillis(200)).build();
+    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(Duration.ofMillis(600)).build();
     StringBuilder sb = new StringBuilder();
     try (Stream<String> s = client.generateStream(REQUEST)) {
       Iterator<String> it = s.iterator();
       while (it.hasNext()) {
         sb.append(it.next());
-        Thread.sleep(300);
+        Thread.sleep(800);
       }
     }
     assertThat(sb).hasToString("t0 t1 t2 ");
