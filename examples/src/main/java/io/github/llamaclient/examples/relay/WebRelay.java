@@ -49,9 +49,9 @@ import org.jspecify.annotations.Nullable;
  * so llama-server stops generating (and a session's history stays as it was).
  *
  * <p>Threads: each exchange runs on its own handler thread, which pulls the reply ({@code
- * Stream<String>}) and writes it to the browser. Nothing is written from the HTTP client's
- * callbacks, so a slow browser holds back only its own stream (through flow control), never the
- * client's I/O thread that every other stream shares.
+ * Stream<String>}) and writes it to the browser. Nothing is written from the client's callbacks
+ * (their threads are shared by all streams), so a slow browser holds back only its own stream,
+ * through flow control.
  *
  * <p>Run: {@code RELAY_TOKEN=secret java -cp "$(cat examples/target/classpath.txt):examples/target/classes"
  * io.github.llamaclient.examples.relay.WebRelay}, then open {@code http://127.0.0.1:8081/}.
