@@ -21,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** docs/sessions.md: every Java snippet is a tagged region of {@link SessionGuideExamples}, and each one runs. */
 @Timeout(30)
 class SessionGuideTest {
+  private static final String EXAMPLES =
+      "llama-client-session/src/test/java/io/github/llamaclient/session/SessionGuideExamples.java";
   private MockWebServer server;
   private LlamaClient client;
   @TempDir Path dir;
@@ -57,10 +59,12 @@ class SessionGuideTest {
   @Test
   void everySnippetIsCompiledCode() throws Exception {
     String guide = Files.readString(root().resolve("docs/sessions.md"));
-    String source =
-        Files.readString(
-            root().resolve("llama-client-session/src/test/java/io/github/llamaclient/session/SessionGuideExamples.java"));
-    Matcher m = Pattern.compile("<!-- snippet: ([a-z-]+) -->\n```java\n(.*?)```", Pattern.DOTALL).matcher(guide);
+    String source = Files.readString(root().resolve(EXAMPLES));
+    // the marker scheme of all of docs/ (checked there by the examples' DocsSnippetsTest too): path#tag
+    Matcher m =
+        Pattern.compile(
+                "<!-- snippet: " + Pattern.quote(EXAMPLES) + "#([a-z-]+) -->\n```java\n(.*?)```", Pattern.DOTALL)
+            .matcher(guide);
     List<String> names = new ArrayList<>();
     while (m.find()) {
       names.add(m.group(1));

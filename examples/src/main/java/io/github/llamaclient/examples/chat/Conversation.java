@@ -19,9 +19,12 @@ import org.jspecify.annotations.Nullable;
  * The terminal chat's memory: a system prompt and the turns so far. A turn is added only when its
  * reply completed, so a stopped or failed reply leaves the history as it was.
  *
- * <p>SESSIONS: once {@code llama-client-session} is on main, its {@code ChatSession} takes this
- * class's place (same rules: whole turns committed on completion, system prompt kept apart, a JSON
- * store); this small class keeps the example runnable on core alone until then.
+ * <p>Why not llama-client-session's {@code ChatSession}: the chat saves to and loads from any file
+ * the user names ({@code /save FILE}), while a {@code SessionStore} keeps sessions by id in a
+ * directory, under file names it derives from the id; and Ctrl-C closes the reply from the signal
+ * thread, which this class (one thread, nothing committed until the reply completed) makes
+ * trivially safe. A server-side application with many users should use {@code SessionManager}, as
+ * the web relay does.
  *
  * <p>Used by the chat's main thread only.
  */

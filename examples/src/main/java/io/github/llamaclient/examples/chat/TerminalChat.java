@@ -4,11 +4,11 @@ import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatRequest;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ChatStream;
+import io.github.llamaclient.LiveStats;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.StreamCancelledException;
-import io.github.llamaclient.Timings;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -245,7 +245,6 @@ public final class TerminalChat {
     }
     long start = System.nanoTime();
     long first = -1;
-    int pieces = 0;
     boolean inReasoning = false;
     ChatStream events = client.stream(request);
     generating.set(events);
@@ -265,7 +264,6 @@ public final class TerminalChat {
         if (first < 0) {
           first = System.nanoTime();
         }
-        pieces++;
         if (reasoning && options.hideReasoning()) {
           continue;
         }
@@ -285,7 +283,7 @@ public final class TerminalChat {
         out.print(UNDIM);
       }
       out.println();
-      out.println(stats(result, first < 0 ? -1 : first - start, System.nanoTime() - start, pieces));
+      out.println(stats(result, events.stats(), first < 0 ? -1 : first - start, System.nanoTime() - start));
       conversation.commit(user, result);
     } catch (StreamCancelledException e) {
       if (inReasoning && options.color()) {
@@ -305,22 +303,14 @@ public final class TerminalChat {
   }
 
   /**
-   * The line after a reply: tokens, tokens per second and time to first token. Token counts and
-   * speed come from llama-server's timings; without them, from the pieces counted here and the
-   * local clock.
+   * The line after a reply: tokens, tokens per second and time to first token. Tokens and speed
+   * come from the stream's {@link LiveStats} ({@link ChatStream#stats()}): llama-server's timings
+   * when it sent them, else the pieces counted and the local clock; the time to the first token
+   * is measured here.
    */
-  static String stats(ChatResult result, long firstTokenNanos, long totalNanos, int pieces) {
-    Timings t = result.timings();
-    int tokens;
-    double perSecond;
-    if (t != null) {
-      tokens = t.predictedN();
-      perSecond = t.predictedPerSecond();
-    } else {
-      tokens = result.usage() != null ? result.usage().completionTokens() : pieces;
-      double genSeconds = (totalNanos - Math.max(0, firstTokenNanos)) / 1e9;
-      perSecond = genSeconds > 0 ? tokens / genSeconds : Double.NaN;
-    }
+  static String stats(ChatResult result, LiveStats live, long firstTokenNanos, long totalNanos) {
+    int tokens = live.tokens();
+    double perSecond = live.tokensPerSecond();
     String ttft = firstTokenNanos < 0 ? "no tokens" : "first token after " + Math.round(firstTokenNanos / 1e6) + " ms";
     return String.format(
         Locale.ROOT,

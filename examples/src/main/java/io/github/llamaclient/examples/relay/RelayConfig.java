@@ -1,12 +1,14 @@
 package io.github.llamaclient.examples.relay;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The relay's settings.
@@ -15,8 +17,10 @@ import java.util.stream.Collectors;
  * @param token the bearer token every API request must carry ({@code RELAY_TOKEN}, required)
  * @param corsOrigins origins allowed to call the API from another site, such as {@code
  *     https://app.example.com}; none by default ({@code RELAY_CORS_ORIGINS}, comma-separated)
+ * @param sessionsDirectory where the session endpoint keeps its sessions, one JSON file each
+ *     ({@code RELAY_SESSIONS_DIR}); null (the default) keeps them in memory only
  */
-record RelayConfig(InetSocketAddress address, String token, Set<String> corsOrigins) {
+record RelayConfig(InetSocketAddress address, String token, Set<String> corsOrigins, @Nullable Path sessionsDirectory) {
   RelayConfig {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(token, "token");
@@ -30,6 +34,11 @@ record RelayConfig(InetSocketAddress address, String token, Set<String> corsOrig
             "a CORS origin is scheme://host[:port] with no path and no wildcard, was '" + o + "'");
       }
     }
+  }
+
+  /** Settings with the sessions kept in memory. */
+  RelayConfig(InetSocketAddress address, String token, Set<String> corsOrigins) {
+    this(address, token, corsOrigins, null);
   }
 
   /**
@@ -51,11 +60,12 @@ record RelayConfig(InetSocketAddress address, String token, Set<String> corsOrig
             .map(String::strip)
             .filter(s -> !s.isEmpty())
             .collect(Collectors.toList());
-    return new RelayConfig(new InetSocketAddress(host, port), token, Set.copyOf(origins));
+    String dir = env.getOrDefault("RELAY_SESSIONS_DIR", "").strip();
+    return new RelayConfig(new InetSocketAddress(host, port), token, Set.copyOf(origins), dir.isEmpty() ? null : Path.of(dir));
   }
 
   @Override
   public String toString() {
-    return "RelayConfig[" + address + ", token=***, corsOrigins=" + corsOrigins + "]";
+    return "RelayConfig[" + address + ", token=***, corsOrigins=" + corsOrigins + ", sessionsDirectory=" + sessionsDirectory + "]";
   }
 }

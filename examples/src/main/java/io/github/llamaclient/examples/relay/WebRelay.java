@@ -9,6 +9,9 @@ import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatRequest;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.SseFrames;
+import io.github.llamaclient.session.ChatSession;
+import io.github.llamaclient.session.SessionManager;
+import io.github.llamaclient.session.SessionStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -34,14 +38,20 @@ import org.jspecify.annotations.Nullable;
  *       "top_p", "max_tokens"}};
  *   <li>{@code POST /api/llm/chat/session/stream}: {@code {"session_id", "message",
  *       "system_prompt", "options": {"temperature", "top_p", "max_tokens"}}}, the history kept by
- *       the relay.
+ *       a {@link SessionManager} (llama-client-session): in memory, or one JSON file per session
+ *       when {@code RELAY_SESSIONS_DIR} is set.
  * </ul>
  *
  * <p>Both answer {@code text/event-stream}: {@code data: {"content": "..."}} per piece, {@code
  * data: {"done": true}} at the end, {@code data: {"error": "..."}} on failure; a bad request gets a
  * 400 with a JSON error before any event. Every API request needs {@code Authorization: Bearer
  * <token>}. When the browser goes away, the next write fails and the upstream stream is closed,
- * so llama-server stops generating.
+ * so llama-server stops generating (and a session's history stays as it was).
+ *
+ * <p>Threads: each exchange runs on its own handler thread, which pulls the reply ({@code
+ * Stream<String>}) and writes it to the browser. Nothing is written from the client's callbacks
+ * (their threads are shared by all streams), so a slow browser holds back only its own stream,
+ * through flow control.
  *
  * <p>Run: {@code RELAY_TOKEN=secret java -cp "$(cat examples/target/classpath.txt):examples/target/classes"
  * io.github.llamaclient.examples.relay.WebRelay}, then open {@code http://127.0.0.1:8081/}.
@@ -51,12 +61,19 @@ public final class WebRelay implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebRelay.class.getName());
 
   private final LlamaClient client;
-  private final SessionChats sessions;
+  private final SessionManager sessions;
   private final RelayConfig config;
   private final HttpServer server;
   private final ExecutorService executor;
 
-  WebRelay(LlamaClient client, SessionChats sessions, RelayConfig config) throws IOException {
+  /**
+   * Starts serving.
+   *
+   * @param client the client to llama-server; not closed by the relay
+   * @param sessions the sessions of the session endpoint, over the same client; not closed by the relay
+   * @param config where to listen, the token, CORS
+   */
+  WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config) throws IOException {
     this.client = client;
     this.sessions = sessions;
     this.config = config;
@@ -92,8 +109,18 @@ public final class WebRelay implements AutoCloseable {
       return;
     }
     LlamaClient client = LlamaClient.fromEnv();
-    WebRelay relay = new WebRelay(client, new InMemorySessionChats(client), config);
+    SessionManager sessions = sessions(client, config);
+    WebRelay relay = new WebRelay(client, sessions, config);
     System.out.println("Relay for " + client.baseUrl() + " on http://" + relay.address().getHostString() + ":" + relay.address().getPort() + "/");
+  }
+
+  /** The session manager for a relay: its sessions persisted when a directory is configured. */
+  static SessionManager sessions(LlamaClient client, RelayConfig config) {
+    SessionManager.Builder b = SessionManager.builder(client);
+    if (config.sessionsDirectory() != null) {
+      b.store(SessionStore.inDirectory(config.sessionsDirectory()));
+    }
+    return b.build();
   }
 
   /** The bound address (the port is the real one when 0 was asked for). */
@@ -208,7 +235,8 @@ public final class WebRelay implements AutoCloseable {
       }
       list.add(ChatMessage.of(role.asText(), content.asText()));
     }
-    ChatRequest.Builder b = settings(body).messages(list);
+    ChatRequest.Builder b = ChatRequest.builder().messages(list);
+    settings(body, b);
     return client.generateStream(b.build());
   }
 
@@ -219,13 +247,21 @@ public final class WebRelay implements AutoCloseable {
       throw new IllegalArgumentException("\"session_id\" and \"message\" are required");
     }
     JsonNode options = body.path("options");
-    return sessions.processMessageStream(
-        id, message, text(body, "system_prompt"), settings(options.isObject() ? options : JSON.createObjectNode()));
+    if (!options.isMissingNode() && !options.isNull() && !options.isObject()) {
+      throw new IllegalArgumentException("\"options\" must be an object");
+    }
+    Consumer<ChatRequest.Builder> turnOptions = r -> settings(options, r);
+    turnOptions.accept(ChatRequest.builder()); // checked now, so a bad value is a 400, not an error event
+    ChatSession session = sessions.session(id); // IllegalArgumentException for an id it refuses
+    String systemPrompt = text(body, "system_prompt");
+    if (systemPrompt != null && !systemPrompt.isBlank() && !systemPrompt.equals(session.systemPrompt())) {
+      session.systemPrompt(systemPrompt);
+    }
+    return sessions.processMessageStream(id, message, turnOptions);
   }
 
-  /** temperature, top_p, max_tokens; the builder checks the ranges and says what is wrong. */
-  private static ChatRequest.Builder settings(JsonNode n) {
-    ChatRequest.Builder b = ChatRequest.builder();
+  /** temperature, top_p, max_tokens into {@code b}; the builder checks the ranges and says what is wrong. */
+  private static void settings(JsonNode n, ChatRequest.Builder b) {
     if (n.hasNonNull("temperature")) {
       b.temperature(number(n, "temperature"));
     }
@@ -239,7 +275,6 @@ public final class WebRelay implements AutoCloseable {
       }
       b.maxTokens(v.asInt());
     }
-    return b;
   }
 
   private static double number(JsonNode n, String field) {

@@ -267,8 +267,15 @@ class TerminalChatTest {
     var result =
         new io.github.llamaclient.ChatResult(
             "hi", "", List.of(), io.github.llamaclient.FinishReason.STOP, null, null, "", "");
-    String line = TerminalChat.stats(result, 20_000_000L, 1_020_000_000L, 10);
-    assertThat(line).isEqualTo("[10 tokens, 10.0 tokens/s, first token after 20 ms, 1.0 s, finish: stop]");
+    io.github.llamaclient.LiveStats live = new io.github.llamaclient.LiveStats();
+    for (int i = 0; i < 10; i++) {
+      live.accept(new io.github.llamaclient.ChatEvent.Content("x"));
+    }
+    live.accept(new io.github.llamaclient.ChatEvent.Done(result));
+    String line = TerminalChat.stats(result, live, 20_000_000L, 1_020_000_000L);
+    // ten pieces counted as ten tokens; the speed measured on the local clock (a number, or ? when
+    // the clock saw no time pass between the pieces)
+    assertThat(line).matches("\\[10 tokens, ([0-9.]+|\\?) tokens/s, first token after 20 ms, 1\\.0 s, finish: stop]");
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.HeadlessChromium;
 import io.github.llamaclient.examples.testing.PacedUpstream;
+import io.github.llamaclient.session.SessionManager;
 import io.github.llamaclient.testing.Transcript;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,7 +48,7 @@ class RelayPageTest {
         WebRelay relay =
             new WebRelay(
                 client,
-                new InMemorySessionChats(client),
+                SessionManager.builder(client).build(),
                 new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, Set.of()))) {
       String url =
           "http://127.0.0.1:" + relay.address().getPort() + "/#token=" + TOKEN + "&ask="
@@ -86,7 +87,7 @@ class RelayPageTest {
         WebRelay relay =
             new WebRelay(
                 client,
-                new InMemorySessionChats(client),
+                SessionManager.builder(client).build(),
                 new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, Set.of()))) {
       browser.navigate("http://127.0.0.1:" + relay.address().getPort() + "/#token=wrong&ask=hi");
       browser.await("window.relayTrace && window.relayTrace.error !== null", Duration.ofSeconds(30));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.PacedUpstream;
+import io.github.llamaclient.session.SessionManager;
 import io.github.llamaclient.testing.Transcript;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,7 @@ import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The relay's endpoints through a real HTTP client, in front of a replayed llama-server. */
 @Timeout(60)
@@ -47,13 +50,15 @@ class WebRelayTest {
   }
 
   private WebRelay relay(URI upstream, Set<String> origins) throws Exception {
+    return relay(upstream, new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, origins));
+  }
+
+  private WebRelay relay(URI upstream, RelayConfig config) throws Exception {
     LlamaClient client = LlamaClient.builder().baseUrl(upstream).build();
     open.add(client);
-    WebRelay relay =
-        new WebRelay(
-            client,
-            new InMemorySessionChats(client),
-            new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, origins));
+    SessionManager sessions = WebRelay.sessions(client, config);
+    open.add(sessions);
+    WebRelay relay = new WebRelay(client, sessions, config);
     open.add(relay);
     return relay;
   }
@@ -202,7 +207,59 @@ class WebRelayTest {
     Transcript basic = Transcript.load("chat-stream-basic");
     PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(1));
     open.add(upstream);
+    twoTurnsSendTheAccumulatedHistory(basic, upstream, relay(upstream.url(), Set.of()));
+  }
+
+  @Test
+  void withASessionsDirectoryTheHistorySurvivesTheRelay(@TempDir Path dir) throws Exception {
+    Transcript basic = Transcript.load("chat-stream-basic");
+    PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(1));
+    open.add(upstream);
+    RelayConfig config =
+        new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, Set.of(), dir);
+    twoTurnsSendTheAccumulatedHistory(basic, upstream, relay(upstream.url(), config));
+    assertThat(dir.resolve("s1.json")).exists();
+
+    // a new relay (new manager, new client) over the same directory continues the conversation
+    WebRelay restarted = relay(upstream.url(), config);
+    HttpResponse<String> r =
+        http.send(
+            post(restarted, "/api/llm/chat/session/stream", "{\"session_id\":\"s1\",\"message\":\"And then?\"}")
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.body()).endsWith("data: {\"done\":true}\n\n");
+    JsonNode third = JSON.readTree(upstream.requestBodies().get(2)).get("messages");
+    assertThat(third).hasSize(6);
+    assertThat(third.get(0).get("content").asText()).isEqualTo("You are terse.");
+    assertThat(third.get(3).get("content").asText()).isEqualTo("More?");
+    assertThat(third.get(5).get("content").asText()).isEqualTo("And then?");
+  }
+
+  @Test
+  void sessionRequestsWithBadOptionsGet400BeforeAnyEvent() throws Exception {
+    PacedUpstream upstream = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1));
+    open.add(upstream);
     WebRelay relay = relay(upstream.url(), Set.of());
+    for (String bad :
+        List.of(
+            "{\"session_id\":\"s1\"}",
+            "{\"session_id\":\"s1\",\"message\":\"hi\",\"options\":{\"temperature\":\"hot\"}}",
+            "{\"session_id\":\"s1\",\"message\":\"hi\",\"options\":{\"max_tokens\":1.5}}",
+            "{\"session_id\":\"s1\",\"message\":\"hi\",\"options\":[]}")) {
+      HttpResponse<String> r =
+          http.send(
+              post(relay, "/api/llm/chat/session/stream", bad).header("Authorization", "Bearer " + TOKEN).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).get("error").asText()).as(bad).isNotBlank();
+    }
+    assertThat(upstream.streamsStarted()).isZero();
+  }
+
+  /** Two turns on session s1: the second request upstream carries the system prompt and the first turn. */
+  private void twoTurnsSendTheAccumulatedHistory(Transcript basic, PacedUpstream upstream, WebRelay relay)
+      throws Exception {
     String first = "{\"session_id\":\"s1\",\"message\":\"Tell me about AI.\",\"system_prompt\":\"You are terse.\",\"options\":{\"max_tokens\":48}}";
     String second = "{\"session_id\":\"s1\",\"message\":\"More?\"}";
     for (String body : List.of(first, second)) {

@@ -1,24 +1,25 @@
 package io.github.llamaclient.examples.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.ToolCall;
+import io.github.llamaclient.ToolLoopResult;
+import io.github.llamaclient.ToolRoundsExceededException;
 import io.github.llamaclient.testing.Transcript;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The loop over recorded replies: tool calls, then (after the results) more calls, then an answer. */
 @Timeout(30)
-class ToolLoopTest {
+class LocalToolsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -32,24 +33,20 @@ class ToolLoopTest {
       server.enqueue(answer.response());
       server.start();
       ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      ChatResult result;
+      ToolLoopResult loop;
       try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
-        result =
-            ToolLoop.run(
-                client,
-                "What is the weather in Paris?",
-                List.of(ToolLoop.WEATHER, ToolLoop.TIME),
-                5,
-                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        loop = LocalTools.run(client, "What is the weather in Paris?", 5, new PrintStream(printed, true, StandardCharsets.UTF_8));
       }
-      assertThat(result.text()).isEqualTo(answer.expectedContent());
-      assertThat(result.toolCalls()).isEmpty();
+      assertThat(loop.result().text()).isEqualTo(answer.expectedContent());
+      assertThat(loop.result().toolCalls()).isEmpty();
+      assertThat(loop.rounds()).isEqualTo(3);
       assertThat(server.getRequestCount()).isEqualTo(3);
 
       JsonNode first = JSON.readTree(server.takeRequest().getBody().utf8());
       // the tools as offered: the same definitions as the recording's request
       assertThat(first.get("tools").get(0)).isEqualTo(tools.requestBody().get("tools").get(0));
       assertThat(first.get("tools")).hasSize(2);
+      assertThat(first.get("tool_choice").asText()).isEqualTo("auto");
 
       JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
       JsonNode messages = second.get("messages");
@@ -74,9 +71,26 @@ class ToolLoopTest {
   }
 
   @Test
-  void anUnknownToolGetsAnErrorResult() {
-    String out = ToolLoop.call(List.of(ToolLoop.WEATHER), new ToolCall("1", "launch_rocket", "{}"));
-    assertThat(out).contains("no tool named launch_rocket");
-    assertThat(ToolLoop.call(List.of(ToolLoop.TIME), new ToolCall("2", "get_time", "{\"zone\":\"UTC\"}"))).contains("\"zone\":\"UTC\"");
+  void anUnknownToolOrBadArgumentsGetAnErrorResult() {
+    assertThat(LocalTools.execute(new ToolCall("1", "launch_rocket", "{}"))).contains("no tool named launch_rocket");
+    assertThat(LocalTools.execute(new ToolCall("2", "get_time", "{\"zone\":\"UTC\"}"))).contains("\"zone\":\"UTC\"");
+    assertThat(LocalTools.execute(new ToolCall("3", "get_time", "{\"zone\":\"Nowhere/Atlantis\"}"))).contains("unknown zone");
+    assertThat(LocalTools.execute(new ToolCall("4", "get_weather", "[1]"))).contains("not a JSON object");
+  }
+
+  @Test
+  void aModelThatKeepsCallingToolsEndsAtTheRoundLimit() throws Exception {
+    Transcript tools = Transcript.load("chat-stream-tools");
+    try (MockWebServer server = new MockWebServer()) {
+      server.enqueue(tools.response());
+      server.enqueue(tools.response());
+      server.start();
+      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+        assertThatThrownBy(() -> LocalTools.run(client, "Weather?", 2, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+            .isInstanceOf(ToolRoundsExceededException.class)
+            .hasMessageContaining("after 2 round(s)");
+      }
+      assertThat(server.getRequestCount()).isEqualTo(2);
+    }
   }
 }
