@@ -1,12 +1,7 @@
 package io.github.llamaclient;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A streamed chat reply as typed events, pulled by the caller's thread. Iterate it once; the last
@@ -28,16 +23,10 @@ import org.jspecify.annotations.Nullable;
  * before them. Not thread-safe: one thread iterates; {@link #close()} may be called from any thread.
  */
 public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
-  private final PullSink<ChatResult> sink;
-  private final Exchange<ChatResult> exchange;
-  private boolean iterated;
-  private @Nullable ChatEvent next;
-  private boolean done;
-  private final LiveStats stats = new LiveStats();
+  private final PullCursor<ChatResult> cursor;
 
   ChatStream(PullSink<ChatResult> sink, Exchange<ChatResult> exchange) {
-    this.sink = sink;
-    this.exchange = exchange;
+    this.cursor = new PullCursor<>(sink, exchange, ChatEvent.Done::new, r -> null, "ChatStream");
   }
 
   /**
@@ -48,26 +37,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    */
   @Override
   public Iterator<ChatEvent> iterator() {
-    if (iterated) {
-      throw new IllegalStateException("a ChatStream can be iterated only once");
-    }
-    iterated = true;
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return peek() != null;
-      }
-
-      @Override
-      public ChatEvent next() {
-        ChatEvent e = peek();
-        if (e == null) {
-          throw new NoSuchElementException();
-        }
-        ChatStream.this.next = null;
-        return e;
-      }
-    };
+    return cursor.iterator();
   }
 
   /**
@@ -76,43 +46,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    * @return the stream
    */
   public Stream<ChatEvent> events() {
-    return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED | Spliterator.NONNULL), false)
-        .onClose(this::close);
-  }
-
-  private @Nullable ChatEvent peek() {
-    if (next != null) {
-      return next;
-    }
-    if (done) {
-      return null;
-    }
-    ChatEvent e;
-    try {
-      e = sink.take();
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-      exchange.cancel();
-      done = true;
-      throw new StreamCancelledException("the consuming thread was interrupted; the stream was closed");
-    } catch (LlamaException le) {
-      done = true;
-      throw le;
-    }
-    if (e == null) {
-      done = true;
-      ChatResult r = sink.result();
-      if (r != null) {
-        next = new ChatEvent.Done(r);
-        stats.accept(next);
-        return next;
-      }
-      return null;
-    }
-    next = e;
-    stats.accept(e);
-    return e;
+    return cursor.events(this::close);
   }
 
   /**
@@ -122,7 +56,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    * @return the figures, the same object for the life of the stream
    */
   public LiveStats stats() {
-    return stats;
+    return cursor.stats();
   }
 
   /**
@@ -132,18 +66,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    * @throws LlamaException if the stream failed or was cancelled
    */
   public ChatResult result() {
-    if (!iterated) {
-      iterated = true;
-    }
-    while (peek() != null) {
-      next = null;
-    }
-    ChatResult r = sink.result();
-    if (r == null) {
-      LlamaException f = sink.failure();
-      throw f != null ? f : new StreamCancelledException("the stream was closed before it completed");
-    }
-    return r;
+    return cursor.result();
   }
 
   /**
@@ -152,6 +75,6 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    */
   @Override
   public void close() {
-    exchange.cancel();
+    cursor.close();
   }
 }

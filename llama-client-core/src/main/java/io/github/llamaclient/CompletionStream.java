@@ -1,12 +1,7 @@
 package io.github.llamaclient;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A streamed raw completion ({@code /completion}, {@code /v1/completions}) as typed events, pulled by
@@ -21,16 +16,10 @@ import org.jspecify.annotations.Nullable;
  * events before them; interrupting the iterating thread closes the stream.
  */
 public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseable {
-  private final PullSink<CompletionResult> sink;
-  private final Exchange<CompletionResult> exchange;
-  private final LiveStats stats = new LiveStats();
-  private boolean iterated;
-  private @Nullable ChatEvent next;
-  private boolean done;
+  private final PullCursor<CompletionResult> cursor;
 
   CompletionStream(PullSink<CompletionResult> sink, Exchange<CompletionResult> exchange) {
-    this.sink = sink;
-    this.exchange = exchange;
+    this.cursor = new PullCursor<>(sink, exchange, r -> null, CompletionResult::timings, "CompletionStream");
   }
 
   /**
@@ -41,26 +30,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    */
   @Override
   public Iterator<ChatEvent> iterator() {
-    if (iterated) {
-      throw new IllegalStateException("a CompletionStream can be iterated only once");
-    }
-    iterated = true;
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return peek() != null;
-      }
-
-      @Override
-      public ChatEvent next() {
-        ChatEvent e = peek();
-        if (e == null) {
-          throw new NoSuchElementException();
-        }
-        CompletionStream.this.next = null;
-        return e;
-      }
-    };
+    return cursor.iterator();
   }
 
   /**
@@ -69,9 +39,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    * @return the stream
    */
   public Stream<ChatEvent> events() {
-    return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED | Spliterator.NONNULL), false)
-        .onClose(this::close);
+    return cursor.events(this::close);
   }
 
   /**
@@ -83,39 +51,6 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
     return events().filter(e -> e instanceof ChatEvent.Content).map(e -> ((ChatEvent.Content) e).text());
   }
 
-  private @Nullable ChatEvent peek() {
-    if (next != null) {
-      return next;
-    }
-    if (done) {
-      return null;
-    }
-    ChatEvent e;
-    try {
-      e = sink.take();
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-      exchange.cancel();
-      done = true;
-      throw new StreamCancelledException("the consuming thread was interrupted; the stream was closed");
-    } catch (LlamaException le) {
-      done = true;
-      throw le;
-    }
-    if (e == null) {
-      done = true;
-      CompletionResult r = sink.result();
-      if (r != null && r.timings() != null) {
-        Timings t = r.timings();
-        stats.accept(new ChatEvent.TokenTimings(t));
-      }
-      return null;
-    }
-    next = e;
-    stats.accept(e);
-    return e;
-  }
-
   /**
    * Reads the rest of the stream, if any, and returns the whole completion.
    *
@@ -123,16 +58,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    * @throws LlamaException if the stream failed or was cancelled
    */
   public CompletionResult result() {
-    iterated = true;
-    while (peek() != null) {
-      next = null;
-    }
-    CompletionResult r = sink.result();
-    if (r == null) {
-      LlamaException f = sink.failure();
-      throw f != null ? f : new StreamCancelledException("the stream was closed before it completed");
-    }
-    return r;
+    return cursor.result();
   }
 
   /**
@@ -141,12 +67,12 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    * @return the figures
    */
   public LiveStats stats() {
-    return stats;
+    return cursor.stats();
   }
 
   /** Ends the exchange if it is still running. Idempotent; may be called from any thread. */
   @Override
   public void close() {
-    exchange.cancel();
+    cursor.close();
   }
 }
