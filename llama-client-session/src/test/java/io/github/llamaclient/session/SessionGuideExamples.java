@@ -4,6 +4,7 @@ import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.Tool;
 import io.github.llamaclient.ToolCall;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,11 +105,11 @@ final class SessionGuideExamples {
     // end::busy[]
   }
 
-  static void tools(SessionManager sessions, Object weatherTool) {
+  static void tools(SessionManager sessions, Tool weatherTool) {
     // tag::tools[]
     ChatSession session = sessions.session("weather");
     ChatResult reply = session.send("What is the weather in Paris?",
-        r -> r.parameter("tools", List.of(weatherTool)));
+        r -> r.tools(weatherTool));
     if (!reply.toolCalls().isEmpty()) {   // committed: the user message and the tool calls
         List<ChatMessage> results = new ArrayList<>();
         for (ToolCall call : session.pendingToolCalls()) {

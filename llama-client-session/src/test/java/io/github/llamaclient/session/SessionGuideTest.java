@@ -3,6 +3,7 @@ package io.github.llamaclient.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.Tool;
 import io.github.llamaclient.testing.Transcript;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,15 @@ class SessionGuideTest {
             return Transcript.load(n++ == 0 ? "chat-stream-tools" : "chat-stream-tool-result").response();
           }
         });
-    Object tool = ((List<?>) Fixtures.recordedValue(Transcript.load("chat-stream-tools"), "tools")).get(0);
+    Map<?, ?> recorded =
+        (Map<?, ?>) ((Map<?, ?>) ((List<?>) Fixtures.recordedValue(Transcript.load("chat-stream-tools"), "tools")).get(0))
+            .get("function");
+    @SuppressWarnings("unchecked")
+    Tool tool =
+        Tool.function(
+            (String) recorded.get("name"),
+            (String) recorded.get("description"),
+            (Map<String, ?>) recorded.get("parameters"));
     SessionManager sessions = SessionManager.builder(client).build();
     SessionGuideExamples.tools(sessions, tool);
     assertThat(Fixtures.roles(sessions.session("weather").history()))
