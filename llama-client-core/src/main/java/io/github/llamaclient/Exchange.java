@@ -88,6 +88,8 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private volatile boolean cancelled;
   private volatile long lastActivity;
   private volatile @Nullable ScheduledFuture<?> watchdog;
+  private volatile @Nullable ScheduledFuture<?> drainTimer; // bounds reading the rest after the end
+  private volatile boolean bodyEnded;
   private boolean sawEnd; // producer-only
   private volatile @Nullable Runnable onTerminate; // run once, when finished becomes true
   private int attempts;
@@ -252,10 +254,22 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     }
     sink.flush();
     if (finished) {
-      // the end was seen: read the rest so the connection can be reused
+      // the end was seen: read the rest so the connection can be reused, but no longer than the
+      // idle limit, or a server that keeps the body open after [DONE] would hold the connection
       Flow.Subscription s = upstream;
-      if (s != null) {
+      if (s != null && !cancelled) {
         s.request(Long.MAX_VALUE);
+        if (!bodyEnded && drainTimer == null) {
+          ScheduledFuture<?> t = Timer.schedule(() -> {
+            if (!bodyEnded) {
+              s.cancel();
+            }
+          }, idleNanos);
+          drainTimer = t;
+          if (bodyEnded || cancelled) { // ended or closed meanwhile: the timer has nothing to do
+            t.cancel(false);
+          }
+        }
       }
       return;
     }
@@ -298,6 +312,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   @Override
   public void onError(Throwable throwable) {
+    bodyEnded();
     if (finished || cancelled) {
       return;
     }
@@ -307,6 +322,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   @Override
   public void onComplete() {
+    bodyEnded();
     if (finished || cancelled) {
       return;
     }
@@ -319,6 +335,14 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     } catch (LlamaException e) {
       sink.flush();
       finish(e);
+    }
+  }
+
+  private void bodyEnded() {
+    bodyEnded = true;
+    ScheduledFuture<?> t = drainTimer;
+    if (t != null) {
+      t.cancel(false);
     }
   }
 
@@ -425,6 +449,10 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private void closeConnection() {
     cancelled = true;
     disarmWatchdog();
+    ScheduledFuture<?> t = drainTimer;
+    if (t != null) {
+      t.cancel(false);
+    }
     Flow.Subscription s = upstream;
     if (s != null) {
       s.cancel();

@@ -192,4 +192,22 @@ class TimeoutTest {
         .isInstanceOf(LlamaException.class)
         .hasMessageContaining("(limit PT0.3S)");
   }
+
+  @Test
+  void aBodyLeftOpenAfterDoneIsClosedAfterTheIdleLimit() throws Exception {
+    // [DONE] arrives, then the server keeps the chunked body open: the caller has its result at
+    // once, and the client stops reading (closes the connection) after the idle limit.
+    server =
+        RawServer.start(
+            c -> {
+              c.sseHeaders();
+              c.chunk(RawServer.contentEvent("ok"));
+              c.chunk(RawServer.finishEvent());
+              c.chunk("data: [DONE]\n\n");
+              c.awaitClientClose(Duration.ofSeconds(60));
+            });
+    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(LIMIT).build();
+    assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
+    assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
+  }
 }
