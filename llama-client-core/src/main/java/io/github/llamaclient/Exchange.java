@@ -204,11 +204,16 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     armWatchdog(idleNanos);
     int status = info.statusCode();
     if (status >= 400) {
-      return new ErrorBody(info);
+      return new CollectedBody(MAX_ERROR_BODY, body -> HttpErrors.toException(uri, status, body));
     }
     String type = info.headers().firstValue("content-type").orElse("");
     if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
-      return new UnexpectedBody(status, type);
+      return new CollectedBody(
+          400,
+          body ->
+              new LlamaProtocolException(
+                  "expected text/event-stream from " + uri + " but got HTTP " + status + " " + type,
+                  SseParser.Lines.preview(body)));
     }
     return this;
   }
@@ -511,65 +516,18 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     }
   }
 
-  /** Collects an error body (bounded) and turns it into a typed exception. */
-  private final class ErrorBody implements HttpResponse.BodySubscriber<Void> {
-    private final HttpResponse.ResponseInfo info;
-    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    private Flow.@Nullable Subscription subscription;
-
-    ErrorBody(HttpResponse.ResponseInfo info) {
-      this.info = info;
-    }
-
-    @Override
-    public CompletionStage<Void> getBody() {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      upstream = s;
-      if (cancelled) {
-        s.cancel();
-      } else {
-        s.request(Long.MAX_VALUE);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      lastActivity = System.nanoTime();
-      for (ByteBuffer b : items) {
-        int n = Math.min(b.remaining(), MAX_ERROR_BODY - bytes.size());
-        if (n > 0) {
-          byte[] a = new byte[n];
-          b.get(a);
-          bytes.write(a, 0, n);
-        }
-      }
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      onComplete();
-    }
-
-    @Override
-    public void onComplete() {
-      finish(HttpErrors.toException(uri, info.statusCode(), bytes.toByteArray()));
-    }
-  }
-
-  /** A 2xx body that is not an event stream. */
-  private final class UnexpectedBody implements HttpResponse.BodySubscriber<Void> {
-    private final int status;
-    private final String type;
+  /**
+   * Collects a body that is not an event stream (an HTTP error, an unexpected content type), up to
+   * a bound, and ends the exchange with the failure made from it. The idle limit applies.
+   */
+  private final class CollectedBody implements HttpResponse.BodySubscriber<Void> {
+    private final int limit;
+    private final java.util.function.Function<byte[], LlamaException> failure;
     private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
 
-    UnexpectedBody(int status, String type) {
-      this.status = status;
-      this.type = type;
+    CollectedBody(int limit, java.util.function.Function<byte[], LlamaException> failure) {
+      this.limit = limit;
+      this.failure = failure;
     }
 
     @Override
@@ -591,7 +549,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     public void onNext(List<ByteBuffer> items) {
       lastActivity = System.nanoTime();
       for (ByteBuffer b : items) {
-        int n = Math.min(b.remaining(), 400 - bytes.size());
+        int n = Math.min(b.remaining(), limit - bytes.size());
         if (n > 0) {
           byte[] a = new byte[n];
           b.get(a);
@@ -607,10 +565,8 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
     @Override
     public void onComplete() {
-      finish(
-          new LlamaProtocolException(
-              "expected text/event-stream from " + uri + " but got HTTP " + status + " " + type,
-              SseParser.Lines.preview(bytes.toByteArray())));
+      finish(failure.apply(bytes.toByteArray()));
     }
   }
+
 }
