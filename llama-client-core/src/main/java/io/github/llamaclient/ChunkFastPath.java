@@ -1,6 +1,7 @@
 package io.github.llamaclient;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +45,11 @@ final class ChunkFastPath {
       this.content = new ChatEvent.Content(text);
     }
   }
+
+  private static final int MAX_TAIL = 1024;
+  // the last tail that passed tail(): a copy, compared with the next chunk's
+  private byte[] lastTail = new byte[0];
+  private int lastTailLen = -1;
 
   /** Whether the last match was {@code reasoning_content}. */
   boolean reasoning;
@@ -99,8 +105,11 @@ final class ChunkFastPath {
       return false;
     }
     j += 3;
-    if (!tail(buf, j, end)) {
-      return false;
+    if (!sameTail(buf, j, end)) {
+      if (!tail(buf, j, end)) {
+        return false;
+      }
+      rememberTail(buf, j, end);
     }
     String s;
     ChatEvent.Content c = null;
@@ -142,18 +151,36 @@ final class ChunkFastPath {
     if (text == null) {
       return null;
     }
-    e = new Entry(java.util.Arrays.copyOfRange(buf, off, off + n), text);
+    e = new Entry(Arrays.copyOfRange(buf, off, off + n), text);
     CACHE[slot] = e; // racy but benign: entries are immutable
     return e;
   }
 
   private static boolean equal(byte[] key, byte[] buf, int off, int n) {
-    for (int k = 0; k < n; k++) {
-      if (key[k] != buf[off + k]) {
-        return false;
-      }
+    return Arrays.equals(key, 0, n, buf, off, off + n);
+  }
+
+  /**
+   * Whether {@code buf[j, end)} equals the last tail that {@link #tail} accepted: llama-server
+   * repeats the same tail (created, id, model, …) on every chunk of a stream, so one vectorized
+   * comparison replaces the byte-by-byte check.
+   */
+  private boolean sameTail(byte[] buf, int j, int end) {
+    int n = end - j;
+    return n == lastTailLen && n > 0 && Arrays.equals(buf, j, end, lastTail, 0, n);
+  }
+
+  private void rememberTail(byte[] buf, int j, int end) {
+    int n = end - j;
+    if (n > MAX_TAIL) {
+      lastTailLen = -1;
+      return;
     }
-    return true;
+    if (lastTail.length < n) {
+      lastTail = new byte[Math.max(n, 256)];
+    }
+    System.arraycopy(buf, j, lastTail, 0, n);
+    lastTailLen = n;
   }
 
   /** {@code ,"key":value} pairs of the allowed keys, then the closing brace at the very end. */
@@ -218,15 +245,11 @@ final class ChunkFastPath {
   }
 
   private static int match(byte[] buf, int i, int end, byte[] expected) {
-    if (end - i < expected.length) {
+    int n = expected.length;
+    if (end - i < n || !Arrays.equals(buf, i, i + n, expected, 0, n)) {
       return -1;
     }
-    for (int k = 0; k < expected.length; k++) {
-      if (buf[i + k] != expected[k]) {
-        return -1;
-      }
-    }
-    return i + expected.length;
+    return i + n;
   }
 
   private static @Nullable String unescape(byte[] buf, int from, int to) {

@@ -1,102 +1,117 @@
 package io.github.llamaclient;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The pull side: events queue up (bounded by flow control) until a consuming thread takes them.
  * Backs {@link ChatStream} and the {@code Stream<String>} face.
  *
- * <p>Hand-off is batched: the producer collects the events of one network read in a private
- * queue and publishes them with one lock and at most one wake-up ({@link #flush()}), and the
- * consumer takes a whole published batch with one lock. A waiting consumer is woken only when
- * there is something for it, never per event.
+ * <p>A single-producer single-consumer queue without locks: the producer (the HTTP client's thread)
+ * appends the events of one network read to linked arrays that only it writes, and publishes them
+ * all with one volatile write of the count ({@link #flush()}); the consumer reads up to the
+ * published count without any atomic operation per event. A consumer that finds nothing announces
+ * itself in {@code waiter} and parks; the producer unparks it only if it announced itself, so a
+ * busy consumer costs the producer no system call. Terminal signals (complete, fail) may come from
+ * any thread; they set volatile fields and unpark the waiter.
  */
 final class PullSink<R> extends Exchange.Sink<R> {
   /** Above this many queued events, the producer stops reading until the consumer catches up. */
   static final int HIGH_WATER = 256;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition available = lock.newCondition();
-  // producer-only: events of the current read, not yet published
-  private ArrayDeque<ChatEvent> pending = new ArrayDeque<>();
-  // guarded by lock: published, not yet taken
-  private ArrayDeque<ChatEvent> shared = new ArrayDeque<>();
-  // consumer-only: a batch taken from shared
-  private ArrayDeque<ChatEvent> local = new ArrayDeque<>();
-  private volatile int produced; // written by the producer only
+  private static final int CHUNK = 128;
+
+  /** A block of queue slots; the producer fills it, the consumer empties it. */
+  private static final class Chunk {
+    final ChatEvent[] items = new ChatEvent[CHUNK];
+    @Nullable Chunk next; // written by the producer before the count that covers it is published
+  }
+
+  // producer-only
+  private Chunk tail;
+  private int tailIndex;
+  private int written;
+
+  // consumer-only
+  private Chunk head;
+  private int headIndex;
+  private int read;
+  private int available; // the published count as last read
+
+  // an emptied chunk handed back by the consumer, reused by the producer
+  private final AtomicReference<@Nullable Chunk> spare = new AtomicReference<>();
+
+  private volatile int produced; // published count; written by the producer only
   private volatile int consumed; // written by the consumer only
-  private boolean waiting; // guarded by lock
-  private @Nullable R result; // guarded by lock
-  private @Nullable LlamaException failure; // guarded by lock
-  private boolean ended; // guarded by lock
+  private volatile @Nullable Thread waiter; // the consumer, while it is about to park
+  private volatile @Nullable R result;
+  private volatile @Nullable LlamaException failure;
+  private volatile boolean ended; // written after result/failure
   // the consumer cancelled (perhaps from another thread): queued events are dropped
   private volatile boolean discarded;
 
+  PullSink() {
+    Chunk c = new Chunk();
+    tail = c;
+    head = c;
+  }
+
   @Override
   void event(ChatEvent event) {
-    pending.add(event);
+    if (tailIndex == CHUNK) {
+      Chunk c = spare.getAndSet(null);
+      if (c == null) {
+        c = new Chunk();
+      }
+      tail.next = c;
+      tail = c;
+      tailIndex = 0;
+    }
+    tail.items[tailIndex++] = event;
+    written++;
   }
 
   @Override
   void flush() {
-    if (pending.isEmpty()) {
+    if (written == produced || discarded) {
       return;
     }
-    int n = pending.size();
-    lock.lock();
-    try {
-      if (discarded) {
-        pending.clear();
-        return;
-      }
-      if (shared.isEmpty()) {
-        ArrayDeque<ChatEvent> t = shared;
-        shared = pending;
-        pending = t;
-      } else {
-        shared.addAll(pending);
-        pending.clear();
-      }
-      produced += n;
-      if (waiting) {
-        available.signal();
-      }
-    } finally {
-      lock.unlock();
+    produced = written; // publishes the slots and links written before it
+    Thread w = waiter; // volatile write then volatile read: a consumer that parks saw the count, or we see it
+    if (w != null) {
+      LockSupport.unpark(w);
     }
   }
 
   @Override
   void complete(R r) {
     flush();
-    lock.lock();
-    try {
-      result = r;
-      ended = true;
-      available.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    result = r;
+    ended = true;
+    wake();
   }
 
   @Override
   void fail(LlamaException f) {
-    lock.lock();
-    try {
-      failure = f;
-      ended = true;
-      if (f instanceof StreamCancelledException) {
-        // the consumer closed the stream (perhaps from another thread): what is queued is not
-        // wanted any more, the iterating thread sees the cancellation next
-        discarded = true;
-        shared.clear();
-      }
-      available.signalAll();
-    } finally {
-      lock.unlock();
+    if (ended) {
+      return;
+    }
+    failure = f;
+    ended = true;
+    if (f instanceof StreamCancelledException) {
+      // the consumer closed the stream (perhaps from another thread): what is queued is not
+      // wanted any more, the iterating thread sees the cancellation next (set after ended, so a
+      // consumer that sees it sees the failure)
+      discarded = true;
+    }
+    wake();
+  }
+
+  private void wake() {
+    Thread w = waiter;
+    if (w != null) {
+      LockSupport.unpark(w);
     }
   }
 
@@ -112,57 +127,84 @@ final class PullSink<R> extends Exchange.Sink<R> {
    * @throws InterruptedException if the waiting thread is interrupted
    */
   @Nullable ChatEvent take() throws InterruptedException {
-    if (discarded) {
-      local.clear(); // local is the consumer's: cleared here, on its thread
-    }
-    ChatEvent e = local.poll();
-    if (e == null) {
-      lock.lock();
-      try {
-        while (shared.isEmpty() && !ended) {
-          waiting = true;
-          try {
-            available.await();
-          } finally {
-            waiting = false;
-          }
-        }
-        if (!shared.isEmpty()) {
-          ArrayDeque<ChatEvent> t = local;
-          local = shared;
-          shared = t;
-          e = local.poll();
-        } else if (failure != null) {
-          throw failure;
-        } else {
-          return null;
-        }
-      } finally {
-        lock.unlock();
+    if (read == available) {
+      if (!awaitEvents()) {
+        return null;
       }
     }
-    consumed++; // single writer: the consuming thread
-    consumed();
+    if (discarded) {
+      return endOfStream();
+    }
+    if (headIndex == CHUNK) {
+      Chunk done = head;
+      Chunk next = done.next;
+      if (next == null) { // cannot be: an event after this chunk was published, with the link
+        throw new IllegalStateException("pull queue: published event without its chunk");
+      }
+      head = next;
+      headIndex = 0;
+      done.next = null;
+      spare.compareAndSet(null, done);
+    }
+    ChatEvent e = head.items[headIndex];
+    head.items[headIndex++] = null;
+    read++;
+    if (read == available || (read & 63) == 0) {
+      // published per batch taken (and every 64 events), not per event: a volatile write costs
+      consumed = read; // single writer: the consuming thread
+      consumed();
+    }
     return e;
+  }
+
+  /** Waits until events were published (true) or the stream ended with nothing left (false, or throws). */
+  private boolean awaitEvents() throws InterruptedException {
+    int a = produced;
+    if (a == read && !discarded) {
+      Thread me = Thread.currentThread();
+      try {
+        for (;;) {
+          waiter = me;
+          a = produced; // volatile write then read: pairs with flush()
+          if (a != read || ended || discarded) {
+            break;
+          }
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
+          LockSupport.park(this);
+        }
+      } finally {
+        waiter = null;
+      }
+      if (a == read && ended) {
+        a = produced; // complete() publishes before it sets ended
+      }
+    }
+    available = a;
+    if (a != read && !discarded) {
+      return true;
+    }
+    endOfStream();
+    return false;
+  }
+
+  /** Null at the end of a completed stream; throws the failure of a failed one. */
+  private @Nullable ChatEvent endOfStream() {
+    LlamaException f = failure;
+    if (f != null && ended) {
+      throw f;
+    }
+    return null;
   }
 
   /** The result once completed, else null. */
   @Nullable R result() {
-    lock.lock();
-    try {
-      return result;
-    } finally {
-      lock.unlock();
-    }
+    return ended ? result : null;
   }
 
   /** The failure once failed, else null. */
   @Nullable LlamaException failure() {
-    lock.lock();
-    try {
-      return failure;
-    } finally {
-      lock.unlock();
-    }
+    return ended ? failure : null;
   }
 }

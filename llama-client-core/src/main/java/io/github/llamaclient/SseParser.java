@@ -46,6 +46,10 @@ final class SseParser {
   private byte[] data = new byte[0];
   private int dataLen;
   private boolean hasData;
+  // a single data line not copied yet: it is dispatched from where it lies if the blank line
+  // follows within the same feed() call (the common case), else copied into data at its end
+  private byte @Nullable [] ref;
+  private int refOff;
 
   SseParser(Listener listener, int maxLineBytes, boolean traceLines) {
     this.listener = listener;
@@ -111,8 +115,19 @@ final class SseParser {
         i++;
       }
     }
+    materialize();
     if (start < end) {
       append(src, start, end - start);
+    }
+  }
+
+  /** Copies a referenced data line into the event buffer: its source is about to change. */
+  private void materialize() {
+    byte[] r = ref;
+    if (r != null) {
+      ref = null;
+      ensureData(dataLen);
+      System.arraycopy(r, refOff, data, 0, dataLen);
     }
   }
 
@@ -186,12 +201,16 @@ final class SseParser {
     int valueLen = off + len - valueStart;
     if (!hasData) {
       hasData = true;
-      // keep the value where it is if the event is dispatched before the next line: we cannot
-      // know that yet, so copy into the event buffer (cheap, reused)
-      ensureData(valueLen);
-      System.arraycopy(buf, valueStart, data, 0, valueLen);
+      // keep the value where it is: if the event is dispatched before this feed() returns, it
+      // is never copied
+      if (valueLen > maxLineBytes) {
+        ensureData(valueLen); // throws
+      }
+      ref = buf;
+      refOff = valueStart;
       dataLen = valueLen;
     } else {
+      materialize();
       ensureData(dataLen + 1 + valueLen);
       data[dataLen++] = '\n';
       System.arraycopy(buf, valueStart, data, dataLen, valueLen);
@@ -217,7 +236,13 @@ final class SseParser {
     hasData = false;
     int n = dataLen;
     dataLen = 0;
-    listener.onData(data, 0, n);
+    byte[] r = ref;
+    if (r != null) {
+      ref = null;
+      listener.onData(r, refOff, n);
+    } else {
+      listener.onData(data, 0, n);
+    }
   }
 
   /** Small helpers for messages about raw lines. */
