@@ -32,7 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * Other options: {@code --fixture NAME} (default chat-stream-unknown-role-unbounded), {@code
- * --no-jmh} (skip the decode benchmark), {@code --only burst,paced,cancel,concurrent,decode}.
+ * --no-jmh} (skip the decode benchmark), {@code --only burst,paced,cancel,concurrent,decode}; {@code --only where} prints where the CPU goes (not part of the default run).
  */
 public final class Main {
 
@@ -63,6 +63,11 @@ public final class Main {
     double p50Micros = Double.NaN;
     double p99Micros = Double.NaN;
     double cancelMillis = Double.NaN;
+    long streams;
+    long events;
+    long cpuNanos;
+    long allocBytes;
+    long wallNanos;
 
     Row(String name) {
       this.name = name;
@@ -90,7 +95,7 @@ public final class Main {
           break;
         default:
           System.err.println("unknown option " + args[i]
-              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,decode");
+              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,decode,where");
           System.exit(2);
       }
     }
@@ -124,21 +129,53 @@ public final class Main {
         Faces.OursEvents events = new Faces.OursEvents(url);
         Faces.OursCallbacks callbacks = new Faces.OursCallbacks(url)) {
       List<Faces.Face> faces = List.of(baseline, ours, events, callbacks);
+      if (only.contains("where")) {
+        section("where the CPU goes: by thread, then stack samples (burst)");
+        for (Faces.Face f : faces) {
+          Where.run(f, fixture, server, quick);
+        }
+      }
+      if (only.contains("where") || only.contains("split")) {
+        section("where the latency goes (paced)");
+        Where.latencySplit(fixture, server, quick ? 1 : 3);
+      }
       Map<Faces.Face, Row> rows = new HashMap<>();
       for (Faces.Face f : faces) {
         rows.put(f, new Row(f.name));
       }
       if (only.contains("burst")) {
         section("burst: whole recording at once, one stream after another, CPU and allocation of the client");
-        int warm = quick ? 40 : 150;
-        int measure = quick ? 30 : 100;
+        // warm-up by time, not by count (a burst stream takes a few ms): the JIT must be done
+        // before measuring, or its compiler threads' CPU lands in the CPU per event
+        long warmNanos = TimeUnit.MILLISECONDS.toNanos(quick ? 1500 : 3000);
         for (int round = 0; round < 2; round++) { // interleave warm-up so all are compiled
           for (Faces.Face f : faces) {
-            burst(f, warm / 2, null);
+            long end = System.nanoTime() + warmNanos;
+            while (System.nanoTime() < end) {
+              burst(f, 10, null);
+            }
+          }
+        }
+        // measured in rounds (faces interleaved) of a fixed time each, summed: long windows, so
+        // the garbage collections each face causes are counted in its own numbers on average
+        int rounds = quick ? 2 : 3;
+        long measureNanos = TimeUnit.MILLISECONDS.toNanos(quick ? 1000 : 2000);
+        for (int round = 0; round < rounds; round++) {
+          for (Faces.Face f : faces) {
+            Row row = rows.get(f);
+            long end = System.nanoTime() + measureNanos;
+            while (System.nanoTime() < end) {
+              burst(f, 50, row);
+            }
           }
         }
         for (Faces.Face f : faces) {
-          burst(f, measure, rows.get(f));
+          Row row = rows.get(f);
+          row.cpuNsPerEvent = (double) row.cpuNanos / row.events;
+          row.bytesPerEvent = (double) row.allocBytes / row.events;
+          row.eventsPerSecond = row.events / (row.wallNanos / 1e9);
+          System.out.printf(Locale.ROOT, "%-55s %d streams in %d rounds: CPU %.3f µs/event, %.0f B/event, %,.0f events/s%n",
+              f.name, row.streams, rounds, row.cpuNsPerEvent / 1000, row.bytesPerEvent, row.eventsPerSecond);
         }
       }
       if (only.contains("paced")) {
@@ -282,27 +319,23 @@ public final class Main {
     server.plan(ReplayServer.plan(fixture, ReplayServer.Mode.BURST));
     quiesce();
     Snapshot before = new Snapshot(server);
-    long deltas = 0;
     for (int i = 0; i < streams; i++) {
       Faces.Recorder r = new Faces.Recorder(0);
       f.stream(r);
       if (r.count != fixture.contentDeltas) {
         throw new IllegalStateException(f.name + " saw " + r.count + " deltas, expected " + fixture.contentDeltas);
       }
-      deltas += r.count;
     }
     quiesce();
     Snapshot after = new Snapshot(server);
     if (row == null) {
       return;
     }
-    long events = (long) streams * fixture.events;
-    row.cpuNsPerEvent = (double) (after.cpu - before.cpu) / events;
-    row.bytesPerEvent = (double) after.allocSince(before) / events;
-    long wall = after.wall - before.wall;
-    row.eventsPerSecond = events / (wall / 1e9);
-    System.out.printf(Locale.ROOT, "%-55s %d streams, %d deltas: CPU %.3f µs/event, %.0f B/event, %,.0f events/s%n",
-        f.name, streams, deltas, row.cpuNsPerEvent / 1000, row.bytesPerEvent, row.eventsPerSecond);
+    row.streams += streams;
+    row.events += (long) streams * fixture.events;
+    row.cpuNanos += after.cpu - before.cpu;
+    row.allocBytes += after.allocSince(before);
+    row.wallNanos += after.wall - before.wall;
   }
 
   /** Waits until the server's connections ended, so their CPU is accounted to the server. */
