@@ -186,7 +186,7 @@ final class Where {
     if (name.equals("main")) {
       return "consumer (main)";
     }
-    if (name.startsWith("callback")) {
+    if (name.contains("-callback-")) {
       return "callback executor threads";
     }
     return "other Java threads (" + name.replaceAll("[0-9]+", "N") + ")";
