@@ -154,7 +154,10 @@ class TurnGuaranteesTest {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = withOneTurn(sessions);
     List<SessionMessage> before = s.history();
-    server.enqueue(BASIC.response(Transcript.Cut.RECORDED, true));
+    // throttled (256 bytes per 100 ms): the recording's segments all share one timestamp, so a
+    // paced replay would still arrive at once and the reply could complete before the cancel
+    server.enqueue(
+        BASIC.response(Transcript.Cut.RECORDED, false).newBuilder().throttleBody(256, 100, TimeUnit.MILLISECONDS).build());
 
     CompletableFuture<String> first = new CompletableFuture<>();
     AtomicReference<StreamHandle> handle = new AtomicReference<>();
