@@ -56,6 +56,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
      */
     void flush() {}
 
+    /** The exchange may start now: a consumer waiting to read it on its own thread should go on. */
+    void startable() {}
+
     /** Whether the producer should read more now. Must be cheap and thread-safe. */
     abstract boolean wantsMore();
 
@@ -94,6 +97,15 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private volatile @Nullable Runnable onTerminate; // run once, when finished becomes true
   private int attempts;
 
+  // reading on the consuming thread (see Http1Socket); unused otherwise
+  private boolean direct;
+  private volatile boolean startable; // the limiter (if any) let it start
+  private boolean opened; // consumer-only: connect and send were attempted
+  private volatile @Nullable Http1Socket socket;
+  private volatile boolean headRead;
+  private volatile long sentAt;
+  private final Http1Socket.Body bodyOut = this::feedBody;
+
   Exchange(LlamaClient client, HttpRequest request, StreamDecoder<R> decoder, Sink<R> sink) {
     this.client = client;
     this.request = request;
@@ -108,6 +120,11 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   /** Sends the request. Failures reach the sink. */
   void start() {
+    if (direct) {
+      startable = true;
+      sink.startable();
+      return;
+    }
     startNanos = System.nanoTime();
     attempts++;
     if (wire != null && attempts == 1) {
@@ -203,19 +220,26 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     lastActivity = System.nanoTime();
     armWatchdog(idleNanos);
     int status = info.statusCode();
-    if (status >= 400) {
-      return new CollectedBody(MAX_ERROR_BODY, body -> HttpErrors.toException(uri, status, body));
-    }
-    String type = info.headers().firstValue("content-type").orElse("");
-    if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
-      return new CollectedBody(
-          400,
-          body ->
-              new LlamaProtocolException(
-                  "expected text/event-stream from " + uri + " but got HTTP " + status + " " + type,
-                  SseParser.Lines.preview(body)));
+    java.util.function.Function<byte[], LlamaException> failure =
+        failureFor(status, info.headers().firstValue("content-type").orElse(""));
+    if (failure != null) {
+      return new CollectedBody(status >= 400 ? MAX_ERROR_BODY : 400, failure);
     }
     return this;
+  }
+
+  /** What a response that is not an event stream fails with (made from its body), or null. */
+  private java.util.function.@Nullable Function<byte[], LlamaException> failureFor(int status, String type) {
+    if (status >= 400) {
+      return body -> HttpErrors.toException(uri, status, body);
+    }
+    if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
+      return body ->
+          new LlamaProtocolException(
+              "expected text/event-stream from " + uri + " but got HTTP " + status + " " + type,
+              SseParser.Lines.preview(body));
+    }
+    return null;
   }
 
   // ---- BodySubscriber
@@ -447,6 +471,10 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     finish(new StreamCancelledException("the stream was cancelled by its consumer"));
   }
 
+  URI uri() {
+    return uri;
+  }
+
   boolean isCancelled() {
     return cancelled;
   }
@@ -462,9 +490,212 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (s != null) {
       s.cancel();
     }
+    Http1Socket so = socket;
+    if (so != null) {
+      so.close();
+    }
     CompletableFuture<HttpResponse<Void>> f = future;
     if (f != null && !f.isDone()) {
       f.cancel(true);
+    }
+  }
+
+
+  // ---- reading on the consuming thread
+
+  /**
+   * Makes this exchange read its response on the consuming thread over a plain socket ({@link
+   * Http1Socket}) instead of through the HttpClient; before it is launched. Only for pulled
+   * streams whose sink calls {@link #pump()}.
+   */
+  void readOnConsumer() {
+    direct = true;
+  }
+
+  boolean readsOnConsumer() {
+    return direct;
+  }
+
+  /** Whether {@link #pump()} has work now (started and not ended). */
+  boolean pumpable() {
+    return startable && !finished && !cancelled;
+  }
+
+  /**
+   * Connects and sends the request now, on the calling thread, if the exchange may start; the
+   * face calls this right after launching, so the request goes out at once. Failures reach the sink.
+   */
+  void sendNow() {
+    if (!direct || !startable || opened || finished) {
+      return;
+    }
+    try {
+      open();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the exchange is cancelled; iterating says so
+    }
+  }
+
+  /**
+   * One step of the exchange on the consuming thread: connect and send, or read the head, or read
+   * once and hand on what arrived. Blocks in that I/O; events reach the sink, flushed.
+   *
+   * @return false when there is nothing to do now (not started yet, or ended): wait for the sink
+   * @throws InterruptedException when the thread was interrupted (the exchange is cancelled)
+   */
+  boolean pump() throws InterruptedException {
+    if (finished || cancelled || !startable) {
+      return false;
+    }
+    if (!opened) {
+      open();
+      return true;
+    }
+    Http1Socket so = socket;
+    if (so == null) {
+      return false;
+    }
+    try {
+      if (!headRead) {
+        readHead(so);
+      } else if (!so.readBody(bodyOut)) {
+        sink.flush();
+        bodyEnded = true;
+        so.close();
+        onComplete();
+        return true;
+      }
+      sink.flush();
+      if (finished) {
+        so.close(); // the end was seen; llama-server closes after it anyway
+      }
+    } catch (IOException e) {
+      ioFailure(so, e);
+    } catch (LlamaException e) {
+      sink.flush();
+      failAndClose(e);
+    } catch (RuntimeException e) {
+      sink.flush();
+      failAndClose(new LlamaException("failed to decode the stream from " + uri + ": " + e, e));
+    }
+    return true;
+  }
+
+  private void open() throws InterruptedException {
+    opened = true;
+    startNanos = System.nanoTime();
+    if (wire != null) {
+      safeWire(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
+    }
+    Http1Socket so = null;
+    try {
+      so = Http1Socket.connect(uri, client.connectTimeout());
+      socket = so;
+      if (cancelled) { // cancelled while connecting: closeConnection() may have missed the socket
+        so.close();
+        return;
+      }
+      so.send(request, client.bodyBytes(request));
+      sentAt = System.nanoTime();
+      armWatchdog(client.responseTimeout().toNanos());
+    } catch (java.net.SocketTimeoutException e) {
+      closeQuietly(so);
+      finish(new LlamaTimeoutException.Connect(uri.toString(), client.connectTimeout(), e));
+    } catch (IOException e) {
+      closeQuietly(so);
+      if (so == null && !(e instanceof java.nio.channels.ClosedByInterruptException)) {
+        finish(mapFailure(e)); // no connection: refused, unknown host, unreachable
+      } else {
+        ioFailure(so, e);
+      }
+    } catch (IllegalArgumentException | SecurityException e) { // incl. UnresolvedAddressException
+      closeQuietly(so);
+      finish(new LlamaConnectException(uri, e));
+    }
+  }
+
+  private static void closeQuietly(@Nullable Http1Socket so) {
+    if (so != null) {
+      so.close();
+    }
+  }
+
+  private void readHead(Http1Socket so) throws IOException {
+    Http1Socket.Head head = so.readHead();
+    headRead = true;
+    disarmWatchdog(); // from here on the idle limit applies, to error bodies too
+    armWatchdog(idleNanos);
+    int status = head.status;
+    if (wire != null) {
+      safeWire(() -> wire.onResponse(uri, status, head.headers, since()));
+    }
+    lastActivity = System.nanoTime();
+    String type = head.first("content-type");
+    java.util.function.Function<byte[], LlamaException> failure = failureFor(status, type);
+    if (failure != null) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      int limit = status >= 400 ? MAX_ERROR_BODY : 400;
+      try {
+        while (so.readBody((b, off, len) -> bytes.write(b, off, Math.min(len, limit - bytes.size())))) {
+          if (bytes.size() >= limit) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        // the body broke off: what arrived is what the error says
+      }
+      so.close();
+      finish(failure.apply(bytes.toByteArray()));
+    }
+  }
+
+  private void feedBody(byte[] b, int off, int len) {
+    if (!finished) {
+      parser.feed(b, off, len);
+    }
+  }
+
+  private void ioFailure(@Nullable Http1Socket so, IOException e) throws InterruptedException {
+    closeQuietly(so);
+    if (e instanceof java.nio.channels.ClosedByInterruptException) {
+      Thread.interrupted(); // reported as InterruptedException; the cursor sets the flag again
+      cancel();
+      throw new InterruptedException("interrupted while reading " + uri);
+    }
+    if (finished || cancelled) {
+      return; // closed by a cancel or by the watchdog, which reported why
+    }
+    sink.flush();
+    finish(mapFailure(e));
+  }
+
+  private void checkDirect() {
+    long now = System.nanoTime();
+    if (!headRead) {
+      long limit = client.responseTimeout().toNanos();
+      long waited = now - sentAt;
+      if (waited >= limit) {
+        failAndClose(
+            new LlamaTimeoutException.ResponseHeaders(
+                uri.toString(),
+                client.responseTimeout(),
+                new java.net.SocketTimeoutException("no response headers within " + client.responseTimeout())));
+      } else {
+        armWatchdog(limit - waited);
+      }
+      return;
+    }
+    Http1Socket so = socket;
+    long since = so == null ? 0 : so.readingSince();
+    if (since == 0) {
+      armWatchdog(Math.max(1, idleNanos / 2)); // the consumer is busy, not waiting for the server
+      return;
+    }
+    long silent = now - since;
+    if (silent >= idleNanos) {
+      failAndClose(new LlamaTimeoutException.Idle(uri.toString(), client.idleTimeout()));
+    } else {
+      armWatchdog(idleNanos - silent);
     }
   }
 
@@ -490,6 +721,10 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   private void checkIdle() {
     if (finished || cancelled) {
+      return;
+    }
+    if (direct) {
+      checkDirect();
       return;
     }
     if (paused) {

@@ -67,6 +67,7 @@ public final class LlamaClient implements AutoCloseable {
   private final Duration responseTimeout;
   private final Duration idleTimeout;
   private final int maxLineBytes;
+  private final boolean readOnConsumingThread;
   private final int maxResponseChars;
   private final @Nullable WireListener wireListener;
   private final ClientDefaults defaults;
@@ -79,6 +80,7 @@ public final class LlamaClient implements AutoCloseable {
     this.responseTimeout = b.responseTimeout;
     this.idleTimeout = b.idleTimeout;
     this.maxLineBytes = b.maxLineBytes;
+    this.readOnConsumingThread = b.readOnConsumingThread && b.http == null;
     this.maxResponseChars = b.maxResponseChars;
     this.wireListener = b.wireListener;
     this.defaults =
@@ -298,7 +300,7 @@ public final class LlamaClient implements AutoCloseable {
   public ChatStream stream(ChatRequest request) {
     PullSink<ChatResult> sink = new PullSink<>();
     Exchange<ChatResult> exchange = newChatExchange(request, sink);
-    launch(exchange);
+    launchPulled(exchange);
     return new ChatStream(sink, exchange);
   }
 
@@ -815,7 +817,7 @@ public final class LlamaClient implements AutoCloseable {
     PullSink<CompletionResult> sink = new PullSink<>();
     Exchange<CompletionResult> exchange =
         new Exchange<>(this, http, new CompletionDecoder(maxResponseChars, openAi), sink);
-    launch(exchange);
+    launchPulled(exchange);
     return new CompletionStream(sink, exchange);
   }
 
@@ -1013,6 +1015,44 @@ public final class LlamaClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts an exchange whose consumer pulls: where {@link Builder#readOnConsumingThread(boolean)}
+   * applies, the consuming thread reads the connection itself, and the request goes out now, on
+   * this thread (unless the limiter makes it wait).
+   */
+  private void launchPulled(Exchange<?> exchange) {
+    boolean direct = readsOnConsumer(exchange.uri());
+    if (direct) {
+      exchange.readOnConsumer();
+    }
+    launch(exchange);
+    if (direct) {
+      exchange.sendNow();
+    }
+  }
+
+  /** Whether a pulled stream to this URI may read on its consumer: plain http, no proxy. */
+  private boolean readsOnConsumer(URI uri) {
+    if (!readOnConsumingThread || !"http".equalsIgnoreCase(uri.getScheme())) {
+      return false;
+    }
+    // the HttpClient we built uses the default proxy selector; where it names a proxy, so do we
+    java.net.ProxySelector proxies = java.net.ProxySelector.getDefault();
+    if (proxies == null) {
+      return true;
+    }
+    try {
+      for (java.net.Proxy p : proxies.select(uri)) {
+        if (p.type() != java.net.Proxy.Type.DIRECT) {
+          return false;
+        }
+      }
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   @Nullable StreamLimiter limiter() {
     return limiter;
   }
@@ -1086,6 +1126,13 @@ public final class LlamaClient implements AutoCloseable {
         .map()
         .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? List.of("Bearer ***") : v));
     return out;
+  }
+
+  byte[] bodyBytes(HttpRequest request) {
+    return request.bodyPublisher()
+        .filter(p -> p instanceof TracedBody)
+        .map(p -> ((TracedBody) p).bytes)
+        .orElse(new byte[0]);
   }
 
   String bodyText(HttpRequest request) {
@@ -1209,6 +1256,7 @@ public final class LlamaClient implements AutoCloseable {
     private Duration responseTimeout = Duration.ofMinutes(10);
     private Duration idleTimeout = Duration.ofSeconds(60);
     private int maxLineBytes = 4 * 1024 * 1024;
+    private boolean readOnConsumingThread = true;
     private int maxResponseChars = 64 * 1024 * 1024;
     private @Nullable WireListener wireListener;
     private java.util.concurrent.@Nullable Executor callbackExecutor;
@@ -1314,6 +1362,30 @@ public final class LlamaClient implements AutoCloseable {
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Whether pulled streams ({@link LlamaClient#stream(ChatRequest) stream}, {@link
+     * LlamaClient#generateStream(ChatRequest) generateStream}, {@link LlamaClient#chat(ChatRequest)
+     * chat}, the completion streams) read their connection on the thread that consumes them.
+     * Default on.
+     *
+     * <p>On, a pulled stream to a plain {@code http:} server (no proxy, on a client that built its
+     * own {@code HttpClient}) opens its own HTTP/1.1 connection and reads it on the consuming thread,
+     * parsing straight from one read buffer: no hand-off between threads, so about half the CPU
+     * per event and a third of the delivery latency of going through {@code java.net.http}
+     * (docs/performance.md). Every contract is the same: timeouts, typed errors, closing from any
+     * thread or interrupting the consumer closes the connection at once. Each such stream uses one
+     * connection ({@code Connection: close}), as llama-server answers streams anyway. Off, or for
+     * {@code https:}, a proxy, your own {@code HttpClient}, and for the Publisher and callback faces,
+     * everything goes through the {@code HttpClient}.
+     *
+     * @param enabled false to send pulled streams through the {@code HttpClient} too
+     * @return this builder
+     */
+    public Builder readOnConsumingThread(boolean enabled) {
+      this.readOnConsumingThread = enabled;
       return this;
     }
 

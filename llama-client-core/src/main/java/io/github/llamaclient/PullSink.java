@@ -108,6 +108,11 @@ final class PullSink<R> extends Exchange.Sink<R> {
     wake();
   }
 
+  @Override
+  void startable() {
+    wake();
+  }
+
   private void wake() {
     Thread w = waiter;
     if (w != null) {
@@ -162,12 +167,27 @@ final class PullSink<R> extends Exchange.Sink<R> {
     int a = produced;
     if (a == read && !discarded) {
       Thread me = Thread.currentThread();
+      Exchange<R> x = exchange;
+      boolean pumps = x != null && x.readsOnConsumer();
       try {
         for (;;) {
+          if (pumps) {
+            // this thread reads the connection itself: no producer thread, no wake-up
+            a = produced;
+            if (a != read || ended || discarded) {
+              break;
+            }
+            if (x.pump()) {
+              continue;
+            }
+          }
           waiter = me;
           a = produced; // volatile write then read: pairs with flush()
           if (a != read || ended || discarded) {
             break;
+          }
+          if (pumps && x.pumpable()) {
+            continue; // started meanwhile
           }
           if (Thread.interrupted()) {
             throw new InterruptedException();

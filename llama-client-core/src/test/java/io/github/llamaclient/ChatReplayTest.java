@@ -70,21 +70,29 @@ class ChatReplayTest {
     List<Arguments> out = new ArrayList<>();
     for (String s : SUCCESSFUL) {
       for (Face f : Face.values()) {
-        out.add(Arguments.of(s, Transcript.Cut.RECORDED, f));
-        if (!s.equals("chat-stream-unknown-role-unbounded") && !s.equals("chat-stream-tools-two")) {
-          out.add(Arguments.of(s, Transcript.Cut.ONE_BYTE, f));
+        // pulled faces read on the consuming thread by default; they run through the HttpClient too
+        for (boolean viaHttpClient : f.pulled() ? new boolean[] {false, true} : new boolean[] {true}) {
+          String transport = viaHttpClient ? "HttpClient" : "consuming thread";
+          out.add(Arguments.of(s, Transcript.Cut.RECORDED, f, transport));
+          if (!s.equals("chat-stream-unknown-role-unbounded") && !s.equals("chat-stream-tools-two")) {
+            out.add(Arguments.of(s, Transcript.Cut.ONE_BYTE, f, transport));
+          }
         }
       }
     }
     return out.stream();
   }
 
-  @ParameterizedTest(name = "{0} {1} {2}")
+  @ParameterizedTest(name = "{0} {1} {2} via {3}")
   @MethodSource("cases")
-  void replaysOverEveryFace(String scenario, Transcript.Cut cut, Face face) throws Exception {
+  void replaysOverEveryFace(String scenario, Transcript.Cut cut, Face face, String transport) throws Exception {
     Transcript t = Transcript.load(scenario);
     server.enqueue(t.response(cut, false));
-    LlamaClient.Builder b = LlamaClient.builder().baseUrl(server.url("/").uri()).idleTimeout(Duration.ofSeconds(20));
+    LlamaClient.Builder b =
+        LlamaClient.builder()
+            .baseUrl(server.url("/").uri())
+            .idleTimeout(Duration.ofSeconds(20))
+            .readOnConsumingThread(transport.equals("consuming thread"));
     String auth = t.requestHeaders().get("Authorization");
     if (auth != null) {
       b.apiKey(auth.substring("Bearer ".length()));
@@ -358,6 +366,11 @@ class ChatReplayTest {
     };
 
     abstract Outcome run(LlamaClient c, ChatRequest r) throws Exception;
+
+    /** Pulled by the calling thread (and so read on it, by default). */
+    boolean pulled() {
+      return this == STREAM || this == EVENTS || this == BLOCKING;
+    }
   }
 
 }

@@ -222,7 +222,12 @@ class FlowControlTest {
               }
             }
           });
-      try (LlamaClient client = LlamaClient.builder().baseUrl("http://127.0.0.1:" + ss.getLocalPort()).build()) {
+      // pooled connections are the HttpClient's: streams read on the consuming thread open their own
+      try (LlamaClient client =
+          LlamaClient.builder()
+              .baseUrl("http://127.0.0.1:" + ss.getLocalPort())
+              .readOnConsumingThread(false)
+              .build()) {
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(requests.get()).as("the second request was sent twice").isEqualTo(3);

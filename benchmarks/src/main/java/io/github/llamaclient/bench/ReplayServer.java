@@ -138,8 +138,15 @@ public final class ReplayServer implements AutoCloseable {
           paced(out, p);
           break;
         case CANCEL:
-          writePrefix(out, f, p.prefix);
-          out.flush();
+          try {
+            writePrefix(out, f, p.prefix);
+            out.flush();
+          } catch (IOException e) {
+            // the client closed while the prefix was still being written (it had its 5 deltas
+            // already): the server sees the close here, as a failed write
+            p.closeSeen.add(System.nanoTime());
+            return;
+          }
           awaitClose(in, p);
           return;
         case HOLD:

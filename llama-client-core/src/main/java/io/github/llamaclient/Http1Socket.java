@@ -1,0 +1,367 @@
+package io.github.llamaclient;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One plain-HTTP/1.1 exchange over a blocking {@link SocketChannel}, read by the thread that
+ * consumes the stream: the request goes out in one gathering write, the response head is parsed
+ * from the read buffer, and the body is handed on de-chunked, straight from that buffer (no copy,
+ * no allocation per read).
+ *
+ * <p>Used only where it is exactly equivalent to going through the {@code HttpClient}: an {@code
+ * http:} URL, no proxy, a client that built its own {@code HttpClient}. One connection per
+ * exchange ({@code Connection: close}), as llama-server answers anyway.
+ *
+ * <p>Blocking reads on a {@code SocketChannel} are interruptible (an interrupt closes the channel)
+ * and end at once with {@link java.nio.channels.AsynchronousCloseException} when another thread
+ * {@linkplain #close() closes} it, which is how cancels and the idle watchdog stop a read.
+ * Reading is single-threaded; {@link #close()} and {@link #readingSince()} may be called from any
+ * thread.
+ */
+final class Http1Socket implements AutoCloseable {
+
+  /** Receives de-chunked body bytes; the array is only valid during the call. */
+  interface Body {
+    void data(byte[] buf, int off, int len);
+  }
+
+  /** The response head. */
+  static final class Head {
+    final int status;
+    final Map<String, List<String>> headers;
+
+    Head(int status, Map<String, List<String>> headers) {
+      this.status = status;
+      this.headers = headers;
+    }
+
+    String first(String name) {
+      List<String> v = headers.get(name);
+      return v == null || v.isEmpty() ? "" : v.get(0);
+    }
+  }
+
+  static final int BUFFER = 16 * 1024;
+  private static final int MAX_CHUNK_LINE = 1024;
+
+  private final SocketChannel channel;
+  private final byte[] buf = new byte[BUFFER];
+  private final ByteBuffer view = ByteBuffer.wrap(buf);
+  private int pos; // next unprocessed byte
+  private int limit; // end of the bytes read
+  private volatile long readingSince; // System.nanoTime() when the current blocking read began, 0 when none
+
+  // body framing
+  private static final int CHUNK_SIZE = 0, CHUNK_DATA = 1, CHUNK_DATA_END = 2, TRAILER = 3, DONE = 4;
+  private boolean chunked;
+  private long remaining = -1; // content-length left; -1 when the body ends with the connection
+  private int state;
+  private final StringBuilder chunkLine = new StringBuilder();
+
+  private Http1Socket(SocketChannel channel) {
+    this.channel = channel;
+  }
+
+  /** Connects; the channel stays in blocking mode. */
+  static Http1Socket connect(URI uri, Duration timeout) throws IOException {
+    String host = uri.getHost();
+    if (host == null) {
+      throw new IOException("no host in " + uri);
+    }
+    int port = uri.getPort() < 0 ? 80 : uri.getPort();
+    SocketChannel ch = SocketChannel.open();
+    try {
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      InetSocketAddress address = new InetSocketAddress(host, port);
+      if (address.isUnresolved()) {
+        throw new java.net.UnknownHostException(host);
+      }
+      // the socket adaptor's connect honours a timeout (and interrupts) on a blocking channel
+      ch.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+      return new Http1Socket(ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /** Writes the request: its method, URI and headers, Host, Content-Length, Connection: close, body. */
+  void send(HttpRequest request, byte[] body) throws IOException {
+    URI uri = request.uri();
+    StringBuilder head = new StringBuilder(256);
+    String path = uri.getRawPath();
+    head.append(request.method()).append(' ').append(path == null || path.isEmpty() ? "/" : path);
+    if (uri.getRawQuery() != null) {
+      head.append('?').append(uri.getRawQuery());
+    }
+    head.append(" HTTP/1.1\r\nHost: ").append(uri.getHost());
+    if (uri.getPort() >= 0) {
+      head.append(':').append(uri.getPort());
+    }
+    head.append("\r\n");
+    request.headers().map().forEach((name, values) -> {
+      for (String v : values) {
+        head.append(name).append(": ").append(v).append("\r\n");
+      }
+    });
+    if (body.length > 0 || !"GET".equals(request.method())) {
+      head.append("Content-Length: ").append(body.length).append("\r\n");
+    }
+    head.append("User-Agent: llama-client\r\nConnection: close\r\n\r\n");
+    ByteBuffer[] out = {ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(body)};
+    long left = out[0].remaining() + (long) out[1].remaining();
+    while (left > 0) {
+      left -= channel.write(out);
+    }
+  }
+
+  /**
+   * Reads the response head (skipping 1xx interim responses) and sets up the body framing.
+   *
+   * @throws LlamaProtocolException when the head is not HTTP/1.1 or too large
+   */
+  Head readHead() throws IOException {
+    for (;;) {
+      int end;
+      while ((end = headEnd()) < 0) {
+        if (pos > 0 && limit == buf.length) { // compact: the head starts at 0 from here on
+          System.arraycopy(buf, pos, buf, 0, limit - pos);
+          limit -= pos;
+          pos = 0;
+        }
+        if (limit == buf.length) {
+          throw new LlamaProtocolException(
+              "the response headers are larger than " + BUFFER + " bytes", SseParser.Lines.preview(buf));
+        }
+        if (fill() < 0) {
+          throw new EOFException(
+              limit == pos ? "the server closed the connection without a response" : "the connection closed inside the response headers");
+        }
+      }
+      Head head = parseHead(new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1));
+      pos = end;
+      if (head.status >= 100 && head.status < 200) {
+        continue; // 100 Continue and friends: the real response follows
+      }
+      String te = head.first("transfer-encoding").toLowerCase(Locale.ROOT);
+      String cl = head.first("content-length");
+      if (te.contains("chunked")) {
+        chunked = true;
+        state = CHUNK_SIZE;
+      } else if (!cl.isEmpty()) {
+        try {
+          remaining = Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+          remaining = -2;
+        }
+        if (remaining < 0) {
+          throw new LlamaProtocolException("invalid Content-Length in the response", cl);
+        }
+        state = remaining == 0 ? DONE : CHUNK_DATA;
+      } else if (head.status == 204 || head.status == 304) {
+        state = DONE;
+      } else {
+        remaining = -1; // until the connection closes
+        state = CHUNK_DATA;
+      }
+      return head;
+    }
+  }
+
+  /** The index just past the blank line ending the head, or -1 when it is not read yet. */
+  private int headEnd() {
+    for (int i = pos; i < limit; i++) {
+      if (buf[i] == '\n') {
+        if (i + 1 < limit && buf[i + 1] == '\n') {
+          return i + 2;
+        }
+        if (i + 2 < limit && buf[i + 1] == '\r' && buf[i + 2] == '\n') {
+          return i + 3;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static Head parseHead(String text) {
+    String[] lines = text.split("\r?\n");
+    String status = lines[0];
+    if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
+      throw new LlamaProtocolException("not an HTTP/1.x status line", status);
+    }
+    int code;
+    try {
+      code = Integer.parseInt(status.substring(9, 12));
+    } catch (NumberFormatException e) {
+      throw new LlamaProtocolException("not an HTTP/1.x status line", status);
+    }
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (int i = 1; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.isEmpty()) {
+        continue;
+      }
+      int colon = line.indexOf(':');
+      if (colon <= 0) {
+        throw new LlamaProtocolException("malformed response header", line);
+      }
+      headers
+          .computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+          .add(line.substring(colon + 1).trim());
+    }
+    return new Head(code, headers);
+  }
+
+  /**
+   * Hands on the body bytes now in the buffer, reading once from the socket first when there are
+   * none. Blocks in that read.
+   *
+   * @return false once the body has ended
+   * @throws EOFException when the connection closed before the end of a framed body
+   * @throws java.net.ProtocolException when the chunked framing is broken (as the HttpClient, an
+   *     I/O failure: the stream broke)
+   */
+  boolean readBody(Body out) throws IOException {
+    if (state == DONE) {
+      return false;
+    }
+    if (pos == limit) {
+      pos = 0;
+      limit = 0;
+      if (fill() < 0) {
+        if (!chunked && remaining < 0) {
+          state = DONE;
+          return false;
+        }
+        throw new EOFException("the connection closed before the end of the response body");
+      }
+    }
+    while (pos < limit && state != DONE) {
+      switch (state) {
+        case CHUNK_SIZE:
+          if (line()) {
+            String s = chunkLine.toString();
+            int semi = s.indexOf(';');
+            String hex = (semi < 0 ? s : s.substring(0, semi)).trim();
+            long size;
+            try {
+              size = Long.parseLong(hex, 16);
+            } catch (NumberFormatException e) {
+              size = -1;
+            }
+            if (size < 0 || hex.isEmpty()) {
+              throw new java.net.ProtocolException("invalid chunk size in the response body: '" + SseParser.Lines.preview(s.getBytes(StandardCharsets.ISO_8859_1)) + "'");
+            }
+            chunkLine.setLength(0);
+            remaining = size;
+            state = size == 0 ? TRAILER : CHUNK_DATA;
+          }
+          break;
+        case CHUNK_DATA: {
+          int n = limit - pos;
+          if (remaining >= 0 && remaining < n) {
+            n = (int) remaining;
+          }
+          if (n > 0) {
+            int off = pos;
+            pos += n;
+            if (remaining >= 0) {
+              remaining -= n;
+            }
+            out.data(buf, off, n);
+          }
+          if (remaining == 0) {
+            state = chunked ? CHUNK_DATA_END : DONE;
+          }
+          break;
+        }
+        case CHUNK_DATA_END:
+          if (line()) {
+            if (chunkLine.length() != 0) {
+              throw new java.net.ProtocolException("a chunk of the response body does not end with CRLF");
+            }
+            state = CHUNK_SIZE;
+          }
+          break;
+        case TRAILER:
+          if (line()) {
+            if (chunkLine.length() == 0) {
+              state = DONE;
+            }
+            chunkLine.setLength(0);
+          }
+          break;
+        default:
+          throw new IllegalStateException("state " + state);
+      }
+    }
+    return state != DONE;
+  }
+
+  /**
+   * Collects a framing line into chunkLine; true when it is complete (its LF consumed, a CR before
+   * it dropped). The caller clears chunkLine after reading it.
+   */
+  private boolean line() throws java.net.ProtocolException {
+    while (pos < limit) {
+      byte b = buf[pos++];
+      if (b == '\n') {
+        int len = chunkLine.length();
+        if (len > 0 && chunkLine.charAt(len - 1) == '\r') {
+          chunkLine.setLength(len - 1);
+        }
+        return true;
+      }
+      if (chunkLine.length() >= MAX_CHUNK_LINE) {
+        throw new java.net.ProtocolException("a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes");
+      }
+      chunkLine.append((char) (b & 0xff));
+    }
+    return false;
+  }
+
+  /** Blocking read into the buffer after {@code limit}; -1 at end of stream. */
+  private int fill() throws IOException {
+    view.limit(buf.length).position(limit);
+    readingSince = System.nanoTime() | 1; // never 0 while reading
+    int n;
+    try {
+      n = channel.read(view);
+    } finally {
+      readingSince = 0;
+    }
+    if (n > 0) {
+      limit += n;
+    }
+    return n;
+  }
+
+  /** When the blocking read in progress began (System.nanoTime), or 0 when none is. */
+  long readingSince() {
+    return readingSince;
+  }
+
+  /** Closes the connection; a read blocked in another thread ends at once. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // nothing to do: the descriptor is released either way
+    }
+  }
+}
