@@ -100,11 +100,15 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   // reading on the consuming thread (see Http1Socket); unused otherwise
   private boolean direct;
   private volatile boolean startable; // the limiter (if any) let it start
-  private boolean opened; // consumer-only: connect and send were attempted
-  private volatile @Nullable Http1Socket socket;
+  private volatile boolean opened; // connect and send were attempted (by the creating or the consuming thread)
+  // the connection; whoever takes it out (the end, to pool it; a cancel, to close it) owns it
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable Http1Socket> socket =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile boolean headRead;
   private volatile long sentAt;
+  private volatile boolean succeeded;
   private final Http1Socket.Body bodyOut = this::feedBody;
+  private final java.util.concurrent.atomic.AtomicInteger watchGeneration = new java.util.concurrent.atomic.AtomicInteger();
 
   Exchange(LlamaClient client, HttpRequest request, StreamDecoder<R> decoder, Sink<R> sink) {
     this.client = client;
@@ -409,6 +413,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       if (finished) {
         return;
       }
+      succeeded = true;
       finished = true;
     }
     terminated();
@@ -445,6 +450,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   }
 
   private void terminated() {
+    if (direct) {
+      client.directEnded(this);
+    }
     Runnable h = onTerminate;
     if (h != null) {
       onTerminate = null;
@@ -463,7 +471,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   /** Cancels the exchange: the connection is closed, the sink gets a cancellation failure. */
   void cancel() {
-    if (cancelled) {
+    if (cancelled || succeeded) {
+      // completed: what is left of the body is drained (within the idle limit) so the connection
+      // can be reused; closing it now could close it after the HttpClient pooled it
       return;
     }
     cancelled = true;
@@ -490,7 +500,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (s != null) {
       s.cancel();
     }
-    Http1Socket so = socket;
+    Http1Socket so = socket.getAndSet(null);
     if (so != null) {
       so.close();
     }
@@ -530,7 +540,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       return;
     }
     try {
-      open();
+      open(true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the exchange is cancelled; iterating says so
     }
@@ -548,12 +558,12 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       return false;
     }
     if (!opened) {
-      open();
+      open(true);
       return true;
     }
-    Http1Socket so = socket;
+    Http1Socket so = socket.get();
     if (so == null) {
-      return false;
+      return false; // ended meanwhile: the sink has (or is about to get) the terminal signal
     }
     try {
       if (!headRead) {
@@ -561,15 +571,18 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       } else if (!so.readBody(bodyOut)) {
         sink.flush();
         bodyEnded = true;
-        so.close();
         onComplete();
-        return true;
       }
       sink.flush();
-      if (finished) {
-        so.close(); // the end was seen; llama-server closes after it anyway
-      }
     } catch (IOException e) {
+      if (!headRead && so.reused() && !so.receivedAny() && !cancelled && !finished) {
+        // llama-server drops idle keep-alive connections; this one went just as it was reused
+        LOG.log(System.Logger.Level.DEBUG, () -> "retrying " + uri + " on a new connection after " + e);
+        socket.compareAndSet(so, null);
+        so.close();
+        open(false);
+        return true;
+      }
       ioFailure(so, e);
     } catch (LlamaException e) {
       sink.flush();
@@ -578,44 +591,88 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       sink.flush();
       failAndClose(new LlamaException("failed to decode the stream from " + uri + ": " + e, e));
     }
+    if (finished) {
+      release(so);
+    }
     return true;
   }
 
-  private void open() throws InterruptedException {
-    opened = true;
-    startNanos = System.nanoTime();
-    if (wire != null) {
-      safeWire(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
+  /**
+   * The exchange ended: a connection that completed cleanly goes back to the pool (the rest of its
+   * body, normally just the last chunk, is read when it is next taken), any other is closed.
+   */
+  private void release(Http1Socket so) {
+    if (!socket.compareAndSet(so, null)) {
+      return; // a cancel took it and closed it
     }
-    Http1Socket so = null;
+    disarmWatchdog();
+    if (succeeded && !cancelled && so.keepAlive()) {
+      client.directPool().give(so);
+    } else {
+      so.close();
+    }
+  }
+
+  /**
+   * Connects (or takes a pooled connection) and sends the request, on the calling thread.
+   *
+   * @param pooled whether a pooled connection may be used (not when retrying after one failed)
+   */
+  private void open(boolean pooled) throws InterruptedException {
+    opened = true;
+    if (attempts++ == 0) {
+      startNanos = System.nanoTime();
+      if (wire != null) {
+        safeWire(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
+      }
+    }
+    Http1Socket so = pooled ? client.directPool().take(uri) : null;
+    boolean connecting = so == null;
     try {
-      so = Http1Socket.connect(uri, client.connectTimeout());
-      socket = so;
-      if (cancelled) { // cancelled while connecting: closeConnection() may have missed the socket
-        so.close();
+      if (so == null) {
+        so = Http1Socket.open(uri);
+      }
+      socket.set(so);
+      if (cancelled) { // cancelled meanwhile: closeConnection() may have missed the socket
+        closeConnection();
         return;
       }
-      so.send(request, client.bodyBytes(request));
+      if (connecting) {
+        so.connect(uri, client.connectTimeout());
+        connecting = false;
+      }
+      // the response limit covers sending the request and waiting for the head; it is checked
+      // only while this thread is blocked in that I/O (checkDirect)
       sentAt = System.nanoTime();
       armWatchdog(client.responseTimeout().toNanos());
+      so.send(request, client.bodyBytes(request));
     } catch (java.net.SocketTimeoutException e) {
       closeQuietly(so);
       finish(new LlamaTimeoutException.Connect(uri.toString(), client.connectTimeout(), e));
     } catch (IOException e) {
-      closeQuietly(so);
-      if (so == null && !(e instanceof java.nio.channels.ClosedByInterruptException)) {
-        finish(mapFailure(e)); // no connection: refused, unknown host, unreachable
+      if (connecting && !(e instanceof java.nio.channels.ClosedByInterruptException) && !cancelled) {
+        closeQuietly(so);
+        finish(new LlamaConnectException(uri, e)); // refused, unknown host, unreachable
+      } else if (so != null && so.reused() && !cancelled && !finished) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "retrying " + uri + " on a new connection after " + e);
+        socket.compareAndSet(so, null);
+        so.close();
+        open(false);
       } else {
         ioFailure(so, e);
       }
     } catch (IllegalArgumentException | SecurityException e) { // incl. UnresolvedAddressException
       closeQuietly(so);
       finish(new LlamaConnectException(uri, e));
+    } catch (RuntimeException e) {
+      closeQuietly(so);
+      finish(new LlamaException("request to " + uri + " failed: " + e, e));
     }
   }
 
-  private static void closeQuietly(@Nullable Http1Socket so) {
+  private void closeQuietly(@Nullable Http1Socket so) {
     if (so != null) {
+      socket.compareAndSet(so, null);
       so.close();
     }
   }
@@ -623,8 +680,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   private void readHead(Http1Socket so) throws IOException {
     Http1Socket.Head head = so.readHead();
     headRead = true;
-    disarmWatchdog(); // from here on the idle limit applies, to error bodies too
-    armWatchdog(idleNanos);
+    armWatchdog(idleNanos); // from here on the idle limit applies, to error bodies too
     int status = head.status;
     if (wire != null) {
       safeWire(() -> wire.onResponse(uri, status, head.headers, since()));
@@ -641,10 +697,12 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
             break;
           }
         }
+      } catch (java.nio.channels.ClosedByInterruptException e) {
+        throw e;
       } catch (IOException e) {
         // the body broke off: what arrived is what the error says
       }
-      so.close();
+      closeQuietly(so);
       finish(failure.apply(bytes.toByteArray()));
     }
   }
@@ -669,26 +727,40 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     finish(mapFailure(e));
   }
 
+  /**
+   * The watchdog of an exchange read on its consumer. The limits count only while the consuming
+   * thread is blocked in I/O for this exchange: a consumer busy elsewhere (or not reading this
+   * stream yet) is not a silent server. Once it waits, the response limit counts from when the
+   * request was sent, the idle limit from when the read began.
+   */
   private void checkDirect() {
     long now = System.nanoTime();
+    Http1Socket so = socket.get();
+    long since = so == null ? 0 : so.ioSince();
     if (!headRead) {
       long limit = client.responseTimeout().toNanos();
       long waited = now - sentAt;
-      if (waited >= limit) {
+      // a consumer that comes late finds the head already there (its read returns at once): the
+      // limit fails it only once that read has been blocked for a moment (always, if it read from the start)
+      long blocked = since == 0 ? 0 : now - since;
+      long grace = Math.min(limit / 4, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100));
+      if (since != 0 && waited >= limit && blocked < grace) {
+        armWatchdog(grace - blocked + 1);
+        return;
+      }
+      if (since != 0 && waited >= limit) {
         failAndClose(
             new LlamaTimeoutException.ResponseHeaders(
                 uri.toString(),
                 client.responseTimeout(),
                 new java.net.SocketTimeoutException("no response headers within " + client.responseTimeout())));
       } else {
-        armWatchdog(limit - waited);
+        armWatchdog(waited >= limit ? Math.min(limit, idleNanos) / 2 + 1 : limit - waited);
       }
       return;
     }
-    Http1Socket so = socket;
-    long since = so == null ? 0 : so.readingSince();
     if (since == 0) {
-      armWatchdog(Math.max(1, idleNanos / 2)); // the consumer is busy, not waiting for the server
+      armWatchdog(idleNanos / 2 + 1); // the consumer is busy, not waiting for the server
       return;
     }
     long silent = now - since;
@@ -705,8 +777,21 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     if (finished || cancelled) {
       return;
     }
-    ScheduledFuture<?> w = Timer.schedule(this::checkIdle, nanos);
+    // one chain at a time: arming again retires the chain armed before (its check does nothing)
+    int generation = watchGeneration.incrementAndGet();
+    ScheduledFuture<?> previous = watchdog;
+    ScheduledFuture<?> w =
+        Timer.schedule(
+            () -> {
+              if (watchGeneration.get() == generation) {
+                checkIdle();
+              }
+            },
+            nanos);
     watchdog = w;
+    if (previous != null) {
+      previous.cancel(false);
+    }
     if (finished || cancelled) {
       w.cancel(false); // ended while scheduling: disarmWatchdog() may have missed this one
     }

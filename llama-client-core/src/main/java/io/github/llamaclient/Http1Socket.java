@@ -3,6 +3,7 @@ package io.github.llamaclient;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ProtocolException;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -15,21 +16,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One plain-HTTP/1.1 exchange over a blocking {@link SocketChannel}, read by the thread that
+ * One plain-HTTP/1.1 connection over a blocking {@link SocketChannel}, read by the thread that
  * consumes the stream: the request goes out in one gathering write, the response head is parsed
  * from the read buffer, and the body is handed on de-chunked, straight from that buffer (no copy,
- * no allocation per read).
+ * no allocation per read). Kept alive between exchanges when the server allows it ({@link
+ * Http1Pool}).
  *
  * <p>Used only where it is exactly equivalent to going through the {@code HttpClient}: an {@code
- * http:} URL, no proxy, a client that built its own {@code HttpClient}. One connection per
- * exchange ({@code Connection: close}), as llama-server answers anyway.
+ * http:} URL, no proxy, a client that built its own {@code HttpClient}.
  *
- * <p>Blocking reads on a {@code SocketChannel} are interruptible (an interrupt closes the channel)
- * and end at once with {@link java.nio.channels.AsynchronousCloseException} when another thread
- * {@linkplain #close() closes} it, which is how cancels and the idle watchdog stop a read.
- * Reading is single-threaded; {@link #close()} and {@link #readingSince()} may be called from any
+ * <p>Blocking I/O on a {@code SocketChannel} is interruptible (an interrupt closes the channel)
+ * and ends at once with {@link java.nio.channels.AsynchronousCloseException} when another thread
+ * {@linkplain #close() closes} it, which is how cancels and the watchdog stop a connect, a write or a
+ * read. I/O is single-threaded; {@link #close()} and {@link #ioSince()} may be called from any
  * thread.
  */
 final class Http1Socket implements AutoCloseable {
@@ -57,49 +59,82 @@ final class Http1Socket implements AutoCloseable {
 
   static final int BUFFER = 16 * 1024;
   private static final int MAX_CHUNK_LINE = 1024;
+  private static final Body DISCARD = (b, off, len) -> {};
+  /** How long an idle connection is kept when the server does not say (llama-server says 5 s). */
+  private static final long DEFAULT_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
 
   private final SocketChannel channel;
+  private final String origin; // host:port, for the pool
   private final byte[] buf = new byte[BUFFER];
   private final ByteBuffer view = ByteBuffer.wrap(buf);
   private int pos; // next unprocessed byte
   private int limit; // end of the bytes read
-  private volatile long readingSince; // System.nanoTime() when the current blocking read began, 0 when none
+  private volatile long ioSince; // System.nanoTime() when the current blocking write or read began, 0 when none
+  private boolean connected;
+  private boolean reused;
+  private boolean receivedAny; // a byte of the current response arrived
 
-  // body framing
+  // body framing of the current response
   private static final int CHUNK_SIZE = 0, CHUNK_DATA = 1, CHUNK_DATA_END = 2, TRAILER = 3, DONE = 4;
   private boolean chunked;
   private long remaining = -1; // content-length left; -1 when the body ends with the connection
-  private int state;
+  private int state = DONE;
   private final StringBuilder chunkLine = new StringBuilder();
+  private boolean keepAlive; // the server lets the connection be reused after this response
+  private long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
+  long idleSince; // guarded by the pool
 
-  private Http1Socket(SocketChannel channel) {
+  private Http1Socket(SocketChannel channel, String origin) {
     this.channel = channel;
+    this.origin = origin;
   }
 
-  /** Connects; the channel stays in blocking mode. */
-  static Http1Socket connect(URI uri, Duration timeout) throws IOException {
-    String host = uri.getHost();
-    if (host == null) {
-      throw new IOException("no host in " + uri);
-    }
-    int port = uri.getPort() < 0 ? 80 : uri.getPort();
+  static String origin(URI uri) {
+    return uri.getHost() + ":" + (uri.getPort() < 0 ? 80 : uri.getPort());
+  }
+
+  /** Opens an unconnected channel (blocking mode), so a close from another thread can stop the connect. */
+  static Http1Socket open(URI uri) throws IOException {
     SocketChannel ch = SocketChannel.open();
     try {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      InetSocketAddress address = new InetSocketAddress(host, port);
-      if (address.isUnresolved()) {
-        throw new java.net.UnknownHostException(host);
-      }
-      // the socket adaptor's connect honours a timeout (and interrupts) on a blocking channel
-      ch.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
-      return new Http1Socket(ch);
+      return new Http1Socket(ch, origin(uri));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
   }
 
-  /** Writes the request: its method, URI and headers, Host, Content-Length, Connection: close, body. */
+  /** Resolves and connects, within {@code timeout}; interruptible, and ends when closed meanwhile. */
+  void connect(URI uri, Duration timeout) throws IOException {
+    String host = uri.getHost();
+    if (host == null) {
+      throw new java.net.UnknownHostException("no host in " + uri);
+    }
+    InetSocketAddress address = new InetSocketAddress(host, uri.getPort() < 0 ? 80 : uri.getPort());
+    if (address.isUnresolved()) {
+      throw new java.net.UnknownHostException(host);
+    }
+    // the socket adaptor's connect honours a timeout (and interrupts, and closes) on a blocking channel
+    channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    connected = true;
+  }
+
+  String origin() {
+    return origin;
+  }
+
+  /** Whether this connection served an exchange before (a failure before any response byte may mean the server had closed it). */
+  boolean reused() {
+    return reused;
+  }
+
+  /** Whether a byte of the current response arrived. */
+  boolean receivedAny() {
+    return receivedAny;
+  }
+
+  /** Writes the request: its method, URI and headers, Host, Content-Length, body. */
   void send(HttpRequest request, byte[] body) throws IOException {
     URI uri = request.uri();
     StringBuilder head = new StringBuilder(256);
@@ -121,18 +156,23 @@ final class Http1Socket implements AutoCloseable {
     if (body.length > 0 || !"GET".equals(request.method())) {
       head.append("Content-Length: ").append(body.length).append("\r\n");
     }
-    head.append("User-Agent: llama-client\r\nConnection: close\r\n\r\n");
+    head.append("User-Agent: llama-client\r\n\r\n");
     ByteBuffer[] out = {ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(body)};
     long left = out[0].remaining() + (long) out[1].remaining();
-    while (left > 0) {
-      left -= channel.write(out);
+    ioSince = System.nanoTime() | 1; // never 0 while writing
+    try {
+      while (left > 0) {
+        left -= channel.write(out);
+      }
+    } finally {
+      ioSince = 0;
     }
   }
 
   /**
    * Reads the response head (skipping 1xx interim responses) and sets up the body framing.
    *
-   * @throws LlamaProtocolException when the head is not HTTP/1.1 or too large
+   * @throws LlamaProtocolException when the head is not HTTP/1.x or too large
    */
   Head readHead() throws IOException {
     for (;;) {
@@ -152,17 +192,21 @@ final class Http1Socket implements AutoCloseable {
               limit == pos ? "the server closed the connection without a response" : "the connection closed inside the response headers");
         }
       }
-      Head head = parseHead(new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1));
+      String text = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+      Head head = parseHead(text);
       pos = end;
       if (head.status >= 100 && head.status < 200) {
         continue; // 100 Continue and friends: the real response follows
       }
       String te = head.first("transfer-encoding").toLowerCase(Locale.ROOT);
       String cl = head.first("content-length");
+      keepAlive = text.startsWith("HTTP/1.1") && !head.first("connection").toLowerCase(Locale.ROOT).contains("close");
+      keepAliveNanos = keepAliveNanos(head.first("keep-alive"));
       if (te.contains("chunked")) {
         chunked = true;
         state = CHUNK_SIZE;
       } else if (!cl.isEmpty()) {
+        chunked = false;
         try {
           remaining = Long.parseLong(cl.trim());
         } catch (NumberFormatException e) {
@@ -173,12 +217,34 @@ final class Http1Socket implements AutoCloseable {
         }
         state = remaining == 0 ? DONE : CHUNK_DATA;
       } else if (head.status == 204 || head.status == 304) {
+        chunked = false;
         state = DONE;
       } else {
+        chunked = false;
         remaining = -1; // until the connection closes
+        keepAlive = false;
         state = CHUNK_DATA;
       }
       return head;
+    }
+  }
+
+  /** A second less than the server's {@code Keep-Alive: timeout=N}, so we never reuse what it is about to drop. */
+  private static long keepAliveNanos(String header) {
+    int i = header.toLowerCase(Locale.ROOT).indexOf("timeout=");
+    if (i < 0) {
+      return DEFAULT_KEEP_ALIVE_NANOS;
+    }
+    int j = i + 8;
+    int k = j;
+    while (k < header.length() && Character.isDigit(header.charAt(k))) {
+      k++;
+    }
+    try {
+      long seconds = Long.parseLong(header.substring(j, k));
+      return TimeUnit.SECONDS.toNanos(Math.max(0, Math.min(seconds - 1, 60)));
+    } catch (NumberFormatException e) {
+      return DEFAULT_KEEP_ALIVE_NANOS;
     }
   }
 
@@ -232,8 +298,8 @@ final class Http1Socket implements AutoCloseable {
    *
    * @return false once the body has ended
    * @throws EOFException when the connection closed before the end of a framed body
-   * @throws java.net.ProtocolException when the chunked framing is broken (as the HttpClient, an
-   *     I/O failure: the stream broke)
+   * @throws ProtocolException when the chunked framing is broken (as with the HttpClient, an I/O
+   *     failure: the stream broke)
    */
   boolean readBody(Body out) throws IOException {
     if (state == DONE) {
@@ -250,23 +316,35 @@ final class Http1Socket implements AutoCloseable {
         throw new EOFException("the connection closed before the end of the response body");
       }
     }
+    process(out);
+    return state != DONE;
+  }
+
+  /** Whether the current response's body has been read to its end. */
+  boolean bodyDone() {
+    return state == DONE;
+  }
+
+  /** Runs the framing over the buffered bytes, handing on body data. */
+  private void process(Body out) throws ProtocolException {
     while (pos < limit && state != DONE) {
       switch (state) {
         case CHUNK_SIZE:
           if (line()) {
             String s = chunkLine.toString();
+            chunkLine.setLength(0);
             int semi = s.indexOf(';');
             String hex = (semi < 0 ? s : s.substring(0, semi)).trim();
             long size;
             try {
-              size = Long.parseLong(hex, 16);
+              size = hex.isEmpty() ? -1 : Long.parseLong(hex, 16);
             } catch (NumberFormatException e) {
               size = -1;
             }
-            if (size < 0 || hex.isEmpty()) {
-              throw new java.net.ProtocolException("invalid chunk size in the response body: '" + SseParser.Lines.preview(s.getBytes(StandardCharsets.ISO_8859_1)) + "'");
+            if (size < 0) {
+              throw new ProtocolException(
+                  "invalid chunk size in the response body: '" + SseParser.Lines.preview(s.getBytes(StandardCharsets.ISO_8859_1)) + "'");
             }
-            chunkLine.setLength(0);
             remaining = size;
             state = size == 0 ? TRAILER : CHUNK_DATA;
           }
@@ -292,7 +370,7 @@ final class Http1Socket implements AutoCloseable {
         case CHUNK_DATA_END:
           if (line()) {
             if (chunkLine.length() != 0) {
-              throw new java.net.ProtocolException("a chunk of the response body does not end with CRLF");
+              throw new ProtocolException("a chunk of the response body does not end with CRLF");
             }
             state = CHUNK_SIZE;
           }
@@ -309,14 +387,13 @@ final class Http1Socket implements AutoCloseable {
           throw new IllegalStateException("state " + state);
       }
     }
-    return state != DONE;
   }
 
   /**
    * Collects a framing line into chunkLine; true when it is complete (its LF consumed, a CR before
    * it dropped). The caller clears chunkLine after reading it.
    */
-  private boolean line() throws java.net.ProtocolException {
+  private boolean line() throws ProtocolException {
     while (pos < limit) {
       byte b = buf[pos++];
       if (b == '\n') {
@@ -327,7 +404,7 @@ final class Http1Socket implements AutoCloseable {
         return true;
       }
       if (chunkLine.length() >= MAX_CHUNK_LINE) {
-        throw new java.net.ProtocolException("a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes");
+        throw new ProtocolException("a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes");
       }
       chunkLine.append((char) (b & 0xff));
     }
@@ -337,25 +414,84 @@ final class Http1Socket implements AutoCloseable {
   /** Blocking read into the buffer after {@code limit}; -1 at end of stream. */
   private int fill() throws IOException {
     view.limit(buf.length).position(limit);
-    readingSince = System.nanoTime() | 1; // never 0 while reading
+    ioSince = System.nanoTime() | 1; // never 0 while reading
     int n;
     try {
       n = channel.read(view);
     } finally {
-      readingSince = 0;
+      ioSince = 0;
     }
     if (n > 0) {
       limit += n;
+      receivedAny = true;
     }
     return n;
   }
 
-  /** When the blocking read in progress began (System.nanoTime), or 0 when none is. */
-  long readingSince() {
-    return readingSince;
+  /** When the blocking write or read in progress began (System.nanoTime), or 0 when none is. */
+  long ioSince() {
+    return ioSince;
   }
 
-  /** Closes the connection; a read blocked in another thread ends at once. Idempotent. */
+  /**
+   * Whether this connection may go back to the pool after its exchange completed: the server
+   * keeps it alive and the body is framed (the rest of it, normally just the last chunk, is read
+   * by {@link #prepareReuse()}).
+   */
+  boolean keepAlive() {
+    return keepAlive && connected && channel.isOpen() && (state == DONE || chunked || remaining >= 0);
+  }
+
+  long keepAliveNanos() {
+    return keepAliveNanos;
+  }
+
+  /**
+   * Readies a pooled connection for the next exchange without blocking: reads what is left of the
+   * previous body (it has arrived long since), and checks that the server has not closed the
+   * connection meanwhile. False when the connection cannot be used (it should be closed).
+   */
+  boolean prepareReuse() {
+    try {
+      channel.configureBlocking(false);
+      try {
+        while (state != DONE) {
+          if (pos == limit) {
+            pos = 0;
+            limit = 0;
+            view.limit(buf.length).position(0);
+            int n = channel.read(view);
+            if (n <= 0) {
+              return false; // not arrived (a server that keeps the body open) or closed
+            }
+            limit = n;
+          }
+          process(DISCARD);
+        }
+        if (pos != limit) {
+          return false; // bytes after the end of the body: not a response to anything we sent
+        }
+        view.limit(buf.length).position(0);
+        if (channel.read(view) != 0) {
+          return false; // -1: the server closed it; more: unsolicited bytes
+        }
+      } finally {
+        if (channel.isOpen()) {
+          channel.configureBlocking(true);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    pos = 0;
+    limit = 0;
+    reused = true;
+    receivedAny = false;
+    chunkLine.setLength(0);
+    return true;
+  }
+
+  /** Closes the connection; I/O blocked in another thread ends at once. Idempotent. */
   @Override
   public void close() {
     try {
@@ -363,5 +499,9 @@ final class Http1Socket implements AutoCloseable {
     } catch (IOException e) {
       // nothing to do: the descriptor is released either way
     }
+  }
+
+  boolean isOpen() {
+    return channel.isOpen();
   }
 }

@@ -68,6 +68,10 @@ public final class LlamaClient implements AutoCloseable {
   private final Duration idleTimeout;
   private final int maxLineBytes;
   private final boolean readOnConsumingThread;
+  private final Http1Pool directPool = new Http1Pool();
+  /** Streams read on their consuming threads, open now: close() cancels them. */
+  private final java.util.Set<Exchange<?>> directLive = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
   private final int maxResponseChars;
   private final @Nullable WireListener wireListener;
   private final ClientDefaults defaults;
@@ -245,9 +249,10 @@ public final class LlamaClient implements AutoCloseable {
    * turn thinking off where the template allows it, {@link
    * ChatRequest.Builder#enableThinking(boolean) enableThinking(false)}.
    *
-   * <p>The request is sent at once. Close the stream (try-with-resources) to stop early: the
-   * connection is closed and llama-server stops generating. A stream read to its end needs no
-   * close, but closing is harmless.
+   * <p>The request is sent at once (to a plain {@code http:} server, before this method returns:
+   * see {@link Builder#readOnConsumingThread(boolean)}). Close the stream (try-with-resources) to
+   * stop early: the connection is closed and llama-server stops generating. A stream read to its
+   * end needs no close, but closing is harmless.
    *
    * @param request the request
    * @return the text pieces, in order; terminal operations throw {@link LlamaException} subtypes
@@ -292,7 +297,9 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * Streams a chat reply as typed events, pulled by the calling thread. The request is sent at
-   * once; close the returned stream to stop early.
+   * once (to a plain {@code http:} server, before this method returns, and the consuming thread
+   * reads the connection itself: see {@link Builder#readOnConsumingThread(boolean)}); close the
+   * returned stream to stop early.
    *
    * @param request the request
    * @return the event stream; the caller closes it
@@ -1007,6 +1014,10 @@ public final class LlamaClient implements AutoCloseable {
    * the exchange may wait in the limiter's queue (or be refused) instead of starting now.
    */
   void launch(Exchange<?> exchange) {
+    if (closed) {
+      exchange.reject(new LlamaException("this LlamaClient is closed; build a new one"));
+      return;
+    }
     StreamLimiter l = limiter;
     if (l == null) {
       exchange.start();
@@ -1024,11 +1035,24 @@ public final class LlamaClient implements AutoCloseable {
     boolean direct = readsOnConsumer(exchange.uri());
     if (direct) {
       exchange.readOnConsumer();
+      directLive.add(exchange);
     }
     launch(exchange);
     if (direct) {
+      if (closed) { // closed meanwhile: close() may have missed this one
+        exchange.cancel();
+      }
       exchange.sendNow();
     }
+  }
+
+  /** A stream read on its consumer ended. */
+  void directEnded(Exchange<?> exchange) {
+    directLive.remove(exchange);
+  }
+
+  Http1Pool directPool() {
+    return directPool;
   }
 
   /** Whether a pulled stream to this URI may read on its consumer: plain http, no proxy. */
@@ -1196,11 +1220,20 @@ public final class LlamaClient implements AutoCloseable {
   }
 
   /**
-   * Releases the threads of the HTTP client this client built (nothing if you passed your own).
-   * Streams still open fail. Idempotent.
+   * Closes the client: streams read on their consuming threads fail with {@link
+   * StreamCancelledException} and their connections close, idle keep-alive connections close, the
+   * callback executor the client made is shut down (signals already queued are still delivered),
+   * and on JDK 21 and later the HTTP client this client built is shut down, failing its open
+   * exchanges (an {@code HttpClient} you passed is left alone). Streams started after this fail at
+   * once with {@link LlamaException}. Idempotent.
    */
   @Override
   public void close() {
+    closed = true;
+    for (Exchange<?> e : directLive) {
+      e.cancel(); // streams read on their consumers: their connections close now
+    }
+    directPool.close();
     ExecutorService callbacks = ownCallbackExecutor;
     if (callbacks != null) {
       callbacks.shutdown(); // signals already queued are still delivered
@@ -1371,15 +1404,19 @@ public final class LlamaClient implements AutoCloseable {
      * chat}, the completion streams) read their connection on the thread that consumes them.
      * Default on.
      *
-     * <p>On, a pulled stream to a plain {@code http:} server (no proxy, on a client that built its
-     * own {@code HttpClient}) opens its own HTTP/1.1 connection and reads it on the consuming thread,
-     * parsing straight from one read buffer: no hand-off between threads, so about half the CPU
-     * per event and a third of the delivery latency of going through {@code java.net.http}
-     * (docs/performance.md). Every contract is the same: timeouts, typed errors, closing from any
-     * thread or interrupting the consumer closes the connection at once. Each such stream uses one
-     * connection ({@code Connection: close}), as llama-server answers streams anyway. Off, or for
-     * {@code https:}, a proxy, your own {@code HttpClient}, and for the Publisher and callback faces,
-     * everything goes through the {@code HttpClient}.
+     * <p>On, a pulled stream to a plain {@code http:} server (no proxy for it in the default {@code
+     * ProxySelector}, on a client that built its own {@code HttpClient}) uses an HTTP/1.1 connection
+     * of its own (kept alive and reused as the server allows) and reads it on the consuming thread,
+     * parsing straight from one read buffer: no hand-off between threads, so less than half the CPU
+     * per event and a fraction of the delivery latency of going through {@code java.net.http}
+     * (docs/performance.md). The contracts are the same: the connect, response and idle timeouts
+     * (the response and idle limits count while the consumer waits for this stream), typed errors,
+     * and closing the stream from any thread or interrupting the consumer closes the connection at
+     * once. What differs: {@code stream(...)} connects and writes the request before it returns (it
+     * blocks for that, and an interrupt pending on the calling thread cancels the stream), and a
+     * stream held back by {@link #maxConcurrentStreams(int)} sends its request when its consumer
+     * next waits for it. Off, or for {@code https:}, a proxy or your own {@code HttpClient}, and for
+     * the Publisher and callback faces, everything goes through the {@code HttpClient}.
      *
      * @param enabled false to send pulled streams through the {@code HttpClient} too
      * @return this builder

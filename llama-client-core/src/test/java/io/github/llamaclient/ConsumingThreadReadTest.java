@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.parallel.Isolated;
  * written here (no recording shows a Content-Length, close-delimited or interim-response stream).
  */
 @Isolated // one test sets the JVM-wide default ProxySelector
+@Timeout(60) // a hang is a failure, not a stuck build
 class ConsumingThreadReadTest {
   private static final Transcript BASIC = Transcript.load("chat-stream-basic");
   private static final String BODY = BASIC.bodyText();
@@ -62,8 +64,8 @@ class ConsumingThreadReadTest {
           .containsEntry("authorization", "Bearer sk-secret-1")
           .containsEntry("content-type", "application/json")
           .containsEntry("accept", "text/event-stream")
-          .containsEntry("connection", "close")
           .containsEntry("content-length", String.valueOf(c.body().getBytes(StandardCharsets.UTF_8).length));
+      assertThat(h).as("HTTP/1.1 keeps the connection alive by default").doesNotContainKey("connection");
       assertThat(c.body()).startsWith("{").contains("\"stream\":true", "\"hi\"");
     }
   }
@@ -237,5 +239,145 @@ class ConsumingThreadReadTest {
         ProxySelector.setDefault(before);
       }
     }
+  }
+
+  @Test
+  void aServerThatNeverReadsTheRequestHitsTheResponseTimeout() throws Exception {
+    try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+      ss.setReceiveBufferSize(4096);
+      ss.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      java.util.concurrent.CompletableFuture<java.net.Socket> accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return ss.accept(); // and never read
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      ChatRequest big = ChatRequest.builder().user("x".repeat(8 * 1024 * 1024)).build();
+      try (LlamaClient client =
+          LlamaClient.builder().baseUrl("http://127.0.0.1:" + ss.getLocalPort()).responseTimeout(Duration.ofMillis(300)).build()) {
+        long t0 = System.nanoTime();
+        Stream<String> s = client.generateStream(big); // blocked writing until the limit closes the connection
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+        assertThatThrownBy(() -> s.forEach(x -> {}))
+            .isInstanceOfSatisfying(
+                LlamaTimeoutException.ResponseHeaders.class,
+                e -> assertThat(e.limit()).isEqualTo(Duration.ofMillis(300)));
+        s.close();
+      } finally {
+        accepted.get(5, java.util.concurrent.TimeUnit.SECONDS).close();
+      }
+    }
+  }
+
+  @Test
+  void aStreamReadLaterThanTheResponseLimitIsNotTimedOut() throws Exception {
+    try (RawServer server = RawServer.start(c -> {
+          c.sseHeaders();
+          c.chunk(BODY);
+          c.endChunks();
+        });
+        LlamaClient client =
+            LlamaClient.builder().baseUrl(server.url()).responseTimeout(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(200)).build();
+        Stream<String> first = client.generateStream(REQUEST);
+        Stream<String> second = client.generateStream(REQUEST)) {
+      assertThat(first.collect(Collectors.joining())).isEqualTo(BASIC.expectedContent());
+      Thread.sleep(700); // the consumer is busy elsewhere, well past both limits; the server answered long ago
+      assertThat(second.collect(Collectors.joining())).isEqualTo(BASIC.expectedContent());
+    }
+  }
+
+  @Test
+  void closingTheClientClosesItsStreamsAndRefusesNewOnes() throws Exception {
+    try (RawServer server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(50), 1000))) {
+      LlamaClient client = client(server);
+      ChatStream s = client.stream(REQUEST);
+      java.util.Iterator<ChatEvent> it = s.iterator();
+      assertThat(it.next()).isNotNull();
+      RawServer.Connection c = server.awaitRequest(Duration.ofSeconds(5));
+      client.close();
+      assertThat(c.awaitClientClose(Duration.ofSeconds(5))).as("the server saw the close").isTrue();
+      assertThatThrownBy(() -> it.forEachRemaining(e -> {})).isInstanceOf(StreamCancelledException.class);
+      assertThatThrownBy(() -> text(client)).isInstanceOf(LlamaException.class).hasMessageContaining("closed");
+    }
+  }
+
+  @Test
+  void keptAliveConnectionsAreReusedAndClosedWhenTheServerWouldDropThem() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.BlockingQueue<Long> closes = new java.util.concurrent.LinkedBlockingQueue<>();
+    byte[] body = BASIC.body();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      threads.execute(() -> {
+        while (!ss.isClosed()) {
+          java.net.Socket sock;
+          try {
+            sock = ss.accept();
+          } catch (IOException e) {
+            return;
+          }
+          connections.incrementAndGet();
+          threads.execute(() -> {
+            try (sock) {
+              java.io.InputStream in = sock.getInputStream();
+              java.io.OutputStream out = sock.getOutputStream();
+              while (readRequest(in)) {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nKeep-Alive: timeout=2, max=100\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length) + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(20); // the last chunk comes a moment after [DONE]
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              }
+              closes.add(System.nanoTime());
+            } catch (IOException | InterruptedException e) {
+              closes.add(System.nanoTime());
+            }
+          });
+        }
+      });
+      try (LlamaClient client = LlamaClient.builder().baseUrl("http://127.0.0.1:" + ss.getLocalPort()).build()) {
+        for (int i = 0; i < 3; i++) {
+          assertThat(text(client)).isEqualTo(BASIC.expectedContent());
+          Thread.sleep(50); // the last chunk has arrived: the next reuse reads it without waiting
+        }
+        assertThat(connections.get()).as("one connection, kept alive").isEqualTo(1);
+        assertThat(client.directPool().idle()).isEqualTo(1);
+        long idleFrom = System.nanoTime();
+        Long closed = closes.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(closed).as("the idle connection was closed").isNotNull();
+        assertThat(Duration.ofNanos(closed - idleFrom))
+            .as("a second before the server's keep-alive timeout of 2 s")
+            .isLessThan(Duration.ofMillis(1900));
+        assertThat(client.directPool().idle()).isZero();
+        assertThat(text(client)).isEqualTo(BASIC.expectedContent());
+        assertThat(connections.get()).isEqualTo(2);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** Reads one request (head and Content-Length body); false at the end of the connection. */
+  private static boolean readRequest(java.io.InputStream in) throws IOException {
+    java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+    int state = 0;
+    while (state < 4) {
+      int b = in.read();
+      if (b < 0) {
+        return false;
+      }
+      head.write(b);
+      state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+    }
+    String h = head.toString(StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+    int i = h.indexOf("content-length:");
+    int n = i < 0 ? 0 : Integer.parseInt(h.substring(i + 15, h.indexOf('\r', i)).trim());
+    in.readNBytes(n);
+    return true;
   }
 }

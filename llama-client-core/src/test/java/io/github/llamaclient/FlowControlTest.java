@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The engine under pressure: a fast server and consumers that pause and resume it many times (a
@@ -179,8 +181,9 @@ class FlowControlTest {
     }
   }
 
-  @Test
-  void aRequestOnAConnectionTheServerClosedIsRetriedOnce() throws Exception {
+  @ParameterizedTest(name = "read on the consuming thread: {0}")
+  @ValueSource(booleans = {true, false})
+  void aRequestOnAConnectionTheServerClosedIsRetriedOnce(boolean readOnConsumingThread) throws Exception {
     // The second request the server reads is answered by closing the connection, as llama-server
     // does to keep-alive connections idle for 5 s: the client sends it again on a new connection.
     String body =
@@ -222,17 +225,17 @@ class FlowControlTest {
               }
             }
           });
-      // pooled connections are the HttpClient's: streams read on the consuming thread open their own
       try (LlamaClient client =
           LlamaClient.builder()
               .baseUrl("http://127.0.0.1:" + ss.getLocalPort())
-              .readOnConsumingThread(false)
+              .readOnConsumingThread(readOnConsumingThread)
               .build()) {
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(requests.get()).as("the second request was sent twice").isEqualTo(3);
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(requests.get()).isEqualTo(4);
+        assertThat(connections.get()).as("each connection kept alive and reused").isEqualTo(2);
       }
     } finally {
       threads.shutdownNow();

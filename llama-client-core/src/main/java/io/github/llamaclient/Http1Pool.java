@@ -1,0 +1,99 @@
+package io.github.llamaclient;
+
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Idle keep-alive connections of the streams a client reads on their consuming threads. llama-server
+ * keeps a connection open 5 s after a response ({@code Keep-Alive: timeout=5}); a connection is
+ * reused for at most a second less than the server says, checked without blocking before each
+ * reuse ({@link Http1Socket#prepareReuse()}), and closed by the shared {@link Timer} once it
+ * expires, so no descriptor lingers. Thread-safe.
+ */
+final class Http1Pool {
+  static final int MAX_IDLE = 16;
+
+  private final ArrayDeque<Http1Socket> idle = new ArrayDeque<>();
+  private boolean closed;
+
+  /** A live idle connection to the URI's origin, ready for a request, or null. */
+  @Nullable Http1Socket take(URI uri) {
+    String origin = Http1Socket.origin(uri);
+    for (;;) {
+      Http1Socket s = null;
+      synchronized (this) {
+        long now = System.nanoTime();
+        for (Iterator<Http1Socket> it = idle.descendingIterator(); it.hasNext(); ) { // newest first
+          Http1Socket c = it.next();
+          if (now - c.idleSince >= c.keepAliveNanos()) {
+            continue; // expired: the sweep closes it
+          }
+          if (c.origin().equals(origin)) {
+            it.remove();
+            s = c;
+            break;
+          }
+        }
+      }
+      if (s == null) {
+        return null;
+      }
+      if (s.prepareReuse()) {
+        return s;
+      }
+      s.close();
+    }
+  }
+
+  /** Takes back a connection whose exchange completed; closes it if the pool is closed or full. */
+  void give(Http1Socket s) {
+    long keep = s.keepAliveNanos();
+    boolean kept = false;
+    synchronized (this) {
+      if (!closed && keep > 0 && idle.size() < MAX_IDLE) {
+        s.idleSince = System.nanoTime();
+        idle.addLast(s);
+        kept = true;
+      }
+    }
+    if (kept) {
+      Timer.schedule(this::sweep, keep);
+    } else {
+      s.close();
+    }
+  }
+
+  /** Closes the connections that expired. */
+  void sweep() {
+    ArrayDeque<Http1Socket> expired = new ArrayDeque<>();
+    synchronized (this) {
+      long now = System.nanoTime();
+      for (Iterator<Http1Socket> it = idle.iterator(); it.hasNext(); ) {
+        Http1Socket c = it.next();
+        if (now - c.idleSince >= c.keepAliveNanos()) {
+          it.remove();
+          expired.add(c);
+        }
+      }
+    }
+    expired.forEach(Http1Socket::close);
+  }
+
+  /** Idle connections now; for tests. */
+  synchronized int idle() {
+    return idle.size();
+  }
+
+  /** Closes every idle connection and every one given back later. */
+  void close() {
+    ArrayDeque<Http1Socket> all;
+    synchronized (this) {
+      closed = true;
+      all = new ArrayDeque<>(idle);
+      idle.clear();
+    }
+    all.forEach(Http1Socket::close);
+  }
+}
