@@ -127,6 +127,82 @@ final class Faces {
     }
   }
 
+  /**
+   * The floor from the issue: a plain {@link java.net.Socket}, the request written by hand, and a
+   * hand scan of the bytes for {@code "content":"...}; no HTTP or SSE parsing, no JSON, no
+   * contracts. It shows what the machine allows, not a client anyone should use.
+   */
+  static final class Floor extends Face {
+    private static final byte[] KEY = "\"delta\":{\"content\":\"".getBytes(StandardCharsets.US_ASCII);
+    private final String host;
+    private final int port;
+    private final byte[] request;
+
+    Floor(String baseUrl) {
+      super("plain socket + hand scan (floor, no HTTP/SSE/JSON parsing)");
+      URI u = URI.create(baseUrl);
+      this.host = u.getHost();
+      this.port = u.getPort();
+      byte[] body = REQUEST_JSON.getBytes(StandardCharsets.UTF_8);
+      this.request =
+          ("POST /v1/chat/completions HTTP/1.1\r\nHost: " + host + ":" + port
+                  + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: "
+                  + body.length + "\r\n\r\n" + REQUEST_JSON)
+              .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    void stream(Recorder r) throws IOException {
+      run(r, Integer.MAX_VALUE);
+    }
+
+    @Override
+    long cancelAfter(int n) throws IOException {
+      return run(new Recorder(0), n);
+    }
+
+    /** Streams until the end or {@code n} deltas; returns when it closed. */
+    private long run(Recorder r, int n) throws IOException {
+      try (java.net.Socket s = new java.net.Socket(host, port)) {
+        s.setTcpNoDelay(true);
+        s.getOutputStream().write(request);
+        java.io.InputStream in = s.getInputStream();
+        byte[] buf = new byte[16 * 1024];
+        int matched = 0; // bytes of KEY matched so far
+        boolean inText = false;
+        StringBuilder text = new StringBuilder();
+        int len;
+        while ((len = in.read(buf)) > 0) {
+          for (int i = 0; i < len; i++) {
+            byte b = buf[i];
+            if (inText) {
+              if (b == '"' ) {
+                inText = false;
+                if (text.length() > 0) {
+                  r.delta(text.toString());
+                  if (r.count >= n) {
+                    return System.nanoTime();
+                  }
+                }
+                text.setLength(0);
+              } else {
+                text.append((char) b);
+              }
+            } else if (b == KEY[matched]) {
+              if (++matched == KEY.length) {
+                inText = true;
+                matched = 0;
+              }
+            } else {
+              matched = b == KEY[0] ? 1 : 0;
+            }
+          }
+        }
+        return System.nanoTime();
+      }
+    }
+  }
+
   abstract static class Ours extends Face {
     final LlamaClient client;
     final ChatRequest request = ChatRequest.builder().user("hi").build();

@@ -120,15 +120,17 @@ public final class Main {
 
   private void run() throws Exception {
     String url = server.baseUrl();
+    Row floorRow;
     Row baseRow;
     Row streamRow;
     Row eventsRow;
     Row callbackRow;
-    try (Faces.Baseline baseline = new Faces.Baseline(url);
+    try (Faces.Floor floor = new Faces.Floor(url);
+        Faces.Baseline baseline = new Faces.Baseline(url);
         Faces.OursStream ours = new Faces.OursStream(url);
         Faces.OursEvents events = new Faces.OursEvents(url);
         Faces.OursCallbacks callbacks = new Faces.OursCallbacks(url)) {
-      List<Faces.Face> faces = List.of(baseline, ours, events, callbacks);
+      List<Faces.Face> faces = List.of(floor, baseline, ours, events, callbacks);
       if (only.contains("where")) {
         section("where the CPU goes: by thread, then stack samples (burst)");
         for (Faces.Face f : faces) {
@@ -192,6 +194,7 @@ public final class Main {
           cancel(f, n, rows.get(f));
         }
       }
+      floorRow = rows.get(floor);
       baseRow = rows.get(baseline);
       streamRow = rows.get(ours);
       eventsRow = rows.get(events);
@@ -214,7 +217,7 @@ public final class Main {
     System.out.println();
     System.out.println("| client | CPU per event | allocated per event | events/s | delivery latency p50 / p99 | cancel → server sees close |");
     System.out.println("|---|---|---|---|---|---|");
-    for (Row r : List.of(baseRow, streamRow, eventsRow, callbackRow)) {
+    for (Row r : List.of(floorRow, baseRow, streamRow, eventsRow, callbackRow)) {
       System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s / %s µs | %s ms |%n", r.name,
           fmt(r.cpuNsPerEvent / 1000, "µs"), fmt(r.bytesPerEvent, "B"), fmtInt(r.eventsPerSecond),
           num(r.p50Micros), num(r.p99Micros), num2(r.cancelMillis));
