@@ -528,7 +528,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   /** Whether {@link #pump()} has work now (started and not ended). */
   boolean pumpable() {
-    return startable && !finished && !cancelled;
+    return startable && !finished && !cancelled && (!opened || socket.get() != null);
   }
 
   /**
@@ -644,7 +644,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       // the response limit covers sending the request and waiting for the head; it is checked
       // only while this thread is blocked in that I/O (checkDirect)
       sentAt = System.nanoTime();
-      armWatchdog(client.responseTimeout().toNanos());
+      // one watchdog chain for the whole exchange, usually one timer task: it checks the head
+      // phase and then the idle limit (checkDirect), at the idle limit's granularity at most
+      armWatchdog(Math.min(client.responseTimeout().toNanos(), idleNanos));
       so.send(request, client.bodyBytes(request));
     } catch (java.net.SocketTimeoutException e) {
       closeQuietly(so);
@@ -679,8 +681,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   private void readHead(Http1Socket so) throws IOException {
     Http1Socket.Head head = so.readHead();
-    headRead = true;
-    armWatchdog(idleNanos); // from here on the idle limit applies, to error bodies too
+    headRead = true; // from here on the idle limit applies (checkDirect), to error bodies too
     int status = head.status;
     if (wire != null) {
       safeWire(() -> wire.onResponse(uri, status, head.headers, since()));
@@ -755,7 +756,8 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
                 client.responseTimeout(),
                 new java.net.SocketTimeoutException("no response headers within " + client.responseTimeout())));
       } else {
-        armWatchdog(waited >= limit ? Math.min(limit, idleNanos) / 2 + 1 : limit - waited);
+        // (the idle limit's granularity: the head may come meanwhile, and then the idle limit applies)
+        armWatchdog(waited >= limit ? Math.min(limit, idleNanos) / 2 + 1 : Math.min(limit - waited, idleNanos));
       }
       return;
     }

@@ -235,7 +235,11 @@ class FlowControlTest {
         assertThat(requests.get()).as("the second request was sent twice").isEqualTo(3);
         assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
         assertThat(requests.get()).isEqualTo(4);
-        assertThat(connections.get()).as("each connection kept alive and reused").isEqualTo(2);
+        if (readOnConsumingThread) {
+          // the consuming thread pools its connection before the reply is handed over; the
+          // HttpClient pools on its own thread, so a next request may race it to a new connection
+          assertThat(connections.get()).as("each connection kept alive and reused").isEqualTo(2);
+        }
       }
     } finally {
       threads.shutdownNow();

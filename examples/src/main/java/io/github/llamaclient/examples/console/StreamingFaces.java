@@ -63,7 +63,7 @@ public final class StreamingFaces {
     StreamHandle handle =
         client.generateStream(
             request,
-            piece -> System.out.print(piece), // on the HTTP client's threads, one at a time
+            piece -> System.out.print(piece), // on the client's callback executor, one at a time
             result -> System.out.println("\n[" + result.finishReason() + "]"),
             error -> System.err.println("failed: " + error.getMessage()));
     // ... handle.cancel() stops it; handle.result() is a CompletableFuture<ChatResult>
