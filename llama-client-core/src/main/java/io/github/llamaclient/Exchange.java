@@ -441,7 +441,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
 
   private void failAndClose(LlamaException failure) {
     finish(failure);
-    closeConnection();
+    if (!succeeded) { // lost to a completion: the connection is being drained or pooled, leave it
+      closeConnection();
+    }
   }
 
   /** Sets what runs once when the exchange completes, fails or is cancelled; before start(). */
@@ -575,7 +577,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       }
       sink.flush();
     } catch (IOException e) {
-      if (!headRead && so.reused() && !so.receivedAny() && !cancelled && !finished) {
+      if (!headRead && retryable(so, e)) {
         // llama-server drops idle keep-alive connections; this one went just as it was reused
         LOG.log(System.Logger.Level.DEBUG, () -> "retrying " + uri + " on a new connection after " + e);
         socket.compareAndSet(so, null);
@@ -626,6 +628,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
         safeWire(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
       }
     }
+    if (cancelled) {
+      return;
+    }
     Http1Socket so = pooled ? client.directPool().take(uri) : null;
     boolean connecting = so == null;
     try {
@@ -655,7 +660,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       if (connecting && !(e instanceof java.nio.channels.ClosedByInterruptException) && !cancelled) {
         closeQuietly(so);
         finish(new LlamaConnectException(uri, e)); // refused, unknown host, unreachable
-      } else if (so != null && so.reused() && !cancelled && !finished) {
+      } else if (so != null && retryable(so, e)) {
         LOG.log(System.Logger.Level.DEBUG, () -> "retrying " + uri + " on a new connection after " + e);
         socket.compareAndSet(so, null);
         so.close();
@@ -671,6 +676,22 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       finish(new LlamaException("request to " + uri + " failed: " + e, e));
     }
   }
+
+  /**
+   * Whether a failure on a reused connection means the server had dropped it (llama-server closes
+   * keep-alive connections idle for 5 s): nothing of a response came, soon after sending. A server
+   * that took the request and died later is not asked again.
+   */
+  private boolean retryable(Http1Socket so, IOException e) {
+    return so.reused()
+        && !so.receivedAny()
+        && !(e instanceof java.nio.channels.ClosedByInterruptException)
+        && System.nanoTime() - sentAt < RETRY_WINDOW_NANOS
+        && !cancelled
+        && !finished;
+  }
+
+  private static final long RETRY_WINDOW_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
   private void closeQuietly(@Nullable Http1Socket so) {
     if (so != null) {
@@ -800,6 +821,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   }
 
   private void disarmWatchdog() {
+    watchGeneration.incrementAndGet(); // a task armed concurrently and not cancelled does nothing
     ScheduledFuture<?> w = watchdog;
     if (w != null) {
       w.cancel(false);

@@ -49,17 +49,18 @@ final class Http1Pool {
 
   /** Takes back a connection whose exchange completed; closes it if the pool is closed or full. */
   void give(Http1Socket s) {
-    long keep = s.keepAliveNanos();
+    long since = s.lastRead(); // the server's keep-alive time runs from about when it sent the end
+    long left = s.keepAliveNanos() - (System.nanoTime() - since);
     boolean kept = false;
     synchronized (this) {
-      if (!closed && keep > 0 && idle.size() < MAX_IDLE) {
-        s.idleSince = System.nanoTime();
+      if (!closed && left > 0 && idle.size() < MAX_IDLE) {
+        s.idleSince = since;
         idle.addLast(s);
         kept = true;
       }
     }
     if (kept) {
-      Timer.schedule(this::sweep, keep);
+      Timer.schedule(this::sweep, left);
     } else {
       s.close();
     }

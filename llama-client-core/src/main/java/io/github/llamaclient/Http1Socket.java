@@ -83,6 +83,7 @@ final class Http1Socket implements AutoCloseable {
   private boolean keepAlive; // the server lets the connection be reused after this response
   private long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
   long idleSince; // guarded by the pool
+  private long lastRead; // System.nanoTime() of the last read that brought bytes
 
   private Http1Socket(SocketChannel channel, String origin) {
     this.channel = channel;
@@ -424,6 +425,7 @@ final class Http1Socket implements AutoCloseable {
     if (n > 0) {
       limit += n;
       receivedAny = true;
+      lastRead = System.nanoTime();
     }
     return n;
   }
@@ -444,6 +446,14 @@ final class Http1Socket implements AutoCloseable {
 
   long keepAliveNanos() {
     return keepAliveNanos;
+  }
+
+  /**
+   * When the last bytes arrived: the server's keep-alive time runs from about then, not from when
+   * a slow consumer got to the end of what was read.
+   */
+  long lastRead() {
+    return lastRead;
   }
 
   /**

@@ -1409,13 +1409,14 @@ public final class LlamaClient implements AutoCloseable {
      * of its own (kept alive and reused as the server allows) and reads it on the consuming thread,
      * parsing straight from one read buffer: no hand-off between threads, so less than half the CPU
      * per event and a fraction of the delivery latency of going through {@code java.net.http}
-     * (docs/performance.md). The contracts are the same: the connect, response and idle timeouts
-     * (the response and idle limits count while the consumer waits for this stream), typed errors,
-     * and closing the stream from any thread or interrupting the consumer closes the connection at
-     * once. What differs: {@code stream(...)} connects and writes the request before it returns (it
-     * blocks for that, and an interrupt pending on the calling thread cancels the stream), and a
-     * stream held back by {@link #maxConcurrentStreams(int)} sends its request when its consumer
-     * next waits for it. Off, or for {@code https:}, a proxy or your own {@code HttpClient}, and for
+     * (docs/performance.md). The contracts are the same: the connect, response and idle timeouts,
+     * typed errors, and closing the stream from any thread or interrupting the consumer closes the
+     * connection at once. What differs: {@code stream(...)} resolves the host, connects and writes
+     * the request before it returns (it blocks for that, and an interrupt pending on the calling
+     * thread cancels the stream); the response and idle limits are enforced while the consumer
+     * waits for this stream (a stream not read yet is not failed meanwhile; the response limit
+     * still counts from when the request was written); and a stream held back by {@link
+     * #maxConcurrentStreams(int)} sends its request when its consumer next waits for it. Off, or for {@code https:}, a proxy or your own {@code HttpClient}, and for
      * the Publisher and callback faces, everything goes through the {@code HttpClient}.
      *
      * @param enabled false to send pulled streams through the {@code HttpClient} too

@@ -362,6 +362,55 @@ class ConsumingThreadReadTest {
     }
   }
 
+  @Test
+  void aRequestTheServerTookAndThenDroppedIsNotSentAgain() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    byte[] body = BASIC.body();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      threads.execute(() -> {
+        while (!ss.isClosed()) {
+          java.net.Socket sock;
+          try {
+            sock = ss.accept();
+          } catch (IOException e) {
+            return;
+          }
+          connections.incrementAndGet();
+          threads.execute(() -> {
+            try (sock) {
+              java.io.InputStream in = sock.getInputStream();
+              java.io.OutputStream out = sock.getOutputStream();
+              while (readRequest(in)) {
+                if (requests.incrementAndGet() == 2) {
+                  Thread.sleep(1500); // works on it (a long prompt), then dies without a word
+                  return;
+                }
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nKeep-Alive: timeout=5, max=100\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length) + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              }
+            } catch (IOException | InterruptedException e) {
+              // the client went away
+            }
+          });
+        }
+      });
+      try (LlamaClient client = LlamaClient.builder().baseUrl("http://127.0.0.1:" + ss.getLocalPort()).build()) {
+        assertThat(text(client)).isEqualTo(BASIC.expectedContent());
+        assertThatThrownBy(() -> text(client)).isInstanceOf(StreamInterruptedException.class);
+        assertThat(requests.get()).as("not sent again: the server had it for 1.5 s").isEqualTo(2);
+        assertThat(connections.get()).isEqualTo(1);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
   /** Reads one request (head and Content-Length body); false at the end of the connection. */
   private static boolean readRequest(java.io.InputStream in) throws IOException {
     java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
