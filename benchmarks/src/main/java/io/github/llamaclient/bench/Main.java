@@ -182,10 +182,7 @@ public final class Main {
       }
       if (only.contains("paced")) {
         section("paced: one recorded chunk every 2 ms; latency = server write -> consumer sees the delta");
-        int streams = quick ? 1 : 3;
-        for (Faces.Face f : faces) {
-          paced(f, streams, rows.get(f));
-        }
+        paced(faces, quick ? 1 : 3, rows);
       }
       if (only.contains("cancel")) {
         section("cancel: close after 5 deltas -> server sees the connection closed");
@@ -351,30 +348,48 @@ public final class Main {
 
   // ------------------------------------------------------------------ paced
 
-  private void paced(Faces.Face f, int streams, Row row) throws Exception {
-    List<Long> latencies = new ArrayList<>();
-    // a short warm-up stream first, so the paced path is compiled
-    for (int s = -1; s < streams; s++) {
-      ReplayServer.Plan plan = ReplayServer.plan(fixture, ReplayServer.Mode.PACED);
-      plan.writeTimes = new long[fixture.contentDeltas];
-      if (s < 0) {
-        plan.paceNanos = 200_000;
-      }
-      server.plan(plan);
-      Faces.Recorder r = new Faces.Recorder(fixture.contentDeltas);
-      f.stream(r);
-      if (s < 0) {
-        continue;
-      }
-      for (int i = 0; i < Math.min(r.count, plan.writeTimes.length); i++) {
-        latencies.add(r.seen[i] - plan.writeTimes[i]);
+  /**
+   * Paced streams, faces interleaved: every face streams once (a fast warm-up stream first, so the
+   * paced path is compiled), then round after round one paced stream per face, each after a
+   * {@code System.gc()} and a pause, so no face measures in the garbage or the background work the
+   * face before it left, and drifts of the machine are spread over all faces.
+   */
+  private void paced(List<Faces.Face> faces, int streams, Map<Faces.Face, Row> rows) throws Exception {
+    Map<Faces.Face, List<Long>> latencies = new HashMap<>();
+    for (Faces.Face f : faces) {
+      latencies.put(f, new ArrayList<>());
+      pacedStream(f, 200_000, null);
+    }
+    for (int round = 0; round < streams; round++) {
+      for (Faces.Face f : faces) {
+        System.gc();
+        Thread.sleep(200);
+        pacedStream(f, ReplayServer.Plan.DEFAULT_PACE_NANOS, latencies.get(f));
       }
     }
-    long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-    row.p50Micros = l[l.length / 2] / 1000.0;
-    row.p99Micros = l[(int) Math.min(l.length - 1, Math.round(l.length * 0.99))] / 1000.0;
-    System.out.printf(Locale.ROOT, "%-55s %d deltas: p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs%n", f.name,
-        l.length, row.p50Micros, l[(int) (l.length * 0.9)] / 1000.0, row.p99Micros, l[l.length - 1] / 1000.0);
+    for (Faces.Face f : faces) {
+      Row row = rows.get(f);
+      long[] l = latencies.get(f).stream().mapToLong(Long::longValue).sorted().toArray();
+      row.p50Micros = l[l.length / 2] / 1000.0;
+      row.p99Micros = l[(int) Math.min(l.length - 1, Math.round(l.length * 0.99))] / 1000.0;
+      System.out.printf(Locale.ROOT, "%-55s %d deltas: p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs%n", f.name,
+          l.length, row.p50Micros, l[(int) (l.length * 0.9)] / 1000.0, row.p99Micros, l[l.length - 1] / 1000.0);
+    }
+  }
+
+  /** One paced stream; the latency of each content delta is added to {@code out} (if not null). */
+  private void pacedStream(Faces.Face f, long paceNanos, List<Long> out) throws Exception {
+    ReplayServer.Plan plan = ReplayServer.plan(fixture, ReplayServer.Mode.PACED);
+    plan.writeTimes = new long[fixture.contentDeltas];
+    plan.paceNanos = paceNanos;
+    server.plan(plan);
+    Faces.Recorder r = new Faces.Recorder(fixture.contentDeltas);
+    f.stream(r);
+    if (out != null) {
+      for (int i = 0; i < Math.min(r.count, plan.writeTimes.length); i++) {
+        out.add(r.seen[i] - plan.writeTimes[i]);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ cancel

@@ -43,7 +43,8 @@ public final class ReplayServer implements AutoCloseable {
   public static final class Plan {
     final Fixture fixture;
     final Mode mode;
-    long paceNanos = 2_000_000;
+    static final long DEFAULT_PACE_NANOS = 2_000_000;
+    long paceNanos = DEFAULT_PACE_NANOS;
     int prefix = 10;
     /** Write times (System.nanoTime) of the content deltas, by ordinal; PACED only. */
     long[] writeTimes = new long[0];
