@@ -2,20 +2,11 @@ package io.github.llamaclient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.llamaclient.testing.KeepAliveServer;
 import io.github.llamaclient.testing.RawServer;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -189,83 +180,26 @@ class FlowControlTest {
     String body =
         RawServer.contentEvent("ok") + RawServer.finishEvent() + "data: [DONE]\n\n";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    AtomicInteger requests = new AtomicInteger();
-    AtomicInteger connections = new AtomicInteger();
-    ExecutorService threads = Executors.newCachedThreadPool();
-    try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      threads.execute(
-          () -> {
-            while (!ss.isClosed()) {
-              try {
-                Socket s = ss.accept();
-                connections.incrementAndGet();
-                threads.execute(
-                    () -> {
-                      try (s) {
-                        InputStream in = s.getInputStream();
-                        OutputStream out = s.getOutputStream();
-                        while (readRequest(in)) {
-                          if (requests.incrementAndGet() == 2) {
-                            return; // closes without an answer
-                          }
-                          out.write(
-                              ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
-                                      + bytes.length
-                                      + "\r\n\r\n")
-                                  .getBytes(StandardCharsets.US_ASCII));
-                          out.write(bytes);
-                          out.flush();
-                        }
-                      } catch (IOException e) {
-                        // client went away
-                      }
-                    });
-              } catch (IOException e) {
-                return;
-              }
-            }
-          });
-      try (LlamaClient client =
-          LlamaClient.builder()
-              .baseUrl("http://127.0.0.1:" + ss.getLocalPort())
-              .readOnConsumingThread(readOnConsumingThread)
-              .build()) {
-        assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-        assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-        assertThat(requests.get()).as("the second request was sent twice").isEqualTo(3);
-        assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-        assertThat(requests.get()).isEqualTo(4);
-        if (readOnConsumingThread) {
-          // the consuming thread pools its connection before the reply is handed over; the
-          // HttpClient pools on its own thread, so a next request may race it to a new connection
-          assertThat(connections.get()).as("each connection kept alive and reused").isEqualTo(2);
-        }
-      }
-    } finally {
-      threads.shutdownNow();
-    }
-  }
-
-  /** Reads one request (head and Content-Length body); false at the end of the connection. */
-  private static boolean readRequest(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int state = 0;
-    while (state < 4) {
-      int b = in.read();
-      if (b < 0) {
-        return false;
-      }
-      head.write(b);
-      state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
-    }
-    int length = 0;
-    List<String> lines = new ArrayList<>(List.of(head.toString(StandardCharsets.ISO_8859_1).split("\r\n")));
-    for (String l : lines) {
-      if (l.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-        length = Integer.parseInt(l.substring(15).trim());
+    try (KeepAliveServer server = KeepAliveServer.start((request, out) -> {
+          if (request == 2) {
+            return false; // closes without an answer
+          }
+          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          out.write(bytes);
+          return true;
+        });
+        LlamaClient client = LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).build()) {
+      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
+      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
+      assertThat(server.requests()).as("the second request was sent twice").isEqualTo(3);
+      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
+      assertThat(server.requests()).isEqualTo(4);
+      if (readOnConsumingThread) {
+        // the consuming thread pools its connection before the reply is handed over; the
+        // HttpClient pools on its own thread, so a next request may race it to a new connection
+        assertThat(server.connections()).as("each connection kept alive and reused").isEqualTo(2);
       }
     }
-    in.readNBytes(length);
-    return true;
   }
 }
