@@ -321,11 +321,6 @@ final class Http1Socket implements AutoCloseable {
     return state != DONE;
   }
 
-  /** Whether the current response's body has been read to its end. */
-  boolean bodyDone() {
-    return state == DONE;
-  }
-
   /** Runs the framing over the buffered bytes, handing on body data. */
   private void process(Body out) throws ProtocolException {
     while (pos < limit && state != DONE) {
@@ -509,9 +504,5 @@ final class Http1Socket implements AutoCloseable {
     } catch (IOException e) {
       // nothing to do: the descriptor is released either way
     }
-  }
-
-  boolean isOpen() {
-    return channel.isOpen();
   }
 }
