@@ -50,4 +50,4 @@ export GGML_BACKEND_PATH="$lib/ggml/backends0/libggml-cpu-$cpu.so"
 echo "llama-server on http://127.0.0.1:$port (Ctrl-C stops it)"
 exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$lib/llama:$lib/ggml/backends0" \
   "$dir/root/usr/bin/llama-server" -m "$dir/tiny.gguf" --host 127.0.0.1 --port "$port" \
-  -c 2048 -np 2 --jinja --metrics --slots
+  -c 20480 -np 2 --jinja --metrics --slots

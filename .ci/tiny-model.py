@@ -25,7 +25,7 @@ for c in "abcdefghijklmnopqrstuvwxyz":
 V = len(tokens)
 w = gguf.GGUFWriter(sys.argv[2], "llama")
 w.add_name("tiny-random")
-w.add_context_length(4096)
+w.add_context_length(32768)
 w.add_embedding_length(E)
 w.add_block_count(L)
 w.add_feed_forward_length(F)

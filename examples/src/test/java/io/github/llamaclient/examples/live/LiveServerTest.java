@@ -1,0 +1,116 @@
+package io.github.llamaclient.examples.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.ChatRequest;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.ChatStream;
+import io.github.llamaclient.CompletionRequest;
+import io.github.llamaclient.CompletionStream;
+import io.github.llamaclient.FinishReason;
+import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.SlotInfo;
+import io.github.llamaclient.examples.console.ConsoleStreaming;
+import io.github.llamaclient.examples.testing.ChildProcess;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * Against a real llama-server (started by {@code .ci/live-check.sh} with a tiny random model, which
+ * sets {@code LLAMA_LIVE_URL}): every face streams a reply, and closing a stream early makes the
+ * server stop generating. Runs only where that server is; the replay tests cover everything else.
+ */
+@EnabledIfEnvironmentVariable(named = "LLAMA_LIVE_URL", matches = "http://.+")
+@Timeout(120)
+class LiveServerTest {
+  private static final int TOKENS = 16;
+  private static LlamaClient client;
+
+  @BeforeAll
+  static void connect() {
+    client = LlamaClient.builder().baseUrl(System.getenv("LLAMA_LIVE_URL")).build();
+    client.awaitReady(Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void close() {
+    client.close();
+  }
+
+  private static ChatRequest request(int maxTokens) {
+    // the random model may pick its end-of-text token; ignore_eos makes every reply run to the limit
+    return ChatRequest.builder().user("Tell me about AI.").maxTokens(maxTokens).parameter("ignore_eos", true).build();
+  }
+
+  @Test
+  void everyFaceStreamsAReply() throws Exception {
+    try (ChatStream s = client.stream(request(TOKENS))) {
+      StringBuilder text = new StringBuilder();
+      for (ChatEvent e : s) {
+        if (e instanceof ChatEvent.Content c) {
+          text.append(c.text());
+        }
+      }
+      ChatResult r = s.result();
+      assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
+      assertThat(r.text()).isEqualTo(text.toString());
+      assertThat(r.timings()).isNotNull();
+      assertThat(r.timings().predictedN()).isEqualTo(TOKENS);
+    }
+    try (Stream<String> s = client.generateStream(request(TOKENS))) {
+      assertThat(s.count()).isPositive();
+    }
+    assertThat(client.chat(request(TOKENS)).finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertThat(client.chatAsync(request(TOKENS)).get(30, TimeUnit.SECONDS).finishReason()).isEqualTo(FinishReason.LENGTH);
+    try (CompletionStream s =
+        client.completionStream(CompletionRequest.builder().prompt("Once upon a time").nPredict(TOKENS).parameter("ignore_eos", true).build())) {
+      s.forEach(e -> {});
+      assertThat(s.result().timings().predictedN()).isEqualTo(TOKENS);
+    }
+  }
+
+  @Test
+  void closingAStreamStopsTheServerGenerating() throws Exception {
+    double before = client.metrics().tokensPredictedTotal();
+    try (Stream<String> s = client.generateStream(request(8000))) {
+      assertThat(s.limit(5).count()).isEqualTo(5);
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    while (client.slots().stream().anyMatch(SlotInfo::processing) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(client.slots()).as("the server stopped within 0.5 s").noneMatch(SlotInfo::processing);
+    Thread.sleep(2000); // time enough to generate the 8,000 tokens, had it gone on
+    double generated = client.metrics().tokensPredictedTotal() - before;
+    assertThat(generated).as("tokens generated for the closed stream").isLessThan(2000);
+  }
+
+  @Test
+  void theConsoleExampleStreamsFromIt() throws Exception {
+    try (ChildProcess p =
+        ChildProcess.start(
+            ConsoleStreaming.class.getName(),
+            List.of("Tell", "me", "about", "AI."),
+            Map.of("LLAMA_SERVER_URL", System.getenv("LLAMA_LIVE_URL"), "LLM_MAX_TOKENS", "12"))) {
+      assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.describe()).isZero();
+      assertThat(p.stdout()).isNotBlank();
+    }
+  }
+
+  @Test
+  void smallEndpointsAnswer() {
+    assertThat(client.props().totalSlots()).isEqualTo(2);
+    List<Integer> ids = client.tokenize("hello world").stream().map(t -> t.id()).collect(Collectors.toList());
+    assertThat(client.detokenize(ids)).contains("hello world");
+  }
+}
