@@ -5,7 +5,7 @@ import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
-/** Adapts callbacks to the push engine; also the {@link StreamHandle}. */
+/** Callbacks over a publisher of {@link ChatEvent}s ending with {@code Done}; also the {@link StreamHandle}. */
 final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHandle {
   private static final System.Logger LOG = System.getLogger(CallbackSubscriber.class.getName());
 
@@ -66,6 +66,9 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
 
   @Override
   public void onError(Throwable throwable) {
+    if (cancelled) {
+      return; // no callback after cancel()
+    }
     LlamaException e =
         throwable instanceof LlamaException
             ? (LlamaException) throwable
@@ -85,6 +88,9 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
 
   @Override
   public void onComplete() {
+    if (cancelled) {
+      return; // no callback after cancel()
+    }
     ChatResult r = result;
     if (r == null) {
       deliverError(new LlamaException("the stream completed without a result"));

@@ -401,13 +401,10 @@ public final class LlamaClient implements AutoCloseable {
       Consumer<? super ChatResult> onComplete,
       Consumer<? super LlamaException> onError) {
     Objects.requireNonNull(request, "request");
-    CallbackSubscriber subscriber =
-        new CallbackSubscriber(
-            Objects.requireNonNull(onEvent, "onEvent"),
-            Objects.requireNonNull(onComplete, "onComplete"),
-            Objects.requireNonNull(onError, "onError"));
-    eventPublisher(request).subscribe(subscriber);
-    return subscriber;
+    Objects.requireNonNull(onEvent, "onEvent");
+    Objects.requireNonNull(onComplete, "onComplete");
+    Objects.requireNonNull(onError, "onError");
+    return StreamHandle.subscribe(eventPublisher(request), onEvent, onComplete, onError);
   }
 
   /**

@@ -10,6 +10,35 @@ import java.util.concurrent.CompletableFuture;
 public interface StreamHandle {
 
   /**
+   * Runs callbacks over any publisher of {@link ChatEvent}s that ends with {@link ChatEvent.Done}
+   * (such as {@link LlamaClient#eventPublisher(ChatRequest)}): subscribes now, requests everything,
+   * and calls {@code onEvent} for each event before {@code Done}, then exactly one of {@code
+   * onComplete} (with the result {@code Done} carried) and {@code onError}, on the publisher's
+   * thread; none after {@link #cancel()}. A callback that throws cancels the subscription and the
+   * failure goes to {@code onError}.
+   *
+   * @param events the publisher; subscribed once, at once
+   * @param onEvent receives each event before the end
+   * @param onComplete receives the result
+   * @param onError receives the failure ({@link LlamaException}; another throwable is wrapped)
+   * @return the handle: cancels the subscription, or waits for the result
+   */
+  static StreamHandle subscribe(
+      java.util.concurrent.Flow.Publisher<ChatEvent> events,
+      java.util.function.Consumer<? super ChatEvent> onEvent,
+      java.util.function.Consumer<? super ChatResult> onComplete,
+      java.util.function.Consumer<? super LlamaException> onError) {
+    java.util.Objects.requireNonNull(events, "events");
+    CallbackSubscriber subscriber =
+        new CallbackSubscriber(
+            java.util.Objects.requireNonNull(onEvent, "onEvent"),
+            java.util.Objects.requireNonNull(onComplete, "onComplete"),
+            java.util.Objects.requireNonNull(onError, "onError"));
+    events.subscribe(subscriber);
+    return subscriber;
+  }
+
+  /**
    * Stops the stream: the HTTP connection is closed, so llama-server stops generating, and no
    * callback is called afterwards. {@link #result()} completes exceptionally with {@link
    * StreamCancelledException}. Idempotent.

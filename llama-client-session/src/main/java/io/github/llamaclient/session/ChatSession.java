@@ -488,15 +488,13 @@ public final class ChatSession {
       Consumer<? super ChatEvent> onEvent,
       Consumer<? super ChatResult> onComplete,
       Consumer<? super LlamaException> onError) {
-    TurnCallbacks callbacks =
-        new TurnCallbacks(
-            Objects.requireNonNull(onEvent, "onEvent"),
-            Objects.requireNonNull(onComplete, "onComplete"),
-            Objects.requireNonNull(onError, "onError"));
+    Objects.requireNonNull(onEvent, "onEvent");
+    Objects.requireNonNull(onComplete, "onComplete");
+    Objects.requireNonNull(onError, "onError");
     Turn t = manager.begin(id, input, options);
-    TurnRelay<ChatEvent> relay = new TurnRelay<>(t, callbacks, e -> e);
-    manager.client().eventPublisher(t.request()).subscribe(relay);
-    return callbacks;
+    Flow.Publisher<ChatEvent> turn =
+        subscriber -> manager.client().eventPublisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, e -> e));
+    return StreamHandle.subscribe(turn, onEvent, onComplete, onError);
   }
 
   @Override
