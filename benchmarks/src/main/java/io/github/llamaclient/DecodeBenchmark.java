@@ -1,5 +1,8 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.json.ChatChunkDecoder;
+import io.github.llamaclient.internal.json.StreamDecoder;
+import io.github.llamaclient.internal.sse.SseParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.bench.Fixture;

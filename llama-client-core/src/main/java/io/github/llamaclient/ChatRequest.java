@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.json.Json;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,11 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.sse.SseParser;
+import io.github.llamaclient.internal.http1.Http1Socket;
+import io.github.llamaclient.internal.json.StreamDecoder;
+import io.github.llamaclient.internal.json.HttpErrors;
+import io.github.llamaclient.internal.exchange.Timer;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

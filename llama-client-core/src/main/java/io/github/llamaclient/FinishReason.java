@@ -13,7 +13,13 @@ public enum FinishReason {
   /** A value this client does not know. */
   OTHER;
 
-  static @Nullable FinishReason fromWire(@Nullable String value) {
+  /**
+   * The reason for a {@code finish_reason} value as llama-server sends it.
+   *
+   * @param value the wire value, or null
+   * @return the reason ({@link #OTHER} for an unknown value), or null for null
+   */
+  public static @Nullable FinishReason fromWire(@Nullable String value) {
     if (value == null) {
       return null;
     }

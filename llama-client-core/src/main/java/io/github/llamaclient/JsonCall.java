@@ -1,5 +1,9 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.sse.SseParser;
+import io.github.llamaclient.internal.json.Json;
+import io.github.llamaclient.internal.json.HttpErrors;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

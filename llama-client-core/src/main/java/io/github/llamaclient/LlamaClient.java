@@ -1,5 +1,12 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.http1.Http1Pool;
+import io.github.llamaclient.internal.json.Json;
+import io.github.llamaclient.internal.json.Replies;
+import io.github.llamaclient.internal.json.ChatChunkDecoder;
+import io.github.llamaclient.internal.json.CompletionDecoder;
+import io.github.llamaclient.internal.json.StreamDecoder;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -618,7 +625,7 @@ public final class LlamaClient implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     return JsonCall.json(
         this,
-        post("/apply-template", Json.templateBody(request), false),
+        post("/apply-template", RequestJson.templateBody(request), false),
         node -> node.get("prompt").asText());
   }
 
@@ -1080,7 +1087,7 @@ public final class LlamaClient implements AutoCloseable {
 
   HttpRequest chatHttpRequest(ChatRequest request, boolean stream) {
     Objects.requireNonNull(request, "request");
-    return post("/v1/chat/completions", Json.chatBody(request, stream, defaults), stream);
+    return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream);
   }
 
   HttpRequest post(String path, byte[] body, boolean stream) {

@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.json.StreamDecoder;
+
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.Executor;

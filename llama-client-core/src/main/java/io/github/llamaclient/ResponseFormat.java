@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.json.Json;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

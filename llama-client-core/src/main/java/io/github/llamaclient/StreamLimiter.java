@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Timer;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

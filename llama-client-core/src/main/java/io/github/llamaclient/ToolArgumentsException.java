@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.sse.SseParser;
+
 import org.jspecify.annotations.Nullable;
 
 /**

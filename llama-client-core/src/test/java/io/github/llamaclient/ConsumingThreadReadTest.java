@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.http1.Http1Socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /** Runs a request over one face and reports how it failed, with the text delivered before. */
-enum Faces {
+public enum Faces {
   STREAM {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) {
+    public Outcome run(LlamaClient c, ChatRequest r) {
       StringBuilder sb = new StringBuilder();
       try (Stream<String> s = c.generateStream(r)) {
         s.forEach(sb::append);
@@ -26,7 +26,7 @@ enum Faces {
   },
   EVENTS {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) {
+    public Outcome run(LlamaClient c, ChatRequest r) {
       StringBuilder sb = new StringBuilder();
       try (ChatStream s = c.stream(r)) {
         for (ChatEvent e : s) {
@@ -42,7 +42,7 @@ enum Faces {
   },
   PUBLISHER {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) throws Exception {
+    public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       StringBuilder sb = new StringBuilder();
       CompletableFuture<Throwable> end = new CompletableFuture<>();
       c.generatePublisher(r)
@@ -78,7 +78,7 @@ enum Faces {
   },
   EVENT_PUBLISHER {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) throws Exception {
+    public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       StringBuilder sb = new StringBuilder();
       CompletableFuture<Throwable> end = new CompletableFuture<>();
       c.eventPublisher(r)
@@ -112,7 +112,7 @@ enum Faces {
   },
   CALLBACKS {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) throws Exception {
+    public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       StringBuilder sb = new StringBuilder();
       CountDownLatch latch = new CountDownLatch(1);
       AtomicReference<Throwable> error = new AtomicReference<>();
@@ -138,7 +138,7 @@ enum Faces {
   },
   BLOCKING {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) {
+    public Outcome run(LlamaClient c, ChatRequest r) {
       try {
         return new Outcome(c.chat(r).text(), null);
       } catch (RuntimeException e) {
@@ -148,7 +148,7 @@ enum Faces {
   },
   ASYNC {
     @Override
-    Outcome run(LlamaClient c, ChatRequest r) throws Exception {
+    public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       try {
         return new Outcome(c.chatAsync(r).get(30, TimeUnit.SECONDS).text(), null);
       } catch (ExecutionException e) {
@@ -158,12 +158,12 @@ enum Faces {
   };
 
   /** The text delivered, and the failure (null if none). */
-  record Outcome(String text, Throwable failure) {}
+  public record Outcome(String text, Throwable failure) {}
 
-  abstract Outcome run(LlamaClient c, ChatRequest r) throws Exception;
+  public abstract Outcome run(LlamaClient c, ChatRequest r) throws Exception;
 
   /** Whether the face delivers text piece by piece before a failure. */
-  boolean streamsText() {
+  public boolean streamsText() {
     return this != BLOCKING && this != ASYNC;
   }
 }

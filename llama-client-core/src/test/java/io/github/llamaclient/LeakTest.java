@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Timer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.testing.RawServer;

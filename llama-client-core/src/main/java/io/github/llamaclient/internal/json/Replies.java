@@ -1,4 +1,8 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
+
+import io.github.llamaclient.internal.json.Json;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,11 +13,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** Reads whole (not streamed) replies from JSON trees. */
-final class Replies {
+public final class Replies {
   private Replies() {}
 
   /** A {@code chat.completion} object (stream:false). */
-  static ChatResult chat(JsonNode n) {
+  public static ChatResult chat(JsonNode n) {
     JsonNode choice = n.path("choices").path(0);
     JsonNode m = choice.path("message");
     List<ToolCall> calls = new ArrayList<>();
@@ -38,16 +42,16 @@ final class Replies {
         n.path("model").asText(""));
   }
 
-  static @Nullable String text(@Nullable JsonNode n) {
+  public static @Nullable String text(@Nullable JsonNode n) {
     return n != null && n.isTextual() ? n.asText() : null;
   }
 
-  static String textOrEmpty(@Nullable JsonNode n) {
+  public static String textOrEmpty(@Nullable JsonNode n) {
     String s = text(n);
     return s == null ? "" : s;
   }
 
-  static @Nullable Usage usage(@Nullable JsonNode n) {
+  public static @Nullable Usage usage(@Nullable JsonNode n) {
     if (n == null || !n.isObject()) {
       return null;
     }
@@ -58,7 +62,7 @@ final class Replies {
     }
   }
 
-  static @Nullable Timings timings(@Nullable JsonNode n) {
+  public static @Nullable Timings timings(@Nullable JsonNode n) {
     if (n == null || !n.isObject()) {
       return null;
     }

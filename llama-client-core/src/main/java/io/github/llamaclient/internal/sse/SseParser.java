@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.sse;
+
+import io.github.llamaclient.*;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,14 +17,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one producer feeds it.
  */
-final class SseParser {
+public final class SseParser {
 
   /** Receives the data of each event: the {@code data} lines joined with LF. */
-  interface Listener {
+  public interface Listener {
     /**
      * One event's data. The array is only valid during the call.
      */
-    void onData(byte[] buf, int off, int len);
+    public void onData(byte[] buf, int off, int len);
 
     /** One raw line, before interpretation; only called when tracing is enabled. */
     default void onLine(byte[] buf, int off, int len) {}
@@ -51,14 +53,14 @@ final class SseParser {
   private byte @Nullable [] ref;
   private int refOff;
 
-  SseParser(Listener listener, int maxLineBytes, boolean traceLines) {
+  public SseParser(Listener listener, int maxLineBytes, boolean traceLines) {
     this.listener = listener;
     this.maxLineBytes = maxLineBytes;
     this.traceLines = traceLines;
   }
 
   /** Feeds bytes; complete lines are processed at once. */
-  void feed(ByteBuffer buffer) {
+  public void feed(ByteBuffer buffer) {
     if (buffer.hasArray()) {
       int pos = buffer.position();
       feed(buffer.array(), buffer.arrayOffset() + pos, buffer.remaining());
@@ -79,7 +81,7 @@ final class SseParser {
   }
 
   /** Feeds {@code len} bytes of {@code src} from {@code off}. */
-  void feed(byte[] src, int off, int len) {
+  public void feed(byte[] src, int off, int len) {
     int end = off + len;
     int i = off;
     if (skipLf && i < end) {
@@ -132,7 +134,7 @@ final class SseParser {
   }
 
   /** Ends the input: a last line without terminator and an open event are dispatched. */
-  void finish() {
+  public void finish() {
     if (lineLen > 0) {
       processLine(line, 0, lineLen);
       lineLen = 0;
@@ -141,7 +143,7 @@ final class SseParser {
   }
 
   /** Whether bytes of an unfinished line or event are pending. */
-  boolean hasPending() {
+  public boolean hasPending() {
     return lineLen > 0 || hasData;
   }
 
@@ -246,15 +248,15 @@ final class SseParser {
   }
 
   /** Small helpers for messages about raw lines. */
-  static final class Lines {
+  public static final class Lines {
     private Lines() {}
 
     /** A printable preview of raw bytes, at most 200 characters. */
-    static String preview(byte[] bytes) {
+    public static String preview(byte[] bytes) {
       return preview(bytes, 0, bytes.length);
     }
 
-    static String preview(byte[] bytes, int off, int len) {
+    public static String preview(byte[] bytes, int off, int len) {
       String s = new String(bytes, off, Math.min(len, 400), StandardCharsets.UTF_8);
       return s.length() > 200 ? s.substring(0, 200) + "…" : s;
     }

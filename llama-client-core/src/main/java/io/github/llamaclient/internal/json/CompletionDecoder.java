@@ -1,4 +1,7 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.internal.sse.SseParser;
+import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * {@code /v1/completions} ({@code choices[0].text}, then {@code [DONE]}). Reads each event as a
  * tree: these endpoints are not the hot path, and their final event is large and varied.
  */
-final class CompletionDecoder implements StreamDecoder<CompletionResult> {
+public final class CompletionDecoder implements StreamDecoder<CompletionResult> {
   private final long maxChars;
   private final boolean openAi;
   private final StringBuilder text = new StringBuilder();
@@ -21,7 +24,7 @@ final class CompletionDecoder implements StreamDecoder<CompletionResult> {
   private @Nullable Timings timings;
   private String model = "";
 
-  CompletionDecoder(long maxChars, boolean openAi) {
+  public CompletionDecoder(long maxChars, boolean openAi) {
     this.maxChars = maxChars;
     this.openAi = openAi;
   }
@@ -85,7 +88,7 @@ final class CompletionDecoder implements StreamDecoder<CompletionResult> {
   }
 
   /** The native final object (streamed or not); {@code content} is the text so far when streamed. */
-  static CompletionResult finalResult(JsonNode n, String content, String model, @Nullable Timings timings) {
+  public static CompletionResult finalResult(JsonNode n, String content, String model, @Nullable Timings timings) {
     String stopType = n.path("stop_type").asText("none");
     FinishReason reason;
     switch (stopType) {

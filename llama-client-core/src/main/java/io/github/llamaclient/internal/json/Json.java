@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -16,14 +18,14 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Jackson in one place: the shared mapper, request writing, small parse helpers. */
-final class Json {
-  static final ObjectMapper MAPPER = JsonMapper.builder().build();
-  static final JsonFactory FACTORY = MAPPER.getFactory();
+public final class Json {
+  public static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  public static final JsonFactory FACTORY = MAPPER.getFactory();
 
   private Json() {}
 
   /** Refuses values that are not plain JSON values. */
-  static void checkValue(@Nullable Object value, String name) {
+  public static void checkValue(@Nullable Object value, String name) {
     if ((value instanceof Double && !Double.isFinite((Double) value))
         || (value instanceof Float && !Float.isFinite((Float) value))) {
       throw new IllegalArgumentException("value of " + name + " must be a finite number (JSON has no NaN or Infinity), was " + value);
@@ -58,7 +60,7 @@ final class Json {
   }
 
   /** Writes any checked JSON value. */
-  static void writeValue(JsonGenerator g, @Nullable Object value) throws IOException {
+  public static void writeValue(JsonGenerator g, @Nullable Object value) throws IOException {
     if (value == null) {
       g.writeNull();
     } else if (value instanceof String) {
@@ -90,7 +92,7 @@ final class Json {
   }
 
   /** Serializes a plain JSON value (Map, List, ...). */
-  static byte[] bytes(Object value) {
+  public static byte[] bytes(Object value) {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (IOException e) {
@@ -98,147 +100,13 @@ final class Json {
     }
   }
 
-  /** The body for /apply-template: the chat body without stream. */
-  static byte[] templateBody(ChatRequest r) {
-    try {
-      com.fasterxml.jackson.databind.node.ObjectNode node =
-          (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(chatBody(r, false, ClientDefaults.NONE));
-      node.remove("stream");
-      return MAPPER.writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Writes the body of a chat request. */
-  static byte[] chatBody(ChatRequest r, boolean stream, ClientDefaults defaults) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeFieldName("messages");
-      g.writeStartArray();
-      for (ChatMessage m : r.messages()) {
-        writeMessage(g, m);
-      }
-      g.writeEndArray();
-      g.writeBooleanField("stream", stream);
-      if (stream && r.includeUsage()) {
-        g.writeObjectFieldStart("stream_options");
-        g.writeBooleanField("include_usage", true);
-        g.writeEndObject();
-      }
-      String model = r.model() != null ? r.model() : defaults.model();
-      if (model != null) {
-        g.writeStringField("model", model);
-      }
-      Integer maxTokens = r.maxTokens() != null ? r.maxTokens() : defaults.maxTokens();
-      if (maxTokens != null) {
-        g.writeNumberField("max_tokens", maxTokens);
-      }
-      Double temperature = r.temperature() != null ? r.temperature() : defaults.temperature();
-      if (temperature != null) {
-        g.writeNumberField("temperature", temperature);
-      }
-      numberField(g, "top_p", r.topP());
-      if (!r.stop().isEmpty()) {
-        g.writeArrayFieldStart("stop");
-        for (String s : r.stop()) {
-          g.writeString(s);
-        }
-        g.writeEndArray();
-      }
-      if (r.seed() != null) {
-        g.writeNumberField("seed", r.seed());
-      }
-      if (r.topK() != null) {
-        g.writeNumberField("top_k", r.topK());
-      }
-      numberField(g, "min_p", r.minP());
-      numberField(g, "repeat_penalty", r.repeatPenalty());
-      numberField(g, "presence_penalty", r.presencePenalty());
-      numberField(g, "frequency_penalty", r.frequencyPenalty());
-      if (r.cachePrompt() != null) {
-        g.writeBooleanField("cache_prompt", r.cachePrompt());
-      }
-      if (r.idSlot() != null) {
-        g.writeNumberField("id_slot", r.idSlot());
-      }
-      if (r.returnProgress()) {
-        g.writeBooleanField("return_progress", true);
-      }
-      if (r.timingsPerToken()) {
-        g.writeBooleanField("timings_per_token", true);
-      }
-      if (r.reasoningFormat() != null) {
-        g.writeStringField("reasoning_format", r.reasoningFormat());
-      }
-      if (!r.chatTemplateKwargs().isEmpty()) {
-        g.writeFieldName("chat_template_kwargs");
-        writeValue(g, r.chatTemplateKwargs());
-      }
-      r.extras().write(g);
-      for (Map.Entry<String, @Nullable Object> e : defaults.parameters().entrySet()) {
-        if (!r.parameters().containsKey(e.getKey())) {
-          g.writeFieldName(e.getKey());
-          writeValue(g, e.getValue());
-        }
-      }
-      for (Map.Entry<String, @Nullable Object> e : r.parameters().entrySet()) {
-        g.writeFieldName(e.getKey());
-        writeValue(g, e.getValue());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  static void writeMessage(JsonGenerator g, ChatMessage m) throws IOException {
-    g.writeStartObject();
-    g.writeStringField("role", m.role());
-    if (m.content() != null) {
-      g.writeStringField("content", m.content());
-    } else {
-      g.writeNullField("content");
-    }
-    if (m.reasoning() != null) {
-      g.writeStringField("reasoning_content", m.reasoning());
-    }
-    if (!m.toolCalls().isEmpty()) {
-      g.writeArrayFieldStart("tool_calls");
-      for (ToolCall c : m.toolCalls()) {
-        g.writeStartObject();
-        g.writeStringField("id", c.id());
-        g.writeStringField("type", "function");
-        g.writeObjectFieldStart("function");
-        g.writeStringField("name", c.name());
-        g.writeStringField("arguments", c.arguments());
-        g.writeEndObject();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-    }
-    if (m.toolCallId() != null) {
-      g.writeStringField("tool_call_id", m.toolCallId());
-    }
-    g.writeEndObject();
-  }
-
-  private static void numberField(JsonGenerator g, String name, @Nullable Double v) throws IOException {
-    if (v != null) {
-      g.writeNumberField(name, v);
-    }
-  }
-
-  /** Reads a number token as double, JSON null as NaN. */
-  static double readDouble(JsonParser p) throws IOException {
+  public static double readDouble(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
     return t == JsonToken.VALUE_NULL ? Double.NaN : p.getValueAsDouble(Double.NaN);
   }
 
   /** Parses {@code timings} at the current START_OBJECT. */
-  static Timings readTimings(JsonParser p) throws IOException {
+  public static Timings readTimings(JsonParser p) throws IOException {
     int cacheN = 0;
     int promptN = 0;
     int predictedN = 0;
@@ -310,7 +178,7 @@ final class Json {
   }
 
   /** Parses {@code usage} at the current START_OBJECT. */
-  static Usage readUsage(JsonParser p) throws IOException {
+  public static Usage readUsage(JsonParser p) throws IOException {
     int prompt = 0;
     int completion = 0;
     int total = 0;
@@ -353,9 +221,9 @@ final class Json {
   }
 
   /** The parsed {@code {"error":{...}}} of an error body, or null if the body is not that. */
-  record ErrorBody(int code, @Nullable String type, @Nullable String message, @Nullable Integer nPromptTokens, @Nullable Integer nCtx) {}
+  public record ErrorBody(int code, @Nullable String type, @Nullable String message, @Nullable Integer nPromptTokens, @Nullable Integer nCtx) {}
 
-  static @Nullable ErrorBody parseErrorBody(byte[] body) {
+  public static @Nullable ErrorBody parseErrorBody(byte[] body) {
     try {
       JsonNode root = MAPPER.readTree(body);
       if (root == null) {
@@ -371,7 +239,7 @@ final class Json {
     }
   }
 
-  static ErrorBody errorFromNode(JsonNode err) {
+  public static ErrorBody errorFromNode(JsonNode err) {
     JsonNode code = err.get("code");
     JsonNode type = err.get("type");
     JsonNode msg = err.get("message");

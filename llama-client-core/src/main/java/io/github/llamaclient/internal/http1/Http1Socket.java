@@ -1,4 +1,7 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.http1;
+
+import io.github.llamaclient.internal.sse.SseParser;
+import io.github.llamaclient.*;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -34,30 +37,30 @@ import java.util.concurrent.TimeUnit;
  * read. I/O is single-threaded; {@link #close()} and {@link #ioSince()} may be called from any
  * thread.
  */
-final class Http1Socket implements AutoCloseable {
+public final class Http1Socket implements AutoCloseable {
 
   /** Receives de-chunked body bytes; the array is only valid during the call. */
-  interface Body {
-    void data(byte[] buf, int off, int len);
+  public interface Body {
+    public void data(byte[] buf, int off, int len);
   }
 
   /** The response head. */
-  static final class Head {
-    final int status;
-    final Map<String, List<String>> headers;
+  public static final class Head {
+    public final int status;
+    public final Map<String, List<String>> headers;
 
-    Head(int status, Map<String, List<String>> headers) {
+    public Head(int status, Map<String, List<String>> headers) {
       this.status = status;
       this.headers = headers;
     }
 
-    String first(String name) {
+    public String first(String name) {
       List<String> v = headers.get(name);
       return v == null || v.isEmpty() ? "" : v.get(0);
     }
   }
 
-  static final int BUFFER = 16 * 1024;
+  public static final int BUFFER = 16 * 1024;
   private static final int MAX_CHUNK_LINE = 1024;
   private static final Body DISCARD = (b, off, len) -> {};
   /** How long an idle connection is kept when the server does not say (llama-server says 5 s). */
@@ -82,7 +85,7 @@ final class Http1Socket implements AutoCloseable {
   private final StringBuilder chunkLine = new StringBuilder();
   private boolean keepAlive; // the server lets the connection be reused after this response
   private long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
-  long idleSince; // guarded by the pool
+  public long idleSince; // guarded by the pool
   private long lastRead; // System.nanoTime() of the last read that brought bytes
 
   private Http1Socket(SocketChannel channel, String origin) {
@@ -90,12 +93,12 @@ final class Http1Socket implements AutoCloseable {
     this.origin = origin;
   }
 
-  static String origin(URI uri) {
+  public static String origin(URI uri) {
     return uri.getHost() + ":" + (uri.getPort() < 0 ? 80 : uri.getPort());
   }
 
   /** Opens an unconnected channel (blocking mode), so a close from another thread can stop the connect. */
-  static Http1Socket open(URI uri) throws IOException {
+  public static Http1Socket open(URI uri) throws IOException {
     SocketChannel ch = SocketChannel.open();
     try {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -107,7 +110,7 @@ final class Http1Socket implements AutoCloseable {
   }
 
   /** Resolves and connects, within {@code timeout}; interruptible, and ends when closed meanwhile. */
-  void connect(URI uri, Duration timeout) throws IOException {
+  public void connect(URI uri, Duration timeout) throws IOException {
     String host = uri.getHost();
     if (host == null) {
       throw new java.net.UnknownHostException("no host in " + uri);
@@ -121,22 +124,22 @@ final class Http1Socket implements AutoCloseable {
     connected = true;
   }
 
-  String origin() {
+  public String origin() {
     return origin;
   }
 
   /** Whether this connection served an exchange before (a failure before any response byte may mean the server had closed it). */
-  boolean reused() {
+  public boolean reused() {
     return reused;
   }
 
   /** Whether a byte of the current response arrived. */
-  boolean receivedAny() {
+  public boolean receivedAny() {
     return receivedAny;
   }
 
   /** Writes the request: its method, URI and headers, Host, Content-Length, body. */
-  void send(HttpRequest request, byte[] body) throws IOException {
+  public void send(HttpRequest request, byte[] body) throws IOException {
     URI uri = request.uri();
     StringBuilder head = new StringBuilder(256);
     String path = uri.getRawPath();
@@ -175,7 +178,7 @@ final class Http1Socket implements AutoCloseable {
    *
    * @throws LlamaProtocolException when the head is not HTTP/1.x or too large
    */
-  Head readHead() throws IOException {
+  public Head readHead() throws IOException {
     for (;;) {
       int end;
       while ((end = headEnd()) < 0) {
@@ -302,7 +305,7 @@ final class Http1Socket implements AutoCloseable {
    * @throws ProtocolException when the chunked framing is broken (as with the HttpClient, an I/O
    *     failure: the stream broke)
    */
-  boolean readBody(Body out) throws IOException {
+  public boolean readBody(Body out) throws IOException {
     if (state == DONE) {
       return false;
     }
@@ -426,7 +429,7 @@ final class Http1Socket implements AutoCloseable {
   }
 
   /** When the blocking write or read in progress began (System.nanoTime), or 0 when none is. */
-  long ioSince() {
+  public long ioSince() {
     return ioSince;
   }
 
@@ -435,11 +438,11 @@ final class Http1Socket implements AutoCloseable {
    * keeps it alive and the body is framed (the rest of it, normally just the last chunk, is read
    * by {@link #prepareReuse()}).
    */
-  boolean keepAlive() {
+  public boolean keepAlive() {
     return keepAlive && connected && channel.isOpen() && (state == DONE || chunked || remaining >= 0);
   }
 
-  long keepAliveNanos() {
+  public long keepAliveNanos() {
     return keepAliveNanos;
   }
 
@@ -447,7 +450,7 @@ final class Http1Socket implements AutoCloseable {
    * When the last bytes arrived: the server's keep-alive time runs from about then, not from when
    * a slow consumer got to the end of what was read.
    */
-  long lastRead() {
+  public long lastRead() {
     return lastRead;
   }
 
@@ -456,7 +459,7 @@ final class Http1Socket implements AutoCloseable {
    * previous body (it has arrived long since), and checks that the server has not closed the
    * connection meanwhile. False when the connection cannot be used (it should be closed).
    */
-  boolean prepareReuse() {
+  public boolean prepareReuse() {
     try {
       channel.configureBlocking(false);
       try {

@@ -1,4 +1,7 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.http1;
+
+import io.github.llamaclient.internal.exchange.Timer;
+import io.github.llamaclient.*;
 
 import java.net.URI;
 import java.util.ArrayDeque;
@@ -12,14 +15,14 @@ import org.jspecify.annotations.Nullable;
  * reuse ({@link Http1Socket#prepareReuse()}), and closed by the shared {@link Timer} once it
  * expires, so no descriptor lingers. Thread-safe.
  */
-final class Http1Pool {
-  static final int MAX_IDLE = 16;
+public final class Http1Pool {
+  public static final int MAX_IDLE = 16;
 
   private final ArrayDeque<Http1Socket> idle = new ArrayDeque<>();
   private boolean closed;
 
   /** A live idle connection to the URI's origin, ready for a request, or null. */
-  @Nullable Http1Socket take(URI uri) {
+  public @Nullable Http1Socket take(URI uri) {
     String origin = Http1Socket.origin(uri);
     for (;;) {
       Http1Socket s = null;
@@ -48,7 +51,7 @@ final class Http1Pool {
   }
 
   /** Takes back a connection whose exchange completed; closes it if the pool is closed or full. */
-  void give(Http1Socket s) {
+  public void give(Http1Socket s) {
     long since = s.lastRead(); // the server's keep-alive time runs from about when it sent the end
     long left = s.keepAliveNanos() - (System.nanoTime() - since);
     boolean kept = false;
@@ -67,7 +70,7 @@ final class Http1Pool {
   }
 
   /** Closes the connections that expired. */
-  void sweep() {
+  public void sweep() {
     ArrayDeque<Http1Socket> expired = new ArrayDeque<>();
     synchronized (this) {
       long now = System.nanoTime();
@@ -83,12 +86,12 @@ final class Http1Pool {
   }
 
   /** Idle connections now; for tests. */
-  synchronized int idle() {
+  public synchronized int idle() {
     return idle.size();
   }
 
   /** Closes every idle connection and every one given back later. */
-  void close() {
+  public void close() {
     ArrayDeque<Http1Socket> all;
     synchronized (this) {
       closed = true;

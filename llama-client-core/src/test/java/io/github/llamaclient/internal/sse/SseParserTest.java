@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.sse;
+
+import io.github.llamaclient.*;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
 
 /**
  * Turns the data of SSE events into typed events and, at the end, one result. One instance per
@@ -6,11 +8,11 @@ package io.github.llamaclient;
  *
  * @param <R> the result type
  */
-interface StreamDecoder<R> {
+public interface StreamDecoder<R> {
 
   /** Where decoded events go. */
-  interface Out {
-    void emit(ChatEvent event);
+  public interface Out {
+    public void emit(ChatEvent event);
   }
 
   /**
@@ -19,7 +21,7 @@ interface StreamDecoder<R> {
    * @return true if this was the stream's last event ({@code [DONE]}, or a native final chunk)
    * @throws LlamaException for an error event or a protocol violation
    */
-  boolean decode(byte[] buf, int off, int len, Out out);
+  public boolean decode(byte[] buf, int off, int len, Out out);
 
   /**
    * The body ended.
@@ -28,8 +30,8 @@ interface StreamDecoder<R> {
    * @return the result
    * @throws StreamInterruptedException if the stream ended before its end
    */
-  R finish(boolean complete);
+  public R finish(boolean complete);
 
   /** The answer text so far, for the message of a failure. */
-  String partialText();
+  public String partialText();
 }

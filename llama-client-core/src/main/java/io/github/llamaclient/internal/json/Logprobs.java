@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -7,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads logprobs objects with the streaming parser. */
-final class Logprobs {
+public final class Logprobs {
   private Logprobs() {}
 
   /** At the START_OBJECT of a chat {@code logprobs} value: emits its {@code content} entries. */
-  static void readChat(JsonParser p, StreamDecoder.Out out) throws IOException {
+  public static void readChat(JsonParser p, StreamDecoder.Out out) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       p.skipChildren();
       return;
@@ -38,7 +40,7 @@ final class Logprobs {
    * logprob} and {@code top_logprobs}, or {@code prob} and {@code top_probs} with {@code
    * post_sampling_probs} (then the log is taken).
    */
-  static void readNative(JsonParser p, StreamDecoder.Out out) throws IOException {
+  public static void readNative(JsonParser p, StreamDecoder.Out out) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       p.skipChildren();
       return;

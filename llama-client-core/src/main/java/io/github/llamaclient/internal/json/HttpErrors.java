@@ -1,13 +1,15 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
 /** Maps llama-server's error responses to typed exceptions. */
-final class HttpErrors {
+public final class HttpErrors {
   private HttpErrors() {}
 
-  static LlamaHttpException toException(URI uri, int status, byte[] body) {
+  public static LlamaHttpException toException(URI uri, int status, byte[] body) {
     String text = new String(body, StandardCharsets.UTF_8);
     Json.ErrorBody e = Json.parseErrorBody(body);
     if (e == null) {
@@ -23,7 +25,7 @@ final class HttpErrors {
   }
 
   /** The llama-server flag that enables the feature behind a 501 at this path. */
-  static String flagFor(URI uri, @org.jspecify.annotations.Nullable String message) {
+  public static String flagFor(URI uri, @org.jspecify.annotations.Nullable String message) {
     String path = uri.getPath() == null ? "" : uri.getPath();
     String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
     if (path.endsWith("/metrics")) {

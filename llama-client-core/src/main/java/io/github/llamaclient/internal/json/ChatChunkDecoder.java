@@ -1,4 +1,7 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.internal.sse.SseParser;
+import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -11,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * Decodes {@code chat.completion.chunk} events of {@code /v1/chat/completions} with Jackson's
  * streaming parser (no trees), and accumulates the {@link ChatResult}.
  */
-final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
+public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
 
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
@@ -26,11 +29,11 @@ final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
   private @Nullable String id;
   private @Nullable String model;
 
-  ChatChunkDecoder(long maxChars) {
+  public ChatChunkDecoder(long maxChars) {
     this.maxChars = maxChars;
   }
 
-  static boolean isDone(byte[] buf, int off, int len) {
+  public static boolean isDone(byte[] buf, int off, int len) {
     if (len != DONE.length) {
       return false;
     }
@@ -338,6 +341,6 @@ final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
   private static final class ToolCallBuilder {
     @Nullable String id;
     @Nullable String name;
-    final StringBuilder arguments = new StringBuilder();
+    public final StringBuilder arguments = new StringBuilder();
   }
 }

@@ -1,11 +1,13 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.exchange;
+
+import io.github.llamaclient.*;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /** One daemon thread per JVM for every client's idle checks; never a thread per stream. */
-final class Timer {
+public final class Timer {
   private static final ScheduledThreadPoolExecutor EXECUTOR;
 
   static {
@@ -22,12 +24,12 @@ final class Timer {
 
   private Timer() {}
 
-  static ScheduledFuture<?> schedule(Runnable task, long nanos) {
+  public static ScheduledFuture<?> schedule(Runnable task, long nanos) {
     return EXECUTOR.schedule(task, nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Tasks waiting to run (cancelled ones are removed at once); for tests. */
-  static int scheduled() {
+  public static int scheduled() {
     return EXECUTOR.getQueue().size();
   }
 }

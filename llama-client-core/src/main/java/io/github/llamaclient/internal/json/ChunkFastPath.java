@@ -1,4 +1,6 @@
-package io.github.llamaclient;
+package io.github.llamaclient.internal.json;
+
+import io.github.llamaclient.*;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -21,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Short texts are shared through a small process-wide cache of immutable entries (tokens
  * repeat), so a repeated token costs no allocation. Not thread-safe per instance; one per decoder.
  */
-final class ChunkFastPath {
+public final class ChunkFastPath {
   private static final byte[] PREFIX = ascii("{\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"");
   private static final byte[] CONTENT = ascii("content\":\"");
   private static final byte[] REASONING = ascii("reasoning_content\":\"");
@@ -35,11 +37,11 @@ final class ChunkFastPath {
 
   /** An immutable cache entry; safely published through its final fields. */
   private static final class Entry {
-    final byte[] key;
-    final String text;
-    final ChatEvent.Content content;
+    public final byte[] key;
+    public final String text;
+    public final ChatEvent.Content content;
 
-    Entry(byte[] key, String text) {
+    public Entry(byte[] key, String text) {
       this.key = key;
       this.text = text;
       this.content = new ChatEvent.Content(text);
@@ -52,18 +54,18 @@ final class ChunkFastPath {
   private int lastTailLen = -1;
 
   /** Whether the last match was {@code reasoning_content}. */
-  boolean reasoning;
+  public boolean reasoning;
   /** The text of the last match. */
-  String text = "";
+  public String text = "";
   /** The shared content event for the text, when it came from the cache; else null. */
-  ChatEvent.@Nullable Content content;
+  public ChatEvent.@Nullable Content content;
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Whether {@code buf[off, off+len)} is the common chunk; if so, {@link #text} and {@link #reasoning} are set. */
-  boolean scan(byte[] buf, int off, int len) {
+  public boolean scan(byte[] buf, int off, int len) {
     int end = off + len;
     int i = match(buf, off, end, PREFIX);
     if (i < 0) {
