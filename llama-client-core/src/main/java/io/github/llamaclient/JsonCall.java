@@ -1,91 +1,105 @@
 package io.github.llamaclient;
 
-import io.github.llamaclient.internal.sse.SseParser;
-import io.github.llamaclient.internal.json.Json;
-import io.github.llamaclient.internal.json.HttpErrors;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
+import io.github.llamaclient.internal.exchange.Engine;
+import io.github.llamaclient.internal.exchange.Exchange;
+import io.github.llamaclient.internal.exchange.Request;
+import io.github.llamaclient.internal.exchange.Transport;
+import io.github.llamaclient.internal.json.Json;
+import io.github.llamaclient.internal.sse.SseParser;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.function.Function;
 
-/** A request answered by one JSON (or text) body: the small endpoints. */
+/**
+ * A request answered by one JSON (or text) body: the small endpoints, on the same engine as the
+ * streams (same timeouts, retry rule, status handling and redaction). A blocking call runs on the
+ * pulled transport (read on the calling thread), an async one on the pushed transport.
+ */
 final class JsonCall {
   private JsonCall() {}
 
-  /** The body and status of a finished small exchange. */
-  record Reply(int status, byte[] body, java.net.http.HttpHeaders headers) {}
+  /** The sink of one collected exchange: a future. */
+  private static final class Collect extends Exchange.Sink<Exchange.Collected> {
+    final CompletableFuture<Exchange.Collected> future = new CompletableFuture<>();
 
-  static CompletableFuture<Reply> send(LlamaClient client, HttpRequest request) {
-    URI uri = request.uri();
-    WireListener wire = client.wireListener();
-    long start = System.nanoTime();
-    if (wire != null) {
-      safe(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
+    @Override
+    protected void event(ChatEvent event) {}
+
+    @Override
+    protected void complete(Exchange.Collected result) {
+      future.complete(result);
     }
-    CompletableFuture<HttpResponse<byte[]>> f =
-        client.http().sendAsync(request, info -> new Bounded(client.maxResponseChars()));
-    CompletableFuture<Reply> out =
-        f.handle(
-            (r, t) -> {
-              java.time.Duration since = java.time.Duration.ofNanos(System.nanoTime() - start);
-              if (t != null) {
-                LlamaException e = map(client, uri, Exchange.unwrap(t));
-                if (wire != null) {
-                  safe(() -> wire.onEnd(uri, since, e));
-                }
-                throw e;
-              }
-              if (wire != null) {
-                safe(() -> wire.onResponse(uri, r.statusCode(), r.headers().map(), since));
-                safe(() -> wire.onEnd(uri, since, null));
-              }
-              if (r.statusCode() >= 400) {
-                throw HttpErrors.toException(uri, r.statusCode(), r.body());
-              }
-              return new Reply(r.statusCode(), r.body(), r.headers());
-            });
+
+    @Override
+    protected void fail(LlamaException failure) {
+      future.completeExceptionally(failure);
+    }
+
+    @Override
+    protected boolean wantsMore() {
+      return true;
+    }
+  }
+
+  private static Exchange<Exchange.Collected> exchange(LlamaClient client, Request request, Transport transport, Collect sink) {
+    Engine engine = client.engine();
+    return Exchange.collecting(engine, request, transport, client.maxResponseChars(), c -> c, sink);
+  }
+
+  /**
+   * Sends without waiting, on the pushed transport; cancelling the future closes the connection.
+   *
+   * @param client the client
+   * @param request the request
+   * @return the future body
+   */
+  static CompletableFuture<Exchange.Collected> send(LlamaClient client, Request request) {
+    Collect sink = new Collect();
+    Exchange<Exchange.Collected> x = exchange(client, request, client.engine().pushed(), sink);
+    CompletableFuture<Exchange.Collected> out = sink.future.thenApply(c -> c);
     out.whenComplete(
         (r, t) -> {
           if (out.isCancelled()) {
-            f.cancel(true);
+            x.cancel();
           }
         });
+    client.startSmall(x);
     return out;
   }
 
-  /** Sends and waits; an interrupt cancels the exchange. */
-  static Reply call(LlamaClient client, HttpRequest request) {
-    CompletableFuture<Reply> f = send(client, request);
+  /** Sends and waits, reading on this thread where the transport allows; an interrupt cancels. */
+  static Exchange.Collected call(LlamaClient client, Request request) {
+    Collect sink = new Collect();
+    Exchange<Exchange.Collected> x = exchange(client, request, client.engine().pulled(), sink);
+    client.startSmall(x);
     try {
-      return f.get();
+      if (x.readsOnConsumer()) {
+        while (!sink.future.isDone() && x.pump()) {
+          // each step reads once
+        }
+      }
+      return sink.future.get();
     } catch (InterruptedException e) {
-      f.cancel(true);
+      x.cancel();
       Thread.currentThread().interrupt();
-      throw new StreamCancelledException("interrupted while waiting for " + request.uri());
+      throw new StreamCancelledException("interrupted while waiting for " + client.shown(request.uri()));
     } catch (ExecutionException e) {
       Throwable c = Exchange.unwrap(e);
-      throw c instanceof LlamaException ? (LlamaException) c : map(client, request.uri(), c);
+      throw c instanceof LlamaException ? (LlamaException) c : new LlamaException("request failed: " + c, c);
     } catch (CancellationException e) {
-      throw new StreamCancelledException("the request to " + request.uri() + " was cancelled");
+      throw new StreamCancelledException("the request to " + client.shown(request.uri()) + " was cancelled");
     }
   }
 
-  static JsonNode json(LlamaClient client, HttpRequest request) {
-    return parse(request.uri(), call(client, request).body());
+  static JsonNode json(LlamaClient client, Request request) {
+    return parse(client, request.uri(), call(client, request).body());
   }
 
-  static <T> T json(LlamaClient client, HttpRequest request, Function<JsonNode, T> mapper) {
+  static <T> T json(LlamaClient client, Request request, Function<JsonNode, T> mapper) {
     JsonNode node = json(client, request);
     try {
       return mapper.apply(node);
@@ -94,102 +108,22 @@ final class JsonCall {
         throw e;
       }
       throw new LlamaProtocolException(
-          "unexpected reply shape from " + request.uri() + " (" + e.getMessage() + ")",
-          SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+          "unexpected reply shape from " + client.shown(request.uri()) + " (" + e.getMessage() + ")",
+          client.engine().redactor().redact(SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
           e);
     }
   }
 
-  static JsonNode parse(URI uri, byte[] body) {
+  static JsonNode parse(LlamaClient client, URI uri, byte[] body) {
     try {
       JsonNode n = Json.MAPPER.readTree(body);
       if (n == null || n.isMissingNode()) {
-        throw new LlamaProtocolException("empty reply from " + uri, "");
+        throw new LlamaProtocolException("empty reply from " + client.shown(uri), "");
       }
       return n;
     } catch (IOException e) {
-      throw new LlamaProtocolException("reply from " + uri + " is not JSON", SseParser.Lines.preview(body), e);
-    }
-  }
-
-  static LlamaException map(LlamaClient client, URI uri, Throwable t) {
-    if (t instanceof LlamaException) {
-      return (LlamaException) t;
-    }
-    if (t instanceof CancellationException) {
-      return new StreamCancelledException("the request to " + uri + " was cancelled");
-    }
-    if (t instanceof java.net.http.HttpConnectTimeoutException) {
-      return new LlamaTimeoutException.Connect(uri.toString(), client.connectTimeout(), t);
-    }
-    if (t instanceof java.net.http.HttpTimeoutException) {
-      return new LlamaTimeoutException.ResponseHeaders(uri.toString(), client.responseTimeout(), t);
-    }
-    if (t instanceof java.net.ConnectException
-        || t instanceof java.net.UnknownHostException
-        || t instanceof java.nio.channels.UnresolvedAddressException
-        || t.getCause() instanceof java.net.ConnectException
-        || t.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
-      return new LlamaConnectException(uri, t);
-    }
-    return new LlamaException("request to " + uri + " failed: " + t, t);
-  }
-
-  private static void safe(Runnable r) {
-    try {
-      r.run();
-    } catch (RuntimeException e) {
-      System.getLogger(JsonCall.class.getName()).log(System.Logger.Level.WARNING, "wire listener failed", e);
-    }
-  }
-
-  /** Collects the body up to a bound; past it the exchange is cancelled. */
-  private static final class Bounded implements HttpResponse.BodySubscriber<byte[]> {
-    private final int max;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private Flow.@org.jspecify.annotations.Nullable Subscription subscription;
-
-    Bounded(int max) {
-      this.max = max;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      for (ByteBuffer b : items) {
-        if (out.size() + b.remaining() > max) {
-          Flow.Subscription s = subscription;
-          if (s != null) {
-            s.cancel();
-          }
-          result.completeExceptionally(new ResponseTooLargeException(max));
-          return;
-        }
-        byte[] a = new byte[b.remaining()];
-        b.get(a);
-        out.write(a, 0, a.length);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(out.toByteArray());
+      throw new LlamaProtocolException(
+          "reply from " + client.shown(uri) + " is not JSON", client.engine().redactor().redact(SseParser.Lines.preview(body)), e);
     }
   }
 }

@@ -1,6 +1,12 @@
 package io.github.llamaclient;
 
-import io.github.llamaclient.internal.http1.Http1Pool;
+import io.github.llamaclient.internal.exchange.Clock;
+import io.github.llamaclient.internal.exchange.Engine;
+import io.github.llamaclient.internal.exchange.Exchange;
+import io.github.llamaclient.internal.exchange.Request;
+import io.github.llamaclient.internal.exchange.Transport;
+import io.github.llamaclient.internal.http1.Http1Transport;
+import io.github.llamaclient.internal.jdk.JdkTransport;
 import io.github.llamaclient.internal.json.Json;
 import io.github.llamaclient.internal.json.Replies;
 import io.github.llamaclient.internal.json.ChatChunkDecoder;
@@ -75,9 +81,9 @@ public final class LlamaClient implements AutoCloseable {
   private final Duration idleTimeout;
   private final int maxLineBytes;
   private final boolean readOnConsumingThread;
-  private final Http1Pool directPool = new Http1Pool();
-  /** Streams read on their consuming threads, open now: close() cancels them. */
-  private final java.util.Set<Exchange<?>> directLive = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Exchanges open now: close() cancels them. */
+  private final java.util.Set<Exchange<?>> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Engine engine;
   private volatile boolean closed;
   private final int maxResponseChars;
   private final @Nullable WireListener wireListener;
@@ -98,9 +104,9 @@ public final class LlamaClient implements AutoCloseable {
         new ClientDefaults(b.defaultModel, b.defaultMaxTokens, b.defaultTemperature, Map.copyOf(b.defaultParameters));
     if (b.maxConcurrentStreams > 0) {
       int max = b.maxConcurrentStreams;
-      this.limiter = new StreamLimiter(() -> max, b.maxQueuedStreams, b.queueTimeout);
+      this.limiter = new StreamLimiter(b.clock, () -> max, b.maxQueuedStreams, b.queueTimeout);
     } else if (b.concurrencyFromServerSlots) {
-      this.limiter = new StreamLimiter(() -> props().totalSlots(), b.maxQueuedStreams, b.queueTimeout);
+      this.limiter = new StreamLimiter(b.clock, () -> props().totalSlots(), b.maxQueuedStreams, b.queueTimeout);
     } else {
       this.limiter = null;
     }
@@ -126,6 +132,12 @@ public final class LlamaClient implements AutoCloseable {
               .build();
       this.ownsHttp = true;
     }
+    Transport pushed = new JdkTransport(http);
+    Transport pulled = readOnConsumingThread && readsOnConsumer(baseUrl) ? new Http1Transport(connectTimeout) : pushed;
+    this.engine =
+        new Engine(
+            b.clock, connectTimeout, responseTimeout, idleTimeout, b.totalTimeout, maxLineBytes, wireListener, pulled, pushed,
+            Engine.Redactor.NONE);
   }
 
   /**
@@ -547,7 +559,7 @@ public final class LlamaClient implements AutoCloseable {
     body.put("with_pieces", true);
     return JsonCall.json(
         this,
-        post("/tokenize", Json.bytes(body), false),
+        post("/tokenize", Json.bytes(body), false, true),
         node -> {
           List<Token> out = new java.util.ArrayList<>();
           for (com.fasterxml.jackson.databind.JsonNode t : node.get("tokens")) {
@@ -579,7 +591,7 @@ public final class LlamaClient implements AutoCloseable {
     Objects.requireNonNull(content, "content");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("content", content);
-    return JsonCall.json(this, post("/tokenize", Json.bytes(body), false), node -> node.get("tokens").size());
+    return JsonCall.json(this, post("/tokenize", Json.bytes(body), false, true), node -> node.get("tokens").size());
   }
 
   /**
@@ -593,7 +605,7 @@ public final class LlamaClient implements AutoCloseable {
     Objects.requireNonNull(tokens, "tokens");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("tokens", List.copyOf(tokens));
-    return JsonCall.json(this, post("/detokenize", Json.bytes(body), false), node -> node.get("content").asText());
+    return JsonCall.json(this, post("/detokenize", Json.bytes(body), false, true), node -> node.get("content").asText());
   }
 
   /**
@@ -625,7 +637,7 @@ public final class LlamaClient implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     return JsonCall.json(
         this,
-        post("/apply-template", RequestJson.templateBody(request), false),
+        post("/apply-template", RequestJson.templateBody(request), false, true),
         node -> node.get("prompt").asText());
   }
 
@@ -765,7 +777,7 @@ public final class LlamaClient implements AutoCloseable {
    * @throws IllegalArgumentException if the request has no prompt
    */
   public Flow.Publisher<String> completionPublisher(CompletionRequest request) {
-    HttpRequest http = post("/completion", completionBody(request, true, false), true);
+    Request http = post("/completion", completionBody(request, true, false), true);
     return subscriber ->
         PushSink.subscribe(
             this,
@@ -824,10 +836,10 @@ public final class LlamaClient implements AutoCloseable {
     return request.body(stream, openAi, Map.of());
   }
 
-  private CompletionStream completionStream(HttpRequest http, boolean openAi) {
+  private CompletionStream completionStream(Request http, boolean openAi) {
     PullSink<CompletionResult> sink = new PullSink<>();
     Exchange<CompletionResult> exchange =
-        new Exchange<>(this, http, new CompletionDecoder(maxResponseChars, openAi), sink);
+        Exchange.streaming(engine, http, engine.pulled(), new CompletionDecoder(maxResponseChars, openAi), sink);
     launchPulled(exchange);
     return new CompletionStream(sink, exchange);
   }
@@ -1006,7 +1018,7 @@ public final class LlamaClient implements AutoCloseable {
   // ---------------------------------------------------------------- plumbing
 
   Exchange<ChatResult> newChatExchange(ChatRequest request, Exchange.Sink<ChatResult> sink) {
-    return new Exchange<>(this, chatHttpRequest(request, true), newChatDecoder(), sink);
+    return Exchange.streaming(engine, chatHttpRequest(request, true), engine.pulled(), newChatDecoder(), sink);
   }
 
   StreamDecoder<ChatResult> newChatDecoder() {
@@ -1022,6 +1034,7 @@ public final class LlamaClient implements AutoCloseable {
       exchange.reject(new LlamaException("this LlamaClient is closed; build a new one"));
       return;
     }
+    track(exchange);
     StreamLimiter l = limiter;
     if (l == null) {
       exchange.start();
@@ -1030,38 +1043,51 @@ public final class LlamaClient implements AutoCloseable {
     }
   }
 
+  /** Keeps the exchange in the live set until it ends, so close() can cancel it. */
+  private void track(Exchange<?> exchange) {
+    live.add(exchange);
+    exchange.onTerminate(() -> live.remove(exchange));
+    if (closed) { // closed meanwhile: close() may have missed this one
+      exchange.cancel();
+    }
+  }
+
+  /**
+   * Starts a small (not streamed) exchange: no stream limit applies. A pulled one is then stepped by
+   * the caller.
+   */
+  void startSmall(Exchange<?> exchange) {
+    if (closed) {
+      exchange.reject(new LlamaException("this LlamaClient is closed; build a new one"));
+      return;
+    }
+    track(exchange);
+    exchange.start();
+  }
+
   /**
    * Starts an exchange whose consumer pulls: where {@link Builder#readOnConsumingThread(boolean)}
    * applies, the consuming thread reads the connection itself, and the request goes out now, on
    * this thread (unless the limiter makes it wait).
    */
   private void launchPulled(Exchange<?> exchange) {
-    boolean direct = readsOnConsumer(exchange.uri());
-    if (direct) {
-      exchange.readOnConsumer();
-      directLive.add(exchange);
-    }
     launch(exchange);
-    if (direct) {
-      if (closed) { // closed meanwhile: close() may have missed this one
-        exchange.cancel();
-      }
-      exchange.sendNow();
-    }
+    exchange.sendNow();
   }
 
-  /** A stream read on its consumer ended. */
-  void directEnded(Exchange<?> exchange) {
-    directLive.remove(exchange);
+  /** The engine every exchange of this client runs on. */
+  Engine engine() {
+    return engine;
   }
 
-  Http1Pool directPool() {
-    return directPool;
+  /** A URI as messages show it: without credentials. */
+  String shown(URI uri) {
+    return engine.redactor().redact(uri.toString());
   }
 
   /** Whether a pulled stream to this URI may read on its consumer: plain http, no proxy. */
-  private boolean readsOnConsumer(URI uri) {
-    if (!readOnConsumingThread || !"http".equalsIgnoreCase(uri.getScheme())) {
+  private static boolean readsOnConsumer(URI uri) {
+    if (!"http".equalsIgnoreCase(uri.getScheme())) {
       return false;
     }
     // the HttpClient we built uses the default proxy selector; where it names a proxy, so do we
@@ -1085,36 +1111,40 @@ public final class LlamaClient implements AutoCloseable {
     return limiter;
   }
 
-  HttpRequest chatHttpRequest(ChatRequest request, boolean stream) {
+  Request chatHttpRequest(ChatRequest request, boolean stream) {
     Objects.requireNonNull(request, "request");
     return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream);
   }
 
-  HttpRequest post(String path, byte[] body, boolean stream) {
+  /** A POST that does work on the server: never sent twice unless the connection provably died unused. */
+  Request post(String path, byte[] body, boolean stream) {
+    return post(path, body, stream, false);
+  }
+
+  /** A POST; {@code idempotent} for the ones that only compute (tokenize, detokenize, templates). */
+  Request post(String path, byte[] body, boolean stream, boolean idempotent) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(resolve(path))
             .version(HttpClient.Version.HTTP_1_1)
-            .timeout(responseTimeout)
             .header("Content-Type", "application/json")
             .header("Accept", stream ? "text/event-stream" : "application/json")
-            .POST(new TracedBody(body));
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (apiKey != null) {
       b.header("Authorization", "Bearer " + apiKey);
     }
-    return b.build();
+    return new Request(b.build(), body, stream, idempotent);
   }
 
-  HttpRequest get(String path) {
+  Request get(String path) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(resolve(path))
             .version(HttpClient.Version.HTTP_1_1)
-            .timeout(responseTimeout)
             .header("Accept", "application/json")
             .GET();
     if (apiKey != null) {
       b.header("Authorization", "Bearer " + apiKey);
     }
-    return b.build();
+    return new Request(b.build(), new byte[0], false, true);
   }
 
   /** The base URL with {@code path} appended (the base may carry a prefix such as /llama). */
@@ -1124,54 +1154,6 @@ public final class LlamaClient implements AutoCloseable {
       base = base.substring(0, base.length() - 1);
     }
     return URI.create(base + path);
-  }
-
-  /** A body publisher that keeps its bytes for the wire trace. */
-  static final class TracedBody implements HttpRequest.BodyPublisher {
-    final byte[] bytes;
-    private final HttpRequest.BodyPublisher delegate;
-
-    TracedBody(byte[] bytes) {
-      this.bytes = bytes;
-      this.delegate = HttpRequest.BodyPublishers.ofByteArray(bytes);
-    }
-
-    @Override
-    public long contentLength() {
-      return bytes.length;
-    }
-
-    @Override
-    public void subscribe(Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
-      delegate.subscribe(subscriber);
-    }
-  }
-
-  Map<String, List<String>> redactedHeaders(HttpRequest request) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    request
-        .headers()
-        .map()
-        .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? List.of("Bearer ***") : v));
-    return out;
-  }
-
-  byte[] bodyBytes(HttpRequest request) {
-    return request.bodyPublisher()
-        .filter(p -> p instanceof TracedBody)
-        .map(p -> ((TracedBody) p).bytes)
-        .orElse(new byte[0]);
-  }
-
-  String bodyText(HttpRequest request) {
-    return request.bodyPublisher()
-        .filter(p -> p instanceof TracedBody)
-        .map(p -> new String(((TracedBody) p).bytes, StandardCharsets.UTF_8))
-        .orElse("");
-  }
-
-  HttpClient http() {
-    return http;
   }
 
   @Nullable WireListener wireListener() {
@@ -1234,10 +1216,10 @@ public final class LlamaClient implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Exchange<?> e : directLive) {
-      e.cancel(); // streams read on their consumers: their connections close now
+    for (Exchange<?> e : live) {
+      e.cancel(); // open exchanges: their connections close now
     }
-    directPool.close();
+    engine.close();
     ExecutorService callbacks = ownCallbackExecutor;
     if (callbacks != null) {
       callbacks.shutdown(); // signals already queued are still delivered
@@ -1305,6 +1287,8 @@ public final class LlamaClient implements AutoCloseable {
     private boolean concurrencyFromServerSlots;
     private int maxQueuedStreams = 256;
     private Duration queueTimeout = Duration.ofMinutes(2);
+    private @Nullable Duration totalTimeout;
+    private Clock clock = Clock.SYSTEM;
 
     private Builder(@Nullable HttpClient http) {
       this.http = http;
@@ -1610,6 +1594,27 @@ public final class LlamaClient implements AutoCloseable {
      */
     public Builder queueTimeout(Duration timeout) {
       this.queueTimeout = positive(timeout, "queueTimeout");
+      return this;
+    }
+
+    /**
+     * An optional deadline for a whole call: connecting, waiting for the head and streaming
+     * together. Unlike the idle timeout, nothing the server sends extends it (a server that sends
+     * only {@code : ping} comments holds a stream until this deadline). Default: none.
+     *
+     * @param timeout the deadline, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public Builder totalTimeout(Duration timeout) {
+      this.totalTimeout = positive(timeout, "totalTimeout");
+      return this;
+    }
+
+    /** Tests: the time source of every deadline (package-private: not API). */
+    Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -7,14 +7,15 @@ import java.time.Duration;
  * ResponseHeaders} (llama-server sends headers only with the first token, so this covers prompt
  * processing), {@link Idle} (silence between two chunks), {@link QueueWait} (waiting for a free
  * place under the client's concurrency limit), {@link NotReady} (the model did not finish loading
- * in time). The exchange is closed when this is thrown.
+ * in time), {@link Total} (the whole call took longer than its deadline). The exchange is closed when this is thrown.
  */
 public abstract sealed class LlamaTimeoutException extends LlamaException
     permits LlamaTimeoutException.Connect,
         LlamaTimeoutException.ResponseHeaders,
         LlamaTimeoutException.Idle,
         LlamaTimeoutException.QueueWait,
-        LlamaTimeoutException.NotReady {
+        LlamaTimeoutException.NotReady,
+        LlamaTimeoutException.Total {
   private static final long serialVersionUID = 1L;
 
   private final transient Duration limit;
@@ -42,7 +43,14 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
   public static final class Connect extends LlamaTimeoutException {
     private static final long serialVersionUID = 1L;
 
-    Connect(String url, Duration limit, Throwable cause) {
+    /**
+     * Creates the exception.
+     *
+     * @param url the URL that could not be reached (without credentials)
+     * @param limit the connect timeout
+     * @param cause what the transport reported
+     */
+    public Connect(String url, Duration limit, Throwable cause) {
       super("connect timeout: no connection to " + url, limit, cause);
     }
   }
@@ -51,7 +59,14 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
   public static final class ResponseHeaders extends LlamaTimeoutException {
     private static final long serialVersionUID = 1L;
 
-    ResponseHeaders(String url, Duration limit, Throwable cause) {
+    /**
+     * Creates the exception.
+     *
+     * @param url the URL asked (without credentials)
+     * @param limit the response timeout
+     * @param cause what the transport reported
+     */
+    public ResponseHeaders(String url, Duration limit, Throwable cause) {
       super("response timeout: no response headers from " + url, limit, cause);
     }
   }
@@ -60,7 +75,13 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
   public static final class Idle extends LlamaTimeoutException {
     private static final long serialVersionUID = 1L;
 
-    Idle(String url, Duration limit) {
+    /**
+     * Creates the exception.
+     *
+     * @param url the URL streaming (without credentials)
+     * @param limit the idle timeout
+     */
+    public Idle(String url, Duration limit) {
       super("idle timeout: no data from " + url + " between two chunks", limit);
     }
   }
@@ -85,6 +106,24 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
      */
     public QueueWait(Duration limit) {
       super("queue timeout: no free stream place under the concurrency limit", limit);
+    }
+  }
+
+  /**
+   * The whole call (connecting, waiting, streaming) took longer than its total deadline. Unlike the
+   * idle timeout, comments and keep-alive pings do not extend it.
+   */
+  public static final class Total extends LlamaTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param url the URL asked (without credentials)
+     * @param limit the total deadline
+     */
+    public Total(String url, Duration limit) {
+      super("total timeout: the call to " + url + " did not end in time", limit);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Exchange;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;

@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Exchange;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -58,7 +59,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  void event(ChatEvent event) {
+  protected void event(ChatEvent event) {
     if (tailIndex == CHUNK) {
       Chunk c = spare.getAndSet(null);
       if (c == null) {
@@ -73,7 +74,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  void flush() {
+  protected void flush() {
     if (written == produced || discarded) {
       return;
     }
@@ -85,7 +86,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  void complete(R r) {
+  protected void complete(R r) {
     flush();
     result = r;
     ended = true;
@@ -93,7 +94,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  void fail(LlamaException f) {
+  protected void fail(LlamaException f) {
     if (ended) {
       return;
     }
@@ -109,7 +110,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  void startable() {
+  protected void startable() {
     wake();
   }
 
@@ -121,7 +122,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
   }
 
   @Override
-  boolean wantsMore() {
+  protected boolean wantsMore() {
     return produced - consumed < HIGH_WATER;
   }
 
@@ -167,7 +168,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
     int a = produced;
     if (a == read && !discarded) {
       Thread me = Thread.currentThread();
-      Exchange<R> x = exchange;
+      Exchange<R> x = exchange();
       boolean pumps = x != null && x.readsOnConsumer();
       try {
         for (;;) {

@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.json.StreamDecoder;
 
 import java.util.ArrayDeque;
@@ -77,7 +78,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   // ---- producer side
 
   @Override
-  void event(ChatEvent event) {
+  protected void event(ChatEvent event) {
     T item = map.apply(event);
     if (item == null || cancelled) {
       return;
@@ -89,14 +90,14 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   }
 
   @Override
-  void flush() {
+  protected void flush() {
     if (queued > 0) {
       drain();
     }
   }
 
   @Override
-  void complete(R result) {
+  protected void complete(R result) {
     T item = last.apply(result);
     if (item != null) {
       synchronized (queue) {
@@ -109,14 +110,14 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   }
 
   @Override
-  void fail(LlamaException f) {
+  protected void fail(LlamaException f) {
     failure = f;
     ended = true;
     drain();
   }
 
   @Override
-  boolean wantsMore() {
+  protected boolean wantsMore() {
     return queued == 0 && requested.get() > 0 && !cancelled;
   }
 
@@ -157,7 +158,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   }
 
   private void cancelUpstream() {
-    Exchange<R> e = exchange;
+    Exchange<R> e = exchange();
     if (e != null) {
       e.cancel();
     }
@@ -240,14 +241,14 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   /** Starts a publisher's exchange: onSubscribe first, then the request goes out. */
   static <T, R> void subscribe(
       LlamaClient client,
-      java.net.http.HttpRequest request,
+      io.github.llamaclient.internal.exchange.Request request,
       StreamDecoder<R> decoder,
       Flow.Subscriber<? super T> subscriber,
       Function<ChatEvent, @Nullable T> map,
       Function<R, @Nullable T> last) {
     Objects.requireNonNull(subscriber, "subscriber");
     PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor());
-    Exchange<R> exchange = new Exchange<>(client, request, decoder, sink);
+    Exchange<R> exchange = Exchange.streaming(client.engine(), request, client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
       client.launch(exchange);

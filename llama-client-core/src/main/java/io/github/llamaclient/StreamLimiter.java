@@ -1,12 +1,12 @@
 package io.github.llamaclient;
 
-import io.github.llamaclient.internal.exchange.Timer;
+import io.github.llamaclient.internal.exchange.Exchange;
+import io.github.llamaclient.internal.exchange.Clock;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -31,7 +31,7 @@ final class StreamLimiter {
   private static final class Ticket {
     final Exchange<?> exchange;
     State state = State.DONE;
-    @Nullable ScheduledFuture<?> timer;
+    Clock.@Nullable Scheduled timer;
 
     Ticket(Exchange<?> exchange) {
       this.exchange = exchange;
@@ -48,7 +48,10 @@ final class StreamLimiter {
   /**
    * @param maxSource the limit; asked once, on the first launch (it may call the server)
    */
-  StreamLimiter(IntSupplier maxSource, int maxQueued, Duration queueTimeout) {
+  private final Clock clock;
+
+  StreamLimiter(Clock clock, IntSupplier maxSource, int maxQueued, Duration queueTimeout) {
+    this.clock = clock;
     this.maxSource = maxSource;
     this.maxQueued = maxQueued;
     this.queueTimeout = queueTimeout;
@@ -76,7 +79,7 @@ final class StreamLimiter {
       } else {
         t.state = State.QUEUED;
         queue.add(t);
-        t.timer = Timer.schedule(() -> timedOut(t), queueTimeout.toNanos());
+        t.timer = clock.schedule(() -> timedOut(t), queueTimeout.toNanos());
       }
     }
     if (start) {
@@ -137,17 +140,17 @@ final class StreamLimiter {
           return;
       }
       t.state = State.DONE;
-      ScheduledFuture<?> f = t.timer;
+      Clock.Scheduled f = t.timer;
       if (f != null) {
-        f.cancel(false);
+        f.cancel();
       }
       while (running < max && !queue.isEmpty()) {
         Ticket n = queue.poll();
         n.state = State.RUNNING;
         running++;
-        ScheduledFuture<?> nf = n.timer;
+        Clock.Scheduled nf = n.timer;
         if (nf != null) {
-          nf.cancel(false);
+          nf.cancel();
         }
         next.add(n);
       }

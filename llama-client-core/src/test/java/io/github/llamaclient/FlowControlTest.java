@@ -171,35 +171,4 @@ class FlowControlTest {
       }
     }
   }
-
-  @ParameterizedTest(name = "read on the consuming thread: {0}")
-  @ValueSource(booleans = {true, false})
-  void aRequestOnAConnectionTheServerClosedIsRetriedOnce(boolean readOnConsumingThread) throws Exception {
-    // The second request the server reads is answered by closing the connection, as llama-server
-    // does to keep-alive connections idle for 5 s: the client sends it again on a new connection.
-    String body =
-        RawServer.contentEvent("ok") + RawServer.finishEvent() + "data: [DONE]\n\n";
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    try (KeepAliveServer server = KeepAliveServer.start((request, out) -> {
-          if (request == 2) {
-            return false; // closes without an answer
-          }
-          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-          out.write(bytes);
-          return true;
-        });
-        LlamaClient client = LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).build()) {
-      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-      assertThat(server.requests()).as("the second request was sent twice").isEqualTo(3);
-      assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
-      assertThat(server.requests()).isEqualTo(4);
-      if (readOnConsumingThread) {
-        // the consuming thread pools its connection before the reply is handed over; the
-        // HttpClient pools on its own thread, so a next request may race it to a new connection
-        assertThat(server.connections()).as("each connection kept alive and reused").isEqualTo(2);
-      }
-    }
-  }
 }

@@ -1,0 +1,875 @@
+package io.github.llamaclient.internal.exchange;
+
+import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.LlamaConnectException;
+import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.LlamaProtocolException;
+import io.github.llamaclient.LlamaTimeoutException;
+import io.github.llamaclient.StreamCancelledException;
+import io.github.llamaclient.StreamInterruptedException;
+import io.github.llamaclient.WireListener;
+import io.github.llamaclient.internal.json.HttpErrors;
+import io.github.llamaclient.internal.json.StreamDecoder;
+import io.github.llamaclient.internal.sse.SseParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request and its response, on either transport: the one state machine every face adapts.
+ *
+ * <p>Lifecycle, one state variable ({@link #state}), every step checked:
+ *
+ * <pre>
+ *   NEW ──start()──▶ READY ──open──▶ SENT ──head──▶ BODY ──end──▶ DONE
+ *    │                 │              │ ▲              │
+ *    │                 │              │ └─resend once──┤ (stale connection / idempotent, no byte yet)
+ *    └──reject()───────┴──────────────┴────────────────┴──▶ FAILED | CANCELLED
+ * </pre>
+ *
+ * A pushed exchange goes from NEW to SENT at once; a pulled one waits in READY until its consumer
+ * steps it. Whoever moves the state to a terminal value (by compare-and-set) delivers the one
+ * terminal signal to the sink, disarms the watchdog and releases or closes the connection.
+ *
+ * <p>Policies, the same for both transports: the response limit (from the send to the head; a
+ * request may carry its own), the idle limit between reads, an optional total deadline, the one
+ * retry rule ({@link #mayResend}), all on the engine's {@link Clock}. For a pulled exchange the
+ * response and idle limits count only while the consuming thread is blocked in this exchange's
+ * I/O: a consumer busy elsewhere is not a silent server.
+ *
+ * <p>Data goes one way: transport bytes → {@link SseParser} → {@link StreamDecoder} → {@link Sink};
+ * a body that is not an event stream (an error, or a small endpoint's JSON) is collected within a
+ * bound instead.
+ */
+public final class Exchange<R> implements Transport.Receiver, SseParser.Listener, StreamDecoder.Out {
+
+  /**
+   * The consumer side: one face. Producer-side methods are called serially (on the transport's
+   * thread for a pushed exchange, on the consuming thread for a pulled one).
+   */
+  public abstract static class Sink<R> {
+    volatile @Nullable Exchange<R> exchange;
+
+    /**
+     * A decoded event (producer thread).
+     *
+     * @param event the event
+     */
+    protected abstract void event(ChatEvent event);
+
+    /**
+     * The exchange completed (producer thread).
+     *
+     * @param result the result
+     */
+    protected abstract void complete(R result);
+
+    /**
+     * The exchange failed or was cancelled; at most once, never after {@link #complete}. Any thread.
+     *
+     * @param failure what happened
+     */
+    protected abstract void fail(LlamaException failure);
+
+    /** The events of one read were handed over: a batching sink publishes them now. */
+    protected void flush() {}
+
+    /** A pulled exchange may start now: its consumer should step it. */
+    protected void startable() {}
+
+    /**
+     * Whether the producer should read more now. Cheap and thread-safe.
+     *
+     * @return true to read on
+     */
+    protected abstract boolean wantsMore();
+
+    /** Consumers call this after taking events, to resume a paused producer. */
+    protected final void consumed() {
+      Exchange<R> e = exchange;
+      if (e != null) {
+        e.resume();
+      }
+    }
+
+    /**
+     * The exchange this sink is attached to, or null before.
+     *
+     * @return the exchange
+     */
+    protected final @Nullable Exchange<R> exchange() {
+      return exchange;
+    }
+  }
+
+  /**
+   * A whole body, collected: the result of an exchange for a request that is not streamed.
+   *
+   * @param status the status (2xx)
+   * @param headers the headers, names in lower case
+   * @param body the body bytes
+   */
+  public record Collected(int status, Map<String, List<String>> headers, byte[] body) {}
+
+  private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+  private static final int MAX_UNEXPECTED_BODY = 400;
+  /** A resend after a reused connection failed only this soon after the send: the server had dropped it. */
+  static final long RESEND_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  static final int NEW = 0;
+  static final int READY = 1;
+  static final int SENT = 2;
+  static final int BODY = 3;
+  static final int DONE = 4;
+  static final int FAILED = 5;
+  static final int CANCELLED = 6;
+
+  private final AtomicInteger state = new AtomicInteger(NEW);
+
+  private final Engine engine;
+  private final Request request;
+  private final URI uri;
+  private final String where; // the URI as messages show it (no credentials)
+  private final Transport transport;
+  private final Sink<R> sink;
+  private final @Nullable StreamDecoder<R> decoder; // null: the body is collected
+  private final @Nullable Function<Collected, R> collected;
+  private final @Nullable SseParser parser;
+  private final @Nullable WireListener wire;
+  private final Clock clock;
+  private final long responseNanos;
+  private final long idleNanos;
+  private final long totalNanos; // 0: none
+
+  private volatile Transport.@Nullable Call call;
+  private int attempts; // producer side, and start()
+  private long startedAt;
+  private volatile long sentAt;
+  private volatile long stepSince; // pulled: when the consumer's current step began, or 0
+  private volatile long lastActivity;
+  private volatile boolean paused; // pushed: waiting for the consumer
+  private volatile @Nullable Runnable onTerminate;
+  private volatile Clock.@Nullable Scheduled watchdog;
+  private final AtomicInteger watchGeneration = new AtomicInteger();
+
+  // the response (producer side)
+  private int status;
+  private @Nullable ByteArrayOutputStream collecting; // error, unexpected or collected body
+  private int collectLimit;
+  private @Nullable Function<byte[], LlamaException> collectedFailure;
+  private @Nullable Map<String, List<String>> headers;
+  private boolean sawEnd; // the decoder saw the end of the stream ([DONE] or the final chunk)
+
+  private Exchange(
+      Engine engine,
+      Request request,
+      Transport transport,
+      @Nullable StreamDecoder<R> decoder,
+      @Nullable Function<Collected, R> collected,
+      Sink<R> sink) {
+    this.engine = engine;
+    this.request = request;
+    this.uri = request.uri();
+    this.where = engine.redactor.redact(uri.toString());
+    this.transport = transport;
+    this.sink = sink;
+    this.decoder = decoder;
+    this.collected = collected;
+    this.wire = engine.wire;
+    this.parser = decoder == null ? null : new SseParser(this, engine.maxLineBytes, wire != null);
+    this.clock = engine.clock;
+    this.responseNanos = request.http().timeout().orElse(engine.responseTimeout).toNanos();
+    this.idleNanos = engine.idleTimeout.toNanos();
+    this.totalNanos = engine.totalTimeout == null ? 0 : engine.totalTimeout.toNanos();
+    sink.exchange = this;
+  }
+
+  /**
+   * An exchange whose reply is an event stream, decoded into events.
+   *
+   * @param <R> the result type
+   * @param engine the engine
+   * @param request the request ({@link Request#stream()} true)
+   * @param transport the transport to use
+   * @param decoder the chunk decoder
+   * @param sink the face
+   * @return the exchange, not started
+   */
+  public static <R> Exchange<R> streaming(
+      Engine engine, Request request, Transport transport, StreamDecoder<R> decoder, Sink<R> sink) {
+    return new Exchange<>(engine, request, transport, decoder, null, sink);
+  }
+
+  /**
+   * An exchange whose reply is one body, collected within {@code maxBytes}.
+   *
+   * @param <R> the result type
+   * @param engine the engine
+   * @param request the request
+   * @param transport the transport to use
+   * @param maxBytes the most body bytes to accept
+   * @param result makes the result from the collected body
+   * @param sink the face
+   * @return the exchange, not started
+   */
+  public static <R> Exchange<R> collecting(
+      Engine engine,
+      Request request,
+      Transport transport,
+      int maxBytes,
+      Function<Collected, R> result,
+      Sink<R> sink) {
+    Exchange<R> x = new Exchange<>(engine, request, transport, null, result, sink);
+    x.collectLimit = maxBytes;
+    return x;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Lets the exchange begin: a pushed one sends now; a pulled one waits for its consumer's {@link
+   * #pump()} (see {@link #sendNow()}). Failures reach the sink.
+   */
+  public void start() {
+    if (!state.compareAndSet(NEW, READY)) {
+      return; // cancelled or rejected meanwhile
+    }
+    startedAt = clock.nanoTime();
+    if (wire != null) {
+      WireListener w = wire;
+      safeWire(() -> w.onRequest(request.http().method(), uri, redactedHeaders(), new String(request.body(), StandardCharsets.UTF_8)));
+    }
+    if (transport.pulled()) {
+      armWatchdog(totalNanos > 0 ? totalNanos : Long.MAX_VALUE);
+      sink.startable();
+      return;
+    }
+    open(true);
+  }
+
+  /** Opens an attempt (READY or a resend from SENT). */
+  private void open(boolean mayReuse) {
+    if (state.get() >= DONE) {
+      return;
+    }
+    attempts++;
+    state.compareAndSet(READY, SENT);
+    sentAt = clock.nanoTime();
+    Transport.Call c = transport.open(request, this, mayReuse);
+    call = c;
+    if (state.get() >= DONE) {
+      c.abort(); // cancelled while opening: cancel() may have missed this call
+      return;
+    }
+    armWatchdog(nextCheck(clock.nanoTime()));
+    c.begin();
+  }
+
+  /**
+   * Fails an exchange that never started (the stream limiter refused or timed it out, or the
+   * client is closed).
+   *
+   * @param failure why
+   */
+  public void reject(LlamaException failure) {
+    fail(failure);
+  }
+
+  /**
+   * Sets what runs once when the exchange ends in any way; before {@link #start()}.
+   *
+   * @param hook the hook (the limiter frees its place)
+   */
+  public void onTerminate(Runnable hook) {
+    this.onTerminate = hook;
+  }
+
+  /**
+   * Cancels: the connection is closed (so llama-server stops generating) and the sink gets a
+   * {@link StreamCancelledException}. Any thread; idempotent; a completed exchange stays completed.
+   */
+  public void cancel() {
+    terminate(CANCELLED, new StreamCancelledException("the stream was cancelled by its consumer"), null);
+  }
+
+  /**
+   * Whether the exchange was cancelled.
+   *
+   * @return true once cancelled
+   */
+  public boolean isCancelled() {
+    return state.get() == CANCELLED;
+  }
+
+  /**
+   * Whether the exchange ended (completed, failed or cancelled).
+   *
+   * @return true once ended
+   */
+  public boolean isDone() {
+    return state.get() >= DONE;
+  }
+
+  /**
+   * The request's URI.
+   *
+   * @return the URI
+   */
+  public URI uri() {
+    return uri;
+  }
+
+  /**
+   * The text decoded so far (for a cut stream's exception).
+   *
+   * @return the partial text, or "" for a collected body
+   */
+  public String partialText() {
+    StreamDecoder<R> d = decoder;
+    return d == null ? "" : d.partialText();
+  }
+
+  // ---------------------------------------------------------------- pulled driving
+
+  /**
+   * Whether the consuming thread drives this exchange ({@link #pump()}).
+   *
+   * @return true for a pulled transport
+   */
+  public boolean readsOnConsumer() {
+    return transport.pulled();
+  }
+
+  /**
+   * Whether {@link #pump()} has work now (started and not ended).
+   *
+   * @return true when a step would do something
+   */
+  public boolean pumpable() {
+    int s = state.get();
+    return s >= READY && s < DONE;
+  }
+
+  /**
+   * Sends the request now on the calling thread, if the exchange may start (a pulled face calls
+   * this right after launching, so the request goes out before the face is returned).
+   */
+  public void sendNow() {
+    if (transport.pulled() && state.get() == READY) {
+      try {
+        pump();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the exchange is cancelled; iterating says so
+      }
+    }
+  }
+
+  /**
+   * One step on the consuming thread: connect and send, read the head, or read once. Events reach
+   * the sink, flushed.
+   *
+   * @return false when there is nothing to do now (not started, or ended): wait for the sink
+   * @throws InterruptedException when the thread was interrupted (the exchange is cancelled)
+   */
+  public boolean pump() throws InterruptedException {
+    int s = state.get();
+    if (s == READY) {
+      open(true);
+      s = state.get();
+    }
+    if (s < SENT || s >= DONE) {
+      return false;
+    }
+    Transport.Call c = call;
+    if (c == null) {
+      return false;
+    }
+    stepSince = clock.nanoTime();
+    try {
+      c.step();
+    } catch (InterruptedException e) {
+      cancel();
+      throw e;
+    } finally {
+      stepSince = 0;
+      sink.flush();
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  @Override
+  public void head(int status, Map<String, List<String>> headers) {
+    if (!state.compareAndSet(SENT, BODY)) {
+      return;
+    }
+    this.status = status;
+    this.headers = headers;
+    lastActivity = clock.nanoTime();
+    if (wire != null) {
+      WireListener w = wire;
+      safeWire(() -> w.onResponse(uri, status, headers, since()));
+    }
+    armWatchdog(nextCheck(lastActivity)); // from here on the idle limit applies, to error bodies too
+    String type = first(headers, "content-type");
+    if (status < 200 || status > 299) {
+      collect(MAX_ERROR_BODY, body -> HttpErrors.toException(uri, status, body));
+    } else if (decoder != null && !type.isEmpty() && !type.startsWith("text/event-stream")) {
+      collect(
+          MAX_UNEXPECTED_BODY,
+          body ->
+              new LlamaProtocolException(
+                  "expected text/event-stream from " + where + " but got HTTP " + status + " " + type,
+                  engine.redactor.redact(SseParser.Lines.preview(body))));
+    } else if (decoder == null) {
+      collecting = new ByteArrayOutputStream();
+    }
+    demandOrPause();
+  }
+
+  private void collect(int limit, Function<byte[], LlamaException> failure) {
+    collecting = new ByteArrayOutputStream();
+    collectLimit = limit;
+    collectedFailure = failure;
+  }
+
+  @Override
+  public void body(byte[] buf, int off, int len) {
+    if (state.get() != BODY) {
+      return;
+    }
+    lastActivity = clock.nanoTime();
+    ByteArrayOutputStream c = collecting;
+    try {
+      if (c != null) {
+        int room = collectLimit - c.size();
+        if (len > room && collectedFailure == null) {
+          throw new io.github.llamaclient.ResponseTooLargeException(collectLimit);
+        }
+        c.write(buf, off, Math.max(0, Math.min(len, room)));
+        return;
+      }
+      SseParser p = parser;
+      if (p != null) {
+        p.feed(buf, off, len);
+      }
+    } catch (LlamaException e) {
+      sink.flush();
+      fail(e);
+    } catch (RuntimeException e) {
+      sink.flush();
+      fail(new LlamaException("failed to decode the reply from " + where + ": " + e, e));
+    }
+  }
+
+  /** After a pushed read was handed on: read more if the consumer keeps up, else pause. */
+  @Override
+  public void delivered() {
+    sink.flush();
+    if (state.get() == BODY) {
+      demandOrPause();
+    }
+  }
+
+  private void demandOrPause() {
+    Transport.Call c = call;
+    if (c == null || transport.pulled()) {
+      return;
+    }
+    if (collecting != null || sink.wantsMore()) {
+      c.demand();
+      return;
+    }
+    paused = true;
+    if (sink.wantsMore()) { // the consumer drained between wantsMore() and paused = true
+      resume();
+    }
+  }
+
+  /** Consumers call this (through the sink) after taking events. */
+  void resume() {
+    if (!paused || state.get() != BODY) {
+      return;
+    }
+    synchronized (this) {
+      if (!paused || !sink.wantsMore()) {
+        return;
+      }
+      paused = false;
+    }
+    lastActivity = clock.nanoTime();
+    Transport.Call c = call;
+    if (c != null) {
+      c.demand();
+    }
+  }
+
+  @Override
+  public void end() {
+    if (state.get() != BODY) {
+      return;
+    }
+    ByteArrayOutputStream c = collecting;
+    try {
+      if (c != null) {
+        Function<byte[], LlamaException> f = collectedFailure;
+        if (f != null) {
+          fail(f.apply(c.toByteArray()));
+        } else {
+          Map<String, List<String>> h = headers;
+          Function<Collected, R> result = collected;
+          complete(result == null ? null : result.apply(new Collected(status, h == null ? Map.of() : h, c.toByteArray())), true);
+        }
+        return;
+      }
+      SseParser p = parser;
+      StreamDecoder<R> d = decoder;
+      if (p == null || d == null) {
+        return;
+      }
+      if (cutMidEvent(p)) {
+        sink.flush();
+        fail(
+            new StreamInterruptedException(
+                "the stream from " + where + " ended in the middle of an event", d.partialText(), null));
+        return;
+      }
+      complete(d.finish(sawEnd), true);
+    } catch (LlamaException e) {
+      sink.flush();
+      fail(e);
+    } catch (RuntimeException e) {
+      sink.flush();
+      fail(new LlamaException("failed to decode the reply from " + where + ": " + e, e));
+    }
+  }
+
+  @Override
+  public void failed(Exception failure, boolean staleConnection) {
+    int s = state.get();
+    if (s >= DONE) {
+      return;
+    }
+    if (s == SENT && mayResend(staleConnection)) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "sending " + where + " again on a new connection after " + failure);
+      open(false); // pulled: the consumer's next step sends it
+      return;
+    }
+    sink.flush();
+    fail(mapFailure(failure));
+  }
+
+  /**
+   * The one retry rule, for both transports: at most one resend, before any response byte, never
+   * after a cancel; and only when the request is harmless to repeat, or the facts say the server
+   * had dropped a reused keep-alive connection (it failed within {@link #RESEND_WINDOW_NANOS} of
+   * the send, with no byte of a response). Never decided from an exception's message.
+   */
+  private boolean mayResend(boolean staleConnection) {
+    if (attempts != 1) {
+      return false;
+    }
+    if (request.idempotent()) {
+      return true;
+    }
+    return staleConnection && clock.nanoTime() - sentAt < RESEND_WINDOW_NANOS;
+  }
+
+  LlamaException mapFailure(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof LlamaException) {
+      return (LlamaException) t;
+    }
+    if (t instanceof HttpConnectTimeoutException) {
+      return new LlamaTimeoutException.Connect(where, engine.connectTimeout, t);
+    }
+    if (t instanceof HttpTimeoutException) {
+      return new LlamaTimeoutException.ResponseHeaders(where, Duration.ofNanos(responseNanos), t);
+    }
+    if (t instanceof ConnectException
+        || t instanceof UnknownHostException
+        || t instanceof NoRouteToHostException
+        || t instanceof UnresolvedAddressException
+        || t.getCause() instanceof ConnectException
+        || t.getCause() instanceof UnresolvedAddressException) {
+      return new LlamaConnectException(uri, t);
+    }
+    if (t instanceof IOException || state.get() == BODY) {
+      String after = state.get() == BODY ? "broke" : "closed before any response";
+      return new StreamInterruptedException("the connection to " + where + " " + after + ": " + t, partialText(), t);
+    }
+    return new LlamaException("request to " + where + " failed: " + t, t);
+  }
+
+  /**
+   * The cause inside the JDK's wrappers.
+   *
+   * @param t a throwable
+   * @return the cause of {@link CompletionException}s and {@link ExecutionException}s
+   */
+  public static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Ends the parser's input; whether it ended inside an event (which is not dispatched). */
+  private static boolean cutMidEvent(SseParser p) {
+    p.finish();
+    return false;
+  }
+
+  // ---------------------------------------------------------------- SSE and decoder output
+
+  @Override
+  public void onData(byte[] buf, int off, int len) {
+    StreamDecoder<R> d = decoder;
+    if (d == null || state.get() != BODY) {
+      return;
+    }
+    if (d.decode(buf, off, len, this)) {
+      sawEnd = true;
+      // the end of the reply: llama-server closes the connection after it, so it is not kept
+      complete(d.finish(true), false);
+    }
+  }
+
+  @Override
+  public void onLine(byte[] buf, int off, int len) {
+    WireListener w = wire;
+    if (w != null) {
+      String line = new String(buf, off, len, StandardCharsets.UTF_8);
+      safeWire(() -> w.onLine(uri, line, since()));
+    }
+  }
+
+  @Override
+  public void emit(ChatEvent event) {
+    sink.event(event);
+  }
+
+  // ---------------------------------------------------------------- termination
+
+  private void complete(@Nullable R result, boolean wholeBody) {
+    if (!terminate(DONE, null, result)) {
+      return;
+    }
+    Transport.Call c = call;
+    if (c != null) {
+      c.release(wholeBody && !request.stream());
+    }
+  }
+
+  private void fail(LlamaException failure) {
+    terminate(FAILED, failure, null);
+  }
+
+  /** Moves to a terminal state; the winner signals the sink once. */
+  @SuppressWarnings("NullAway") // a null result only for collected exchanges without a mapper
+  private boolean terminate(int to, @Nullable LlamaException failure, @Nullable R result) {
+    for (;;) {
+      int s = state.get();
+      if (s >= DONE) {
+        return false;
+      }
+      if (state.compareAndSet(s, to)) {
+        break;
+      }
+    }
+    disarmWatchdog();
+    if (to != DONE) {
+      Transport.Call c = call;
+      if (c != null) {
+        c.abort();
+      }
+    }
+    Runnable h = onTerminate;
+    if (h != null) {
+      onTerminate = null;
+      try {
+        h.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "exchange termination hook failed", e);
+      }
+    }
+    if (wire != null) {
+      WireListener w = wire;
+      safeWire(() -> w.onEnd(uri, since(), failure));
+    }
+    if (failure != null) {
+      sink.fail(failure);
+    } else {
+      sink.complete(result);
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- the watchdog
+
+  /** When the next check is due, from now; Long.MAX_VALUE for never. */
+  private long nextCheck(long now) {
+    long next = Long.MAX_VALUE;
+    if (totalNanos > 0) {
+      next = Math.max(0, startedAt + totalNanos - now);
+    }
+    int s = state.get();
+    if (s == SENT) {
+      next = Math.min(next, Math.min(responseNanos, idleNanos));
+    } else if (s == BODY) {
+      next = Math.min(next, idleNanos);
+    }
+    return next;
+  }
+
+  private void check() {
+    int s = state.get();
+    if (s >= DONE) {
+      return;
+    }
+    long now = clock.nanoTime();
+    if (totalNanos > 0 && now - startedAt >= totalNanos) {
+      fail(new LlamaTimeoutException.Total(where, Duration.ofNanos(totalNanos)));
+      return;
+    }
+    boolean pulled = transport.pulled();
+    long blocked = stepSince;
+    if (s == SENT) {
+      long waited = now - sentAt;
+      if (pulled) {
+        // a consumer that comes late finds the head already there (its read returns at once): the
+        // limit fails it only once that read has been blocked for a moment
+        long grace = Math.min(responseNanos / 4, TimeUnit.MILLISECONDS.toNanos(100));
+        if (blocked == 0 || waited < responseNanos) {
+          armWatchdog(waited >= responseNanos ? Math.min(responseNanos, idleNanos) / 2 + 1 : Math.min(responseNanos - waited, idleNanos));
+          return;
+        }
+        if (now - blocked < grace) {
+          armWatchdog(grace - (now - blocked) + 1);
+          return;
+        }
+      } else if (waited < responseNanos) {
+        armWatchdog(responseNanos - waited);
+        return;
+      }
+      fail(
+          new LlamaTimeoutException.ResponseHeaders(
+              where,
+              Duration.ofNanos(responseNanos),
+              new java.net.SocketTimeoutException("no response headers within " + Duration.ofNanos(responseNanos))));
+      return;
+    }
+    if (s == BODY) {
+      long silent;
+      if (pulled) {
+        if (blocked == 0) {
+          armWatchdog(idleNanos / 2 + 1); // the consumer is busy, not waiting for the server
+          return;
+        }
+        silent = now - blocked;
+      } else {
+        if (paused) {
+          armWatchdog(idleNanos); // the consumer is slow, not the server
+          return;
+        }
+        silent = now - lastActivity;
+      }
+      if (silent >= idleNanos) {
+        fail(new LlamaTimeoutException.Idle(where, Duration.ofNanos(idleNanos)));
+      } else {
+        armWatchdog(idleNanos - silent);
+      }
+      return;
+    }
+    armWatchdog(nextCheck(now)); // READY: only the total deadline runs
+  }
+
+  private void armWatchdog(long nanos) {
+    if (nanos == Long.MAX_VALUE || state.get() >= DONE) {
+      return;
+    }
+    long delay = nanos;
+    if (totalNanos > 0) {
+      delay = Math.min(delay, Math.max(0, startedAt + totalNanos - clock.nanoTime()));
+    }
+    // one chain at a time: arming again retires the chain armed before (its check does nothing)
+    int generation = watchGeneration.incrementAndGet();
+    Clock.Scheduled previous = watchdog;
+    Clock.Scheduled w =
+        clock.schedule(
+            () -> {
+              if (watchGeneration.get() == generation) {
+                check();
+              }
+            },
+            delay);
+    watchdog = w;
+    if (previous != null) {
+      previous.cancel();
+    }
+    if (state.get() >= DONE) {
+      w.cancel(); // ended while scheduling: disarmWatchdog() may have missed this one
+    }
+  }
+
+  private void disarmWatchdog() {
+    watchGeneration.incrementAndGet(); // a task armed concurrently and not cancelled does nothing
+    Clock.Scheduled w = watchdog;
+    if (w != null) {
+      w.cancel();
+    }
+  }
+
+  // ---------------------------------------------------------------- small things
+
+  private Duration since() {
+    return Duration.ofNanos(clock.nanoTime() - startedAt);
+  }
+
+  private Map<String, List<String>> redactedHeaders() {
+    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    request
+        .http()
+        .headers()
+        .map()
+        .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? redactedAuthorization(v) : v));
+    return out;
+  }
+
+  private static List<String> redactedAuthorization(List<String> values) {
+    String v = values.isEmpty() ? "" : values.get(0);
+    int space = v.indexOf(' ');
+    return List.of(space > 0 ? v.substring(0, space) + " ***" : "***"); // the scheme stays: "Bearer ***"
+  }
+
+  private static String first(Map<String, List<String>> headers, String name) {
+    List<String> v = headers.get(name);
+    return v == null || v.isEmpty() ? "" : v.get(0);
+  }
+
+  private static void safeWire(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "wire listener failed", e);
+    }
+  }
+}

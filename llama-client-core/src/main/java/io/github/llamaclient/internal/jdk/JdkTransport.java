@@ -1,0 +1,195 @@
+package io.github.llamaclient.internal.jdk;
+
+import io.github.llamaclient.internal.exchange.Exchange;
+import io.github.llamaclient.internal.exchange.Request;
+import io.github.llamaclient.internal.exchange.Transport;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code java.net.http} transport: https, proxies, a user's own {@link HttpClient}, and every
+ * pushed face. Pushed: the client's threads call the receiver, one read at a time, asked for with
+ * {@link Call#demand()}.
+ *
+ * <p>A connection whose reply was not read to its end is closed (the subscription cancelled), so
+ * the JDK never pools it: llama-server closes a streamed connection after its end anyway, and a
+ * dead pooled connection would fail the next request.
+ */
+public final class JdkTransport implements Transport {
+  private final HttpClient http;
+
+  /**
+   * Creates the transport.
+   *
+   * @param http the client to send with
+   */
+  public JdkTransport(HttpClient http) {
+    this.http = http;
+  }
+
+  @Override
+  public boolean pulled() {
+    return false;
+  }
+
+  @Override
+  public Call open(Request request, Receiver receiver, boolean mayReuse) {
+    return new JdkCall(request, receiver);
+  }
+
+  @Override
+  public void close() {}
+
+  private final class JdkCall
+      implements Call, HttpResponse.BodyHandler<Void>, HttpResponse.BodySubscriber<Void> {
+    private final Request request;
+    private final Receiver receiver;
+    private volatile Flow.@Nullable Subscription upstream;
+    private volatile @Nullable CompletableFuture<HttpResponse<Void>> future;
+    private volatile boolean released;
+    private volatile boolean pendingDemand;
+    private byte @Nullable [] scratch;
+
+    JdkCall(Request request, Receiver receiver) {
+      this.request = request;
+      this.receiver = receiver;
+    }
+
+    @Override
+    public void begin() {
+      CompletableFuture<HttpResponse<Void>> f = http.sendAsync(request.http(), this);
+      future = f;
+      if (released) {
+        f.cancel(true);
+      }
+      f.whenComplete(
+          (response, error) -> {
+            if (error != null && !released) {
+              receiver.failed(asException(Exchange.unwrap(error)), false);
+            }
+          });
+    }
+
+    // ---- BodyHandler
+
+    @Override
+    public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+      receiver.head(info.statusCode(), info.headers().map());
+      return this;
+    }
+
+    // ---- BodySubscriber
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      upstream = subscription;
+      if (released) {
+        subscription.cancel();
+        return;
+      }
+      if (pendingDemand) {
+        pendingDemand = false;
+        subscription.request(1);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (released) {
+        return;
+      }
+      for (ByteBuffer b : items) {
+        int n = b.remaining();
+        if (b.hasArray()) {
+          receiver.body(b.array(), b.arrayOffset() + b.position(), n);
+        } else {
+          byte[] a = scratch;
+          if (a == null || a.length < n) {
+            a = new byte[Math.max(n, 16 * 1024)];
+            scratch = a;
+          }
+          b.get(a, 0, n);
+          receiver.body(a, 0, n);
+        }
+        if (released) {
+          return;
+        }
+      }
+      receiver.delivered();
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      if (!released) {
+        receiver.failed(asException(Exchange.unwrap(throwable)), false);
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      if (!released) {
+        receiver.end();
+      }
+    }
+
+    // ---- Call
+
+    @Override
+    public boolean step() {
+      throw new UnsupportedOperationException("a pushed transport is not stepped");
+    }
+
+    @Override
+    public void demand() {
+      Flow.Subscription s = upstream;
+      if (s == null) {
+        pendingDemand = true;
+        s = upstream; // subscribed meanwhile: onSubscribe may have missed the flag
+        if (s != null && pendingDemand) {
+          pendingDemand = false;
+          s.request(1);
+        }
+        return;
+      }
+      s.request(1);
+    }
+
+    @Override
+    public void release(boolean reusable) {
+      if (released) {
+        return;
+      }
+      released = true;
+      if (reusable) {
+        return; // read to its end: the HttpClient keeps or closes the connection as the server said
+      }
+      Flow.Subscription s = upstream;
+      if (s != null) {
+        s.cancel();
+      }
+      CompletableFuture<HttpResponse<Void>> f = future;
+      if (f != null && !f.isDone()) {
+        f.cancel(true);
+      }
+    }
+  }
+
+  private static Exception asException(Throwable t) {
+    if (t instanceof Exception) {
+      return (Exception) t;
+    }
+    return new IOException(t);
+  }
+}
