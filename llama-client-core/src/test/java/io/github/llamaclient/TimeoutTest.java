@@ -3,6 +3,7 @@ package io.github.llamaclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.RawServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,6 +15,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,17 +27,58 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Nothing hangs: each limit fails with its own type, naming the limit, and closes the connection. */
+/**
+ * Nothing hangs: each limit fails with its own type, naming the limit, and closes the connection.
+ * Time is a {@link FakeClock} that the test (or the stand-in server) advances: no test waits for a
+ * limit in real time, except the connect timeout, which the operating system's connect enforces.
+ */
 @Timeout(30)
 class TimeoutTest {
   private static final ChatRequest REQUEST = ChatRequest.builder().user("hi").build();
   private static final Duration LIMIT = Duration.ofMillis(300);
 
+  private final FakeClock clock = new FakeClock();
+  private final ExecutorService runner = Executors.newCachedThreadPool();
   private RawServer server;
   private LlamaClient client;
 
+  private LlamaClient.Builder builder() {
+    return LlamaClient.builder().baseUrl(server.url()).clock(clock);
+  }
+
+  /**
+   * Runs the face on another thread; once {@code ready} (the precondition that makes only the limit
+   * under test possible), advances the fake clock until the face has its outcome.
+   */
+  private Faces.Outcome advancing(Faces face, CountDownLatch ready) throws Exception {
+    Future<Faces.Outcome> f = runner.submit(() -> face.run(client, REQUEST));
+    assertThat(ready.await(20, TimeUnit.SECONDS)).as("precondition reached").isTrue();
+    while (!f.isDone()) {
+      clock.advance(LIMIT);
+      try {
+        return f.get(5, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // not yet: the exchange may not be waiting in its I/O yet
+      }
+    }
+    return f.get();
+  }
+
+  /** A wire listener that counts down when the client has read a line containing {@code text}. */
+  private static WireListener seen(String text, CountDownLatch latch) {
+    return new WireListener() {
+      @Override
+      public void onLine(java.net.URI uri, String line, Duration sinceRequest) {
+        if (line.contains(text)) {
+          latch.countDown();
+        }
+      }
+    };
+  }
+
   @AfterEach
   void stop() {
+    runner.shutdownNow();
     if (client != null) {
       client.close();
     }
@@ -92,9 +139,13 @@ class TimeoutTest {
   void responseHeadersTimeout(Faces face) throws Exception {
     // llama-server sends the headers with the first token: a server that reads the request and
     // says nothing is one still processing the prompt
-    server = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(60)));
-    client = LlamaClient.builder().baseUrl(server.url()).responseTimeout(LIMIT).build();
-    Faces.Outcome o = face.run(client, REQUEST);
+    CountDownLatch asked = new CountDownLatch(1);
+    server = RawServer.start(c -> {
+      asked.countDown();
+      c.awaitClientClose(Duration.ofSeconds(60));
+    });
+    client = builder().responseTimeout(LIMIT).build();
+    Faces.Outcome o = advancing(face, asked);
     assertThat(o.failure())
         .isInstanceOfSatisfying(
             LlamaTimeoutException.ResponseHeaders.class,
@@ -106,11 +157,47 @@ class TimeoutTest {
     assertThat(server.accepted()).as("a timeout is not retried").isEqualTo(1);
   }
 
+  /**
+   * A server that sends {@code n} events {@code gap} apart on the fake clock, each only after the
+   * client has read the one before (so the clock never runs ahead of the client's reading).
+   */
+  private RawServer pacedServer(int n, Duration gap, java.util.concurrent.Semaphore read) {
+    return RawServer.start(c -> {
+      c.sseHeaders();
+      read.acquire(); // the client has the head
+      for (int i = 0; i < n; i++) {
+        clock.advance(gap);
+        c.chunk(RawServer.contentEvent("t" + i + " "));
+        read.acquire();
+      }
+      c.chunk(RawServer.finishEvent());
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    });
+  }
+
+  private static WireListener releasing(java.util.concurrent.Semaphore read) {
+    return new WireListener() {
+      @Override
+      public void onResponse(java.net.URI uri, int status, java.util.Map<String, java.util.List<String>> headers, Duration since) {
+        read.release();
+      }
+
+      @Override
+      public void onLine(java.net.URI uri, String line, Duration since) {
+        if (line.startsWith("data:")) {
+          read.release();
+        }
+      }
+    };
+  }
+
   @Test
   void theResponseTimeoutDoesNotLimitALongStream() {
-    // 12 events 100 ms apart: more than a second in all, four times the response timeout
-    server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(100), 12));
-    client = LlamaClient.builder().baseUrl(server.url()).responseTimeout(LIMIT).build();
+    // 12 events 100 ms apart: 1.2 s in all, four times the response limit
+    java.util.concurrent.Semaphore read = new java.util.concurrent.Semaphore(0);
+    server = pacedServer(12, Duration.ofMillis(100), read);
+    client = builder().responseTimeout(LIMIT).wireListener(releasing(read)).build();
     assertThat(client.chat(REQUEST).text()).startsWith("t0 t1 ").endsWith("t11 ");
   }
 
@@ -125,8 +212,9 @@ class TimeoutTest {
               c.chunk(RawServer.contentEvent("b"));
               c.awaitClientClose(Duration.ofSeconds(60)); // stalls
             });
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(LIMIT).build();
-    Faces.Outcome o = face.run(client, REQUEST);
+    CountDownLatch readB = new CountDownLatch(1);
+    client = builder().idleTimeout(LIMIT).wireListener(seen("\"b\"", readB)).build();
+    Faces.Outcome o = advancing(face, readB);
     assertThat(o.failure())
         .isInstanceOfSatisfying(
             LlamaTimeoutException.Idle.class,
@@ -143,23 +231,24 @@ class TimeoutTest {
   @Test
   void theIdleTimeoutIsBetweenChunksNotForTheWholeStream() {
     // 10 events 100 ms apart with an idle limit of 300 ms: the watchdog must be re-armed, not fire
-    server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(100), 10));
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(LIMIT).build();
+    java.util.concurrent.Semaphore read = new java.util.concurrent.Semaphore(0);
+    server = pacedServer(10, Duration.ofMillis(100), read);
+    client = builder().idleTimeout(LIMIT).wireListener(releasing(read)).build();
     assertThat(client.chat(REQUEST).text()).endsWith("t9 ");
   }
 
   @Test
   void aSlowConsumerIsNotAnIdleServer() throws Exception {
     // the server sends everything at once; the consumer takes longer than the idle limit
-    // between events. The exchange is paused on the consumer, the server is not silent.
+    // between events: a pulled stream counts the limit only while the consumer waits for the server
     server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(1), 3));
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(Duration.ofMillis(600)).build();
+    client = builder().idleTimeout(LIMIT).build();
     StringBuilder sb = new StringBuilder();
     try (Stream<String> s = client.generateStream(REQUEST)) {
       Iterator<String> it = s.iterator();
       while (it.hasNext()) {
         sb.append(it.next());
-        Thread.sleep(800);
+        clock.advance(LIMIT.multipliedBy(3)); // busy elsewhere
       }
     }
     assertThat(sb).hasToString("t0 t1 t2 ");
@@ -169,34 +258,72 @@ class TimeoutTest {
   @EnumSource(Faces.class)
   void anErrorBodyThatStallsTimesOut(Faces face) throws Exception {
     // headers of chat-error-context-exceeded, then part of its body, then silence
+    CountDownLatch wrote = new CountDownLatch(1);
     server =
         RawServer.start(
             c -> {
               c.write(
                   "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n"
                       + "Server: llama.cpp\r\nContent-Length: 195\r\n\r\n{\"error\":{\"code\":400,");
+              wrote.countDown();
               c.awaitClientClose(Duration.ofSeconds(60));
             });
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(LIMIT).build();
-    Faces.Outcome o = face.run(client, REQUEST);
+    client = builder().idleTimeout(LIMIT).build();
+    Faces.Outcome o = advancing(face, wrote);
     assertThat(o.failure()).isInstanceOf(LlamaTimeoutException.Idle.class);
     assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
   }
 
   @Test
-  void aTimeoutIsALlamaExceptionCarryingItsLimit() {
-    server = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(60)));
-    client = LlamaClient.builder().baseUrl(server.url()).responseTimeout(LIMIT).build();
-    assertThatThrownBy(() -> client.chat(REQUEST))
+  void aTimeoutIsALlamaExceptionCarryingItsLimit() throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    server = RawServer.start(c -> {
+      asked.countDown();
+      c.awaitClientClose(Duration.ofSeconds(60));
+    });
+    client = builder().responseTimeout(LIMIT).build();
+    assertThat(advancing(Faces.BLOCKING, asked).failure())
         .isInstanceOf(LlamaTimeoutException.class)
         .isInstanceOf(LlamaException.class)
         .hasMessageContaining("(limit PT0.3S)");
   }
 
+  @ParameterizedTest
+  @EnumSource(Faces.class)
+  void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face) throws Exception {
+    // comments keep the idle limit from firing; only a deadline for the whole call ends this
+    CountDownLatch pinging = new CountDownLatch(1);
+    server = RawServer.start(c -> {
+      c.sseHeaders();
+      while (!c.clientClosed()) {
+        c.chunk(": ping\n\n");
+        pinging.countDown();
+        if (c.awaitClientClose(Duration.ofMillis(5))) {
+          return;
+        }
+      }
+    });
+    client = builder().idleTimeout(Duration.ofSeconds(1)).totalTimeout(Duration.ofSeconds(5)).build();
+    Future<Faces.Outcome> f = runner.submit(() -> face.run(client, REQUEST));
+    assertThat(pinging.await(20, TimeUnit.SECONDS)).isTrue();
+    while (!f.isDone()) {
+      clock.advance(Duration.ofMillis(100)); // never a silence of 1 s: pings arrive in between
+      try {
+        f.get(5, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // on
+      }
+    }
+    assertThat(f.get().failure())
+        .isInstanceOfSatisfying(
+            LlamaTimeoutException.Total.class, e -> assertThat(e.limit()).isEqualTo(Duration.ofSeconds(5)));
+    assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
+  }
+
   @Test
-  void aBodyLeftOpenAfterDoneIsClosedAfterTheIdleLimit() throws Exception {
+  void aBodyLeftOpenAfterDoneIsClosedAtOnce() throws Exception {
     // [DONE] arrives, then the server keeps the chunked body open: the caller has its result at
-    // once, and the client stops reading (closes the connection) after the idle limit.
+    // once and the connection is closed (llama-server closes a streamed connection anyway)
     server =
         RawServer.start(
             c -> {
@@ -206,7 +333,7 @@ class TimeoutTest {
               c.chunk("data: [DONE]\n\n");
               c.awaitClientClose(Duration.ofSeconds(60));
             });
-    client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(LIMIT).build();
+    client = builder().idleTimeout(LIMIT).build();
     assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
     assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
   }

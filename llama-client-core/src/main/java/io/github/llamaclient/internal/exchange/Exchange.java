@@ -165,6 +165,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   private volatile long stepSince; // pulled: when the consumer's current step began, or 0
   private volatile long lastActivity;
   private volatile boolean paused; // pushed: waiting for the consumer
+  private volatile boolean delivering; // pushed: handing on a read (not waiting for the server)
   private volatile @Nullable Runnable onTerminate;
   private volatile Clock.@Nullable Scheduled watchdog;
   private final AtomicInteger watchGeneration = new AtomicInteger();
@@ -456,6 +457,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     if (state.get() != BODY) {
       return;
     }
+    delivering = true;
     lastActivity = clock.nanoTime();
     ByteArrayOutputStream c = collecting;
     try {
@@ -483,6 +485,8 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   /** After a pushed read was handed on: read more if the consumer keeps up, else pause. */
   @Override
   public void delivered() {
+    lastActivity = clock.nanoTime();
+    delivering = false;
     sink.flush();
     if (state.get() == BODY) {
       demandOrPause();
@@ -752,6 +756,10 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     }
     boolean pulled = transport.pulled();
     long blocked = stepSince;
+    Transport.Call c = call;
+    if (blocked != 0 && c != null && !c.blockedInIo()) {
+      blocked = 0; // decoding what it read: not waiting for the server
+    }
     if (s == SENT) {
       long waited = now - sentAt;
       if (pulled) {
@@ -786,8 +794,8 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
         }
         silent = now - blocked;
       } else {
-        if (paused) {
-          armWatchdog(idleNanos); // the consumer is slow, not the server
+        if (paused || delivering) {
+          armWatchdog(idleNanos); // the consumer is slow, or we are handing on a read: not the server
           return;
         }
         silent = now - lastActivity;

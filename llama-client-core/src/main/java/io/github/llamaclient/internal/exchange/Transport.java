@@ -50,6 +50,16 @@ public interface Transport {
      */
     boolean step() throws InterruptedException;
 
+    /**
+     * Pulled transports: whether the consuming thread is blocked in this call's socket I/O right
+     * now (not decoding what it read). The response and idle limits count only then.
+     *
+     * @return true while blocked in a connect, write or read
+     */
+    default boolean blockedInIo() {
+      return true;
+    }
+
     /** Pushed transports: the receiver wants more body bytes now (one more read). */
     void demand();
 

@@ -167,6 +167,12 @@ public final class Http1Transport implements Transport {
     public void demand() {}
 
     @Override
+    public boolean blockedInIo() {
+      Http1Socket so = socket.get();
+      return so == null || so.ioSince() != 0; // connecting (no socket yet) counts as blocked
+    }
+
+    @Override
     public void release(boolean reusable) {
       released = true;
       Http1Socket so = socket.getAndSet(null);
