@@ -4,19 +4,51 @@ import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Reads logprobs objects with the streaming parser. */
 public final class Logprobs {
   private Logprobs() {}
 
-  /** At the START_OBJECT of a chat {@code logprobs} value: emits its {@code content} entries. */
-  public static void readChat(JsonParser p, StreamDecoder.Out out) throws IOException {
+  /**
+   * Reads token probabilities held in a tree: a chat-style {@code logprobs} object ({@code
+   * {"content":[...]}}) or a native {@code completion_probabilities} array.
+   *
+   * @return the entries, in order; empty if {@code n} is null, JSON null or holds none
+   * @throws LlamaProtocolException if an entry is malformed
+   */
+  public static List<TokenLogprob> fromTree(@Nullable JsonNode n) {
+    if (n == null || !(n.isObject() || n.isArray())) {
+      return List.of();
+    }
+    try (JsonParser p = n.traverse(Json.MAPPER)) {
+      p.nextToken();
+      return n.isArray() ? readNative(p) : readChat(p);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof LlamaException) {
+        throw (LlamaException) e;
+      }
+      throw new LlamaProtocolException(
+          "malformed token probabilities (" + e.getMessage() + ")",
+          Replies.preview(n),
+          e);
+    }
+  }
+
+  /**
+   * At the START_OBJECT of a chat (or {@code /v1/completions}) {@code logprobs} value: reads its
+   * {@code content} entries.
+   *
+   * @return the entries, in order; empty if none
+   */
+  public static List<TokenLogprob> readChat(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       p.skipChildren();
-      return;
+      return List.of();
     }
     List<TokenLogprob> tokens = new ArrayList<>(1);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -30,28 +62,26 @@ public final class Logprobs {
         p.skipChildren();
       }
     }
-    if (!tokens.isEmpty()) {
-      out.emit(new ChatEvent.TokenLogprobs(tokens));
-    }
+    return tokens;
   }
 
   /**
    * At the START_ARRAY of a native {@code completion_probabilities} value. Entries hold {@code
    * logprob} and {@code top_logprobs}, or {@code prob} and {@code top_probs} with {@code
    * post_sampling_probs} (then the log is taken).
+   *
+   * @return the entries, in order; empty if none
    */
-  public static void readNative(JsonParser p, StreamDecoder.Out out) throws IOException {
+  public static List<TokenLogprob> readNative(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       p.skipChildren();
-      return;
+      return List.of();
     }
     List<TokenLogprob> tokens = new ArrayList<>(1);
     while (p.nextToken() == JsonToken.START_OBJECT) {
       tokens.add(token(p));
     }
-    if (!tokens.isEmpty()) {
-      out.emit(new ChatEvent.TokenLogprobs(tokens));
-    }
+    return tokens;
   }
 
   /** One token object; fields in any order. */
