@@ -50,8 +50,8 @@ public final class ResponseTooLargeException extends LlamaException {
 
   /**
    * What was being added when the limit was passed: {@code answer text}, {@code reasoning}, {@code
-   * tool-call arguments}, {@code tool-call name}, {@code tool-call id}, {@code token
-   * probabilities}, or {@code the reply} when not known.
+   * tool-call arguments}, {@code tool-call name}, {@code tool-call id}, {@code completion text},
+   * {@code token probabilities}, or {@code the reply} (a reply that is not streamed, or not known).
    *
    * @return a short description
    */
