@@ -188,6 +188,34 @@ class ResultLogprobsTest {
   }
 
   @Test
+  void aStreamedV1CompletionResultReadsTheLegacyLogprobsShape() throws Exception {
+    // Newer llama-server builds send /v1/completions logprobs in the OpenAI legacy shape
+    // (tokens, token_logprobs, top_logprobs as {token: logprob}); the recorded entries in it.
+    Transcript t = Transcript.load("v1-completions-stream");
+    List<JsonNode> entries = recordedEntries();
+    List<JsonNode> chunks = t.chunks();
+    for (int i = 0; i < entries.size(); i++) {
+      JsonNode e = entries.get(i);
+      ObjectNode lp = ((ObjectNode) chunks.get(i).get("choices").get(0)).putObject("logprobs");
+      lp.putArray("tokens").add(e.get("token"));
+      lp.putArray("token_logprobs").add(e.get("logprob"));
+      ObjectNode top = lp.putArray("top_logprobs").addObject();
+      e.get("top_logprobs").forEach(a -> top.set(a.get("token").asText(), a.get("logprob")));
+      lp.putArray("text_offset").add(0);
+    }
+    server.enqueue(sse(t, chunks, true));
+    CompletionResult r = client.textCompletionStream(CompletionRequest.builder().prompt("Once upon a time").build()).result();
+    assertThat(r.logprobs()).hasSameSizeAs(entries);
+    for (int i = 0; i < entries.size(); i++) {
+      TokenLogprob lp = r.logprobs().get(i);
+      assertThat(lp.token()).isEqualTo(entries.get(i).get("token").asText());
+      assertThat(lp.logprob()).isEqualTo(entries.get(i).get("logprob").asDouble());
+      assertThat(lp.top()).hasSize(entries.get(i).get("top_logprobs").size());
+      assertThat(lp.top().get(0).logprob()).isGreaterThanOrEqualTo(lp.top().get(lp.top().size() - 1).logprob());
+    }
+  }
+
+  @Test
   void aNotStreamedNativeCompletionResultHoldsItsProbabilities() throws Exception {
     ObjectNode reply = (ObjectNode) MAPPER.readTree(Transcript.load("completion-complete").bodyText());
     ArrayNode probs = reply.putArray("completion_probabilities");

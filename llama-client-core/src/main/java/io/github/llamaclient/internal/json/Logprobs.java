@@ -16,7 +16,9 @@ public final class Logprobs {
 
   /**
    * Reads token probabilities held in a tree: a chat-style {@code logprobs} object ({@code
-   * {"content":[...]}}) or a native {@code completion_probabilities} array.
+   * {"content":[...]}}), a native {@code completion_probabilities} array, or the OpenAI legacy
+   * completions shape ({@code {"tokens":[...],"token_logprobs":[...],"top_logprobs":[{...}]}},
+   * which newer llama-server builds send on {@code /v1/completions}; it has no token ids or bytes).
    *
    * @return the entries, in order; empty if {@code n} is null, JSON null or holds none
    * @throws LlamaProtocolException if an entry is malformed
@@ -24,6 +26,9 @@ public final class Logprobs {
   public static List<TokenLogprob> fromTree(@Nullable JsonNode n) {
     if (n == null || !(n.isObject() || n.isArray())) {
       return List.of();
+    }
+    if (n.isObject() && !n.has("content") && n.path("tokens").isArray()) {
+      return legacy(n);
     }
     try (JsonParser p = n.traverse(Json.MAPPER)) {
       p.nextToken();
@@ -37,6 +42,26 @@ public final class Logprobs {
           Replies.preview(n),
           e);
     }
+  }
+
+  private static List<TokenLogprob> legacy(JsonNode n) {
+    JsonNode tokens = n.get("tokens");
+    JsonNode logprobs = n.path("token_logprobs");
+    JsonNode tops = n.path("top_logprobs");
+    List<TokenLogprob> out = new ArrayList<>(tokens.size());
+    for (int i = 0; i < tokens.size(); i++) {
+      List<TokenLogprob.Alternative> top = new ArrayList<>();
+      tops.path(i)
+          .properties()
+          .forEach(e -> top.add(new TokenLogprob.Alternative(-1, e.getKey(), number(e.getValue()), List.of())));
+      top.sort((a, b) -> Double.compare(b.logprob(), a.logprob()));
+      out.add(new TokenLogprob(-1, tokens.get(i).asText(""), number(logprobs.path(i)), List.of(), top));
+    }
+    return out;
+  }
+
+  private static double number(JsonNode v) {
+    return v.isNumber() ? v.asDouble() : Double.NaN;
   }
 
   /**
