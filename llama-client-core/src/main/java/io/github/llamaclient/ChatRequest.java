@@ -697,6 +697,8 @@ public final class ChatRequest {
      * @param name the JSON field name; not {@code messages}, {@code stream} or {@code stream_options}
      * @param value a JSON value: null, String, Number, Boolean, Map, List
      * @return this builder
+     * @throws IllegalArgumentException if the name is blank or reserved, the value is not a JSON
+     *     value, or {@code n} (or {@code n_cmpl}) is not 1: llama-client decodes one choice
      */
     public Builder parameter(String name, @Nullable Object value) {
       requireText(name, "parameter name");
@@ -704,7 +706,7 @@ public final class ChatRequest {
         throw new IllegalArgumentException(
             "parameter " + name + " is set by the client; use the builder's own methods");
       }
-      Json.checkValue(value, name);
+      Json.checkParameter(name, value);
       parameters.put(name, value);
       return this;
     }

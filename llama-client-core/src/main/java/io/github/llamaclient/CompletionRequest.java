@@ -310,13 +310,15 @@ public final class CompletionRequest {
      * @param name the JSON field name; not {@code prompt} or {@code stream}
      * @param value a JSON value: null, String, Number, Boolean, Map, List
      * @return this builder
+     * @throws IllegalArgumentException if the name is blank or reserved, the value is not a JSON
+     *     value, or {@code n} (or {@code n_cmpl}) is not 1: llama-client decodes one result
      */
     public Builder parameter(String name, @Nullable Object value) {
       Objects.requireNonNull(name, "name");
       if (name.isBlank() || RESERVED.contains(name)) {
         throw new IllegalArgumentException("parameter name must not be blank, prompt or stream, was '" + name + "'");
       }
-      Json.checkValue(value, name);
+      Json.checkParameter(name, value);
       fields.put(name, value);
       return this;
     }

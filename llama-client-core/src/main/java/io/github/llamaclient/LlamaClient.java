@@ -801,7 +801,7 @@ public final class LlamaClient implements AutoCloseable {
     return JsonCall.json(
         this,
         post("/completion", completionBody(request, false, false), false),
-        n -> CompletionDecoder.finalResult(n, Replies.textOrEmpty(n.get("content")), "", null));
+        CompletionDecoder::whole);
   }
 
   /**
@@ -825,7 +825,7 @@ public final class LlamaClient implements AutoCloseable {
     return JsonCall.json(
         this,
         post("/infill", settings.body(false, false, extra), false),
-        n -> CompletionDecoder.finalResult(n, Replies.textOrEmpty(n.get("content")), "", null));
+        CompletionDecoder::whole);
   }
 
   private static byte[] completionBody(CompletionRequest request, boolean stream, boolean openAi) {
@@ -1431,11 +1431,18 @@ public final class LlamaClient implements AutoCloseable {
     }
 
     /**
-     * Sets the most text (answer, reasoning and tool arguments) one reply may accumulate; past it
-     * the stream fails with {@link ResponseTooLargeException}. Default 64 Mi characters.
+     * Sets the most one reply may accumulate, in characters, counted together: answer text,
+     * reasoning, tool-call names, ids and arguments, completion text, and token probabilities
+     * (each token and alternative counts its text, its bytes and 16 more). Past it the stream fails
+     * with {@link ResponseTooLargeException}, which names the limit and what overflowed, and the
+     * connection is closed. A reply is also limited to 128 tool calls (more is a {@link
+     * LlamaProtocolException}). A reply that is not streamed ({@link
+     * LlamaClient#chatNonStreaming(ChatRequest)}, the small endpoints) may be at most this many
+     * bytes. Default 64 Mi characters.
      *
      * @param chars at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code chars} is below 1024
      */
     public Builder maxResponseChars(int chars) {
       if (chars < 1024) {
@@ -1524,13 +1531,16 @@ public final class LlamaClient implements AutoCloseable {
      * @param name the JSON field name
      * @param value a JSON value: null, String, Number, Boolean, Map, List
      * @return this builder
+     * @throws IllegalArgumentException if the name is blank or a field the client sets, the value
+     *     is not a JSON value, or {@code n} (or {@code n_cmpl}) is not 1: llama-client decodes one
+     *     choice
      */
     public Builder defaultParameter(String name, @Nullable Object value) {
       Objects.requireNonNull(name, "name");
       if (name.isBlank() || name.equals("messages") || name.equals("stream") || name.equals("stream_options")) {
         throw new IllegalArgumentException("defaultParameter name must not be blank or a field the client sets, was '" + name + "'");
       }
-      Json.checkValue(value, name);
+      Json.checkParameter(name, value);
       defaultParameters.put(name, value);
       return this;
     }

@@ -80,13 +80,18 @@ public final class ToolLoop {
       }
       String reasoning = result.reasoning().isEmpty() ? null : result.reasoning();
       if (result.toolCalls().isEmpty()) {
-        messages.add(new ChatMessage("assistant", result.text(), reasoning, List.of(), null));
+        messages.add(ChatMessage.builder("assistant").content(result.text()).reasoning(reasoning).build());
         return new ToolLoopResult(result, messages, round);
       }
       if (round >= maxRounds) {
         throw new ToolRoundsExceededException(maxRounds, result, messages);
       }
-      messages.add(new ChatMessage("assistant", result.text(), reasoning, result.toolCalls(), null));
+      messages.add(
+          ChatMessage.builder("assistant")
+              .content(result.text())
+              .reasoning(reasoning)
+              .toolCalls(result.toolCalls())
+              .build());
       for (ToolCall call : result.toolCalls()) {
         String out = executor.execute(call);
         messages.add(ChatMessage.tool(call.id(), Objects.requireNonNull(out, "the tool executor returned null")));

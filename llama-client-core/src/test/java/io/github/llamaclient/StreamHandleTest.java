@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** {@link StreamHandle#subscribe}: callbacks over any publisher of events, driven by hand here. */
 class StreamHandleTest {
   private static final ChatResult RESULT =
-      new ChatResult("Hi", "", List.of(), FinishReason.STOP, null, null, "chatcmpl-1", "tiny.gguf");
+      ChatResult.builder().text("Hi").finishReason(FinishReason.STOP).id("chatcmpl-1").model("tiny.gguf").build();
 
   /** A publisher the test drives: it keeps the subscriber and notes a cancel. */
   private static final class Manual implements Flow.Publisher<ChatEvent>, Flow.Subscription {

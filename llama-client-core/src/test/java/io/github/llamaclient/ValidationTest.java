@@ -104,15 +104,16 @@ class ValidationTest {
 
   @Test
   void chatMessage() {
-    rejects(() -> new ChatMessage(" ", "x", null, List.of(), null), "role must not be blank");
-    rejects(() -> new ChatMessage("user", null, null, List.of(), null), "a user message needs content");
-    rejects(() -> new ChatMessage("tool", "42", null, List.of(), null), "a tool message needs the toolCallId");
+    rejects(() -> ChatMessage.builder(" ").content("x").build(), "role must not be blank");
+    rejects(() -> ChatMessage.builder("user").build(), "a user message needs content");
+    rejects(() -> ChatMessage.builder("tool").content("42").build(), "a tool message needs the toolCallId");
     assertThatThrownBy(() -> ChatMessage.user(null)).isInstanceOf(NullPointerException.class).hasMessage("content");
     assertThatThrownBy(() -> ChatMessage.tool(null, "x")).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> new ChatMessage(null, "x", null, List.of(), null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> ChatMessage.builder(null)).isInstanceOf(NullPointerException.class);
     // an assistant message with tool calls may have no content
-    ChatMessage m = new ChatMessage("assistant", null, null, List.of(new ToolCall("c1", "f", "{}")), null);
+    ChatMessage m = ChatMessage.builder("assistant").toolCalls(List.of(new ToolCall("c1", "f", "{}"))).build();
     assertThat(m.toolCalls()).hasSize(1);
+    assertThat(m.content()).isNull();
   }
 
   @Test

@@ -30,12 +30,12 @@ public final class RecordedRequests {
       }
       JsonNode content = m.get("content");
       messages.add(
-          new ChatMessage(
-              m.get("role").asText(),
-              content == null || content.isNull() ? null : content.asText(),
-              m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null,
-              calls,
-              m.hasNonNull("tool_call_id") ? m.get("tool_call_id").asText() : null));
+          ChatMessage.builder(m.get("role").asText())
+              .content(content == null || content.isNull() ? null : content.asText())
+              .reasoning(m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null)
+              .toolCalls(calls)
+              .toolCallId(m.hasNonNull("tool_call_id") ? m.get("tool_call_id").asText() : null)
+              .build());
     }
     b.messages(messages);
     Iterator<Map.Entry<String, JsonNode>> fields = body.properties().iterator();

@@ -150,12 +150,12 @@ final class SessionFiles {
       }
       list.add(
           new SessionMessage(
-              new ChatMessage(
-                  required(m, "role"),
-                  optional(m, "content"),
-                  optional(m, "reasoning"),
-                  calls,
-                  optional(m, "toolCallId")),
+              ChatMessage.builder(required(m, "role"))
+                  .content(optional(m, "content"))
+                  .reasoning(optional(m, "reasoning"))
+                  .toolCalls(calls)
+                  .toolCallId(optional(m, "toolCallId"))
+                  .build(),
               m.path("partial").asBoolean(false)));
     }
     Integer slot = root.hasNonNull("slot") ? root.get("slot").asInt() : null;

@@ -513,7 +513,7 @@ public final class SessionManager implements AutoCloseable {
   private static ChatMessage withoutReasoning(ChatMessage m) {
     return m.reasoning() == null
         ? m
-        : new ChatMessage(m.role(), m.content(), null, m.toolCalls(), m.toolCallId());
+        : m.toBuilder().reasoning(null).build();
   }
 
   private @Nullable Integer contextSize() {

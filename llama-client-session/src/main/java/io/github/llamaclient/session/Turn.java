@@ -75,8 +75,11 @@ final class Turn {
     }
     try {
       ChatMessage reply =
-          new ChatMessage(
-              "assistant", r.text(), r.reasoning().isEmpty() ? null : r.reasoning(), r.toolCalls(), null);
+          ChatMessage.builder("assistant")
+              .content(r.text())
+              .reasoning(r.reasoning().isEmpty() ? null : r.reasoning())
+              .toolCalls(r.toolCalls())
+              .build();
       write(SessionMessage.of(reply));
       return r;
     } finally {
@@ -96,8 +99,10 @@ final class Turn {
     try {
       if (manager.keepsPartialReplies() && (text.length() > 0 || reasoning.length() > 0)) {
         ChatMessage partial =
-            new ChatMessage(
-                "assistant", text.toString(), reasoning.length() == 0 ? null : reasoning.toString(), List.of(), null);
+            ChatMessage.builder("assistant")
+                .content(text.toString())
+                .reasoning(reasoning.length() == 0 ? null : reasoning.toString())
+                .build();
         try {
           write(new SessionMessage(partial, true));
         } catch (RuntimeException e) {

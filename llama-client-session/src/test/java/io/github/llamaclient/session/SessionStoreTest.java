@@ -31,8 +31,11 @@ class SessionStoreTest {
         List.of(
             SessionMessage.of(ChatMessage.user("What is the weather in Paris?")),
             SessionMessage.of(
-                new ChatMessage(
-                    "assistant", "", "thinking…", List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}")), null)),
+                ChatMessage.builder("assistant")
+                    .content("")
+                    .reasoning("thinking…")
+                    .toolCalls(List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}")))
+                    .build()),
             SessionMessage.of(ChatMessage.tool("call_1", "{\"temp\":21}")),
             new SessionMessage(ChatMessage.assistant("It is 21 °C and sun"), true)),
         GenerationOptions.builder().temperature(0.7).topP(0.9).topK(40).minP(0.05).maxTokens(64).seed(5).stop(List.of("\n\n")).build(),

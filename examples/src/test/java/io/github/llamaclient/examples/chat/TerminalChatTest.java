@@ -265,8 +265,7 @@ class TerminalChatTest {
   @Test
   void statsFallBackToTheLocalClockWithoutTimings() {
     var result =
-        new io.github.llamaclient.ChatResult(
-            "hi", "", List.of(), io.github.llamaclient.FinishReason.STOP, null, null, "", "");
+        io.github.llamaclient.ChatResult.builder().text("hi").finishReason(io.github.llamaclient.FinishReason.STOP).build();
     io.github.llamaclient.LiveStats live = new io.github.llamaclient.LiveStats();
     for (int i = 0; i < 10; i++) {
       live.accept(new io.github.llamaclient.ChatEvent.Content("x"));

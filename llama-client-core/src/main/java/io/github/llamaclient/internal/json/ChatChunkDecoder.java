@@ -13,24 +13,43 @@ import org.jspecify.annotations.Nullable;
 /**
  * Decodes {@code chat.completion.chunk} events of {@code /v1/chat/completions} with Jackson's
  * streaming parser (no trees), and accumulates the {@link ChatResult}.
+ *
+ * <p>Everything kept for the result (text, reasoning, tool-call ids, names and arguments, token
+ * probabilities) is charged to one {@link Budget}. Only choice 0 is decoded (requests refuse {@code
+ * n > 1}); a choice with another index is a protocol violation, never mixed into choice 0. Tool
+ * calls are bounded in number ({@link #MAX_TOOL_CALLS}) and their indexes may not jump far ahead.
  */
 public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
 
+  /** The most tool calls one reply may hold. */
+  public static final int MAX_TOOL_CALLS = 128;
+
+  /** How far past the next new index a tool-call index may jump. */
+  public static final int MAX_TOOL_INDEX_GAP = 8;
+
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
-  private final long maxChars;
+  private final Budget budget;
   private final ChunkFastPath fast = new ChunkFastPath();
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder reasoning = new StringBuilder();
   private final List<ToolCallBuilder> tools = new ArrayList<>(0);
+  private final List<TokenLogprob> logprobs = new ArrayList<>(0);
+  // what one choice object holds, applied once the choice is known to be choice 0
+  private final List<Object> pending = new ArrayList<>(4);
   private @Nullable FinishReason finishReason;
   private @Nullable Usage usage;
   private @Nullable Timings timings;
   private @Nullable String id;
   private @Nullable String model;
 
+  /**
+   * Creates a decoder for one stream.
+   *
+   * @param maxChars the client's {@code maxResponseChars}: the most the result may accumulate
+   */
   public ChatChunkDecoder(long maxChars) {
-    this.maxChars = maxChars;
+    this.budget = new Budget(maxChars);
   }
 
   public static boolean isDone(byte[] buf, int off, int len) {
@@ -55,10 +74,10 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
       String s = fast.text;
       if (!s.isEmpty()) {
         if (fast.reasoning) {
-          grow(reasoning, s);
+          grow(reasoning, s, "reasoning");
           out.emit(new ChatEvent.Reasoning(s));
         } else {
-          grow(text, s);
+          grow(text, s, "answer text");
           ChatEvent.Content c = fast.content;
           out.emit(c != null ? c : new ChatEvent.Content(s));
         }
@@ -127,30 +146,39 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
   }
 
   private void choice(JsonParser p, Out out) throws IOException {
-    int index = 0;
-    // fields of one choice: index, delta, finish_reason, logprobs (any order)
+    // fields of one choice: index, delta, finish_reason, logprobs (any order; llama-server sends
+    // finish_reason before index). Nothing is applied before the whole choice was read.
+    pending.clear();
+    String finish = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String f = p.currentName();
       JsonToken t = p.nextToken();
       switch (f) {
         case "index":
-          index = p.getValueAsInt();
+          int index = p.getValueAsInt(-1);
+          if (index != 0) {
+            pending.clear();
+            throw new LlamaProtocolException(
+                "a chunk holds choice " + p.getText() + ", but llama-client decodes one choice (requests refuse n > 1)",
+                "\"index\":" + p.getText());
+          }
           break;
         case "delta":
-          if (t == JsonToken.START_OBJECT && index == 0) {
-            delta(p, out);
+          if (t == JsonToken.START_OBJECT) {
+            delta(p);
           } else {
             p.skipChildren();
           }
           break;
         case "finish_reason":
-          if (t == JsonToken.VALUE_STRING && index == 0) {
-            finishReason = FinishReason.fromWire(p.getText());
-          }
+          finish = t == JsonToken.VALUE_STRING ? p.getText() : null;
           break;
         case "logprobs":
-          if (t == JsonToken.START_OBJECT && index == 0) {
-            Logprobs.readChat(p, out);
+          if (t == JsonToken.START_OBJECT) {
+            List<TokenLogprob> l = Logprobs.readChat(p);
+            if (!l.isEmpty()) {
+              pending.add(new ChatEvent.TokenLogprobs(l));
+            }
           } else {
             p.skipChildren();
           }
@@ -159,9 +187,33 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
           p.skipChildren();
       }
     }
+    for (Object o : pending) {
+      apply(o, out);
+    }
+    pending.clear();
+    if (finish != null) {
+      finishReason = FinishReason.fromWire(finish);
+    }
   }
 
-  private void delta(JsonParser p, Out out) throws IOException {
+  private void apply(Object o, Out out) {
+    if (o instanceof ChatEvent.Content) {
+      grow(text, ((ChatEvent.Content) o).text(), "answer text");
+      out.emit((ChatEvent) o);
+    } else if (o instanceof ChatEvent.Reasoning) {
+      grow(reasoning, ((ChatEvent.Reasoning) o).text(), "reasoning");
+      out.emit((ChatEvent) o);
+    } else if (o instanceof ChatEvent.TokenLogprobs) {
+      List<TokenLogprob> l = ((ChatEvent.TokenLogprobs) o).tokens();
+      budget.chargeTokens(l);
+      logprobs.addAll(l);
+      out.emit((ChatEvent) o);
+    } else {
+      toolCall((ToolDelta) o, out);
+    }
+  }
+
+  private void delta(JsonParser p) throws IOException {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String f = p.currentName();
       JsonToken t = p.nextToken();
@@ -170,8 +222,7 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
           if (t == JsonToken.VALUE_STRING) {
             String s = p.getText();
             if (!s.isEmpty()) {
-              grow(text, s);
-              out.emit(new ChatEvent.Content(s));
+              pending.add(new ChatEvent.Content(s));
             }
           }
           break;
@@ -179,15 +230,14 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
           if (t == JsonToken.VALUE_STRING) {
             String s = p.getText();
             if (!s.isEmpty()) {
-              grow(reasoning, s);
-              out.emit(new ChatEvent.Reasoning(s));
+              pending.add(new ChatEvent.Reasoning(s));
             }
           }
           break;
         case "tool_calls":
           if (t == JsonToken.START_ARRAY) {
             while (p.nextToken() == JsonToken.START_OBJECT) {
-              toolCallDelta(p, out);
+              pending.add(toolCallDelta(p));
             }
           } else {
             p.skipChildren();
@@ -199,8 +249,13 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
     }
   }
 
-  private void toolCallDelta(JsonParser p, Out out) throws IOException {
-    int index = tools.size();
+  private static final int NO_INDEX = Integer.MIN_VALUE;
+
+  /** One entry of {@code delta.tool_calls}; {@code index} is {@link #NO_INDEX} when the entry had none. */
+  private record ToolDelta(int index, @Nullable String id, @Nullable String name, @Nullable String arguments) {}
+
+  private static ToolDelta toolCallDelta(JsonParser p) throws IOException {
+    int index = NO_INDEX;
     String callId = null;
     String name = null;
     String args = null;
@@ -209,7 +264,7 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
       JsonToken t = p.nextToken();
       switch (f) {
         case "index":
-          index = p.getValueAsInt();
+          index = p.getValueAsInt(-1);
           break;
         case "id":
           if (t == JsonToken.VALUE_STRING) {
@@ -237,22 +292,37 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
           p.skipChildren();
       }
     }
-    if (index < 0 || index > 1024) {
-      throw new LlamaProtocolException("tool call index out of range", String.valueOf(index));
+    return new ToolDelta(index, callId, name, args);
+  }
+
+  private void toolCall(ToolDelta d, Out out) {
+    int index = d.index() == NO_INDEX ? tools.size() : d.index();
+    if (index < 0 || index >= MAX_TOOL_CALLS || index > tools.size() + MAX_TOOL_INDEX_GAP) {
+      throw new LlamaProtocolException(
+          "tool call index out of range (at most "
+              + MAX_TOOL_CALLS
+              + " calls, and no index far past the "
+              + tools.size()
+              + " seen so far)",
+          String.valueOf(index));
     }
     while (tools.size() <= index) {
       tools.add(new ToolCallBuilder());
     }
     ToolCallBuilder b = tools.get(index);
-    if (callId != null) {
-      b.id = callId;
+    if (d.id() != null) {
+      budget.charge(d.id().length(), "tool-call id");
+      b.id = d.id();
     }
-    if (name != null) {
-      b.name = name; // a re-sent name replaces, never appends
-      out.emit(new ChatEvent.ToolCallStarted(index, b.id == null ? "" : b.id, name));
+    if (d.name() != null) {
+      budget.charge(d.name().length(), "tool-call name");
+      b.name = d.name(); // a re-sent name replaces, never appends
+      out.emit(new ChatEvent.ToolCallStarted(index, b.id == null ? "" : b.id, d.name()));
     }
+    String args = d.arguments();
     if (args != null && !args.isEmpty()) {
-      grow(b.arguments, args);
+      budget.charge(args.length(), "tool-call arguments");
+      b.arguments.append(args);
       out.emit(new ChatEvent.ToolCallArguments(index, args));
     }
   }
@@ -303,10 +373,8 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
         text.toString());
   }
 
-  private void grow(StringBuilder sb, String s) {
-    if ((long) text.length() + reasoning.length() + s.length() > maxChars) {
-      throw new ResponseTooLargeException(maxChars);
-    }
+  private void grow(StringBuilder sb, String s, String what) {
+    budget.charge(s.length(), what);
     sb.append(s);
   }
 
@@ -322,15 +390,17 @@ public final class ChatChunkDecoder implements StreamDecoder<ChatResult> {
         calls.add(new ToolCall(b.id == null ? "" : b.id, b.name, b.arguments.toString()));
       }
     }
-    return new ChatResult(
-        text.toString(),
-        reasoning.toString(),
-        calls,
-        finishReason == null ? FinishReason.OTHER : finishReason,
-        usage,
-        timings,
-        id == null ? "" : id,
-        model == null ? "" : model);
+    return ChatResult.builder()
+        .text(text.toString())
+        .reasoning(reasoning.toString())
+        .toolCalls(calls)
+        .finishReason(finishReason == null ? FinishReason.OTHER : finishReason)
+        .usage(usage)
+        .timings(timings)
+        .id(id == null ? "" : id)
+        .model(model == null ? "" : model)
+        .logprobs(logprobs)
+        .build();
   }
 
   @Override

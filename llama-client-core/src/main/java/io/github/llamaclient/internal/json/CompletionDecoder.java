@@ -3,9 +3,10 @@ package io.github.llamaclient.internal.json;
 import io.github.llamaclient.internal.sse.SseParser;
 import io.github.llamaclient.*;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,19 +14,29 @@ import org.jspecify.annotations.Nullable;
  * stream ends after the {@code stop:true} event; {@code content:""} events are skipped) and of
  * {@code /v1/completions} ({@code choices[0].text}, then {@code [DONE]}). Reads each event as a
  * tree: these endpoints are not the hot path, and their final event is large and varied.
+ *
+ * <p>The text and the token probabilities are charged to one {@link Budget}. Only result 0 is
+ * decoded (requests refuse {@code n > 1}); an event for another index is a protocol violation.
  */
 public final class CompletionDecoder implements StreamDecoder<CompletionResult> {
-  private final long maxChars;
+  private final Budget budget;
   private final boolean openAi;
   private final StringBuilder text = new StringBuilder();
+  private final List<TokenLogprob> logprobs = new ArrayList<>(0);
   private @Nullable CompletionResult last;
   private @Nullable FinishReason finishReason;
   private @Nullable Usage usage;
   private @Nullable Timings timings;
   private String model = "";
 
+  /**
+   * Creates a decoder for one stream.
+   *
+   * @param maxChars the client's {@code maxResponseChars}: the most the result may accumulate
+   * @param openAi whether the stream is {@code /v1/completions} rather than native
+   */
   public CompletionDecoder(long maxChars, boolean openAi) {
-    this.maxChars = maxChars;
+    this.budget = new Budget(maxChars);
     this.openAi = openAi;
   }
 
@@ -58,6 +69,7 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
   }
 
   private boolean nativeEvent(JsonNode n, Out out) {
+    checkIndex(n);
     boolean stop = n.path("stop").asBoolean(false);
     String piece = Replies.textOrEmpty(n.get("content"));
     if (!piece.isEmpty()) {
@@ -66,12 +78,7 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
     }
     JsonNode probs = n.get("completion_probabilities");
     if (probs != null && probs.isArray()) {
-      try (JsonParser p = probs.traverse(Json.MAPPER)) {
-        p.nextToken();
-        Logprobs.readNative(p, out);
-      } catch (IOException e) {
-        throw new LlamaProtocolException("bad completion_probabilities", probs.toString(), e);
-      }
+      probabilities(Logprobs.fromTree(probs), out);
     }
     Timings t = Replies.timings(n.get("timings"));
     if (t != null) {
@@ -83,12 +90,47 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
     if (!stop) {
       return false;
     }
-    last = finalResult(n, text.toString(), model, timings);
+    last = finalResult(n, text.toString(), model, timings, logprobs);
     return true;
   }
 
+  private void probabilities(List<TokenLogprob> tokens, Out out) {
+    if (!tokens.isEmpty()) {
+      budget.chargeTokens(tokens);
+      logprobs.addAll(tokens);
+      out.emit(new ChatEvent.TokenLogprobs(tokens));
+    }
+  }
+
+  /** An event or reply for another result than 0 (several prompts, or {@code n_cmpl}) is refused. */
+  private static void checkIndex(JsonNode n) {
+    JsonNode index = n.get("index");
+    if (index != null && !(index.canConvertToInt() && index.asInt() == 0)) {
+      throw new LlamaProtocolException(
+          "the reply holds result " + index + ", but llama-client decodes one result (requests refuse n > 1)",
+          "\"index\":" + index);
+    }
+  }
+
+  /**
+   * A whole, not streamed, native {@code /completion} or {@code /infill} reply.
+   *
+   * @throws LlamaProtocolException if the reply is not one result (an array, or another index)
+   */
+  public static CompletionResult whole(JsonNode n) {
+    if (!n.isObject()) {
+      throw new LlamaProtocolException(
+          "expected one completion object, but llama-client decodes one result (requests refuse n > 1 and several prompts)",
+          Replies.preview(n));
+    }
+    checkIndex(n);
+    return finalResult(
+        n, Replies.textOrEmpty(n.get("content")), "", null, Logprobs.fromTree(n.get("completion_probabilities")));
+  }
+
   /** The native final object (streamed or not); {@code content} is the text so far when streamed. */
-  public static CompletionResult finalResult(JsonNode n, String content, String model, @Nullable Timings timings) {
+  private static CompletionResult finalResult(
+      JsonNode n, String content, String model, @Nullable Timings timings, List<TokenLogprob> logprobs) {
     String stopType = n.path("stop_type").asText("none");
     FinishReason reason;
     switch (stopType) {
@@ -102,28 +144,33 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
       default:
         reason = FinishReason.OTHER;
     }
-    return new CompletionResult(
-        content,
-        reason,
-        stopType,
-        n.path("stopping_word").asText(""),
-        n.path("truncated").asBoolean(false),
-        n.path("tokens_cached").asInt(),
-        n.path("tokens_predicted").asInt(),
-        n.path("tokens_evaluated").asInt(),
-        n.path("id_slot").asInt(-1),
-        null,
-        timings != null ? timings : Replies.timings(n.get("timings")),
-        n.hasNonNull("model") ? n.get("model").asText() : model);
+    return CompletionResult.builder()
+        .content(content)
+        .finishReason(reason)
+        .stopType(stopType)
+        .stoppingWord(n.path("stopping_word").asText(""))
+        .truncated(n.path("truncated").asBoolean(false))
+        .tokensCached(n.path("tokens_cached").asInt())
+        .tokensPredicted(n.path("tokens_predicted").asInt())
+        .tokensEvaluated(n.path("tokens_evaluated").asInt())
+        .idSlot(n.path("id_slot").asInt(-1))
+        .timings(timings != null ? timings : Replies.timings(n.get("timings")))
+        .model(n.hasNonNull("model") ? n.get("model").asText() : model)
+        .logprobs(logprobs)
+        .build();
   }
 
   private boolean openAi(JsonNode n, Out out) {
+    for (JsonNode c : n.path("choices")) {
+      checkIndex(c);
+    }
     JsonNode choice = n.path("choices").path(0);
     String piece = Replies.textOrEmpty(choice.get("text"));
     if (!piece.isEmpty()) {
       grow(piece);
       out.emit(new ChatEvent.Content(piece));
     }
+    probabilities(Logprobs.fromTree(choice.get("logprobs")), out);
     FinishReason f = FinishReason.fromWire(Replies.text(choice.get("finish_reason")));
     if (f != null) {
       finishReason = f;
@@ -152,9 +199,7 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
   }
 
   private void grow(String s) {
-    if ((long) text.length() + s.length() > maxChars) {
-      throw new ResponseTooLargeException(maxChars);
-    }
+    budget.charge(s.length(), "completion text");
     text.append(s);
   }
 
@@ -165,10 +210,16 @@ public final class CompletionDecoder implements StreamDecoder<CompletionResult> 
         throw new StreamInterruptedException(
             "the stream ended before its end (no finish_reason)", text.toString(), null);
       }
-      return new CompletionResult(
-          text.toString(), finishReason, "", "", false, 0,
-          usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.promptTokens(),
-          -1, usage, timings, model);
+      return CompletionResult.builder()
+          .content(text.toString())
+          .finishReason(finishReason)
+          .tokensPredicted(usage == null ? 0 : usage.completionTokens())
+          .tokensEvaluated(usage == null ? 0 : usage.promptTokens())
+          .usage(usage)
+          .timings(timings)
+          .model(model)
+          .logprobs(logprobs)
+          .build();
     }
     CompletionResult r = last;
     if (r == null) {

@@ -24,6 +24,36 @@ public final class Json {
 
   private Json() {}
 
+  /**
+   * Checks a free-form top-level request field: a plain JSON value, and not a request for several
+   * choices ({@code n} or {@code n_cmpl} other than 1), which llama-client would not decode.
+   *
+   * @throws IllegalArgumentException if the value is refused
+   */
+  public static void checkParameter(String name, @Nullable Object value) {
+    if ((name.equals("n") || name.equals("n_cmpl")) && !isOne(value)) {
+      throw new IllegalArgumentException(
+          name
+              + " must be 1: llama-client decodes one choice; send one request per answer you want"
+              + " (several may run at once), was "
+              + value);
+    }
+    checkValue(value, name);
+  }
+
+  private static boolean isOne(@Nullable Object value) {
+    if (value == null) {
+      return true; // JSON null: the server's default, one choice
+    }
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue() == 1;
+    }
+    if (value instanceof Number) {
+      return ((Number) value).doubleValue() == 1.0;
+    }
+    return false;
+  }
+
   /** Refuses values that are not plain JSON values. */
   public static void checkValue(@Nullable Object value, String name) {
     if ((value instanceof Double && !Double.isFinite((Double) value))

@@ -4,19 +4,76 @@ import io.github.llamaclient.*;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Reads logprobs objects with the streaming parser. */
 public final class Logprobs {
   private Logprobs() {}
 
-  /** At the START_OBJECT of a chat {@code logprobs} value: emits its {@code content} entries. */
-  public static void readChat(JsonParser p, StreamDecoder.Out out) throws IOException {
+  /**
+   * Reads token probabilities held in a tree: a chat-style {@code logprobs} object ({@code
+   * {"content":[...]}}), a native {@code completion_probabilities} array, or the OpenAI legacy
+   * completions shape ({@code {"tokens":[...],"token_logprobs":[...],"top_logprobs":[{...}]}},
+   * which newer llama-server builds send on {@code /v1/completions}; it has no token ids or bytes).
+   *
+   * @return the entries, in order; empty if {@code n} is null, JSON null or holds none
+   * @throws LlamaProtocolException if an entry is malformed
+   */
+  public static List<TokenLogprob> fromTree(@Nullable JsonNode n) {
+    if (n == null || !(n.isObject() || n.isArray())) {
+      return List.of();
+    }
+    if (n.isObject() && !n.has("content") && n.path("tokens").isArray()) {
+      return legacy(n);
+    }
+    try (JsonParser p = n.traverse(Json.MAPPER)) {
+      p.nextToken();
+      return n.isArray() ? readNative(p) : readChat(p);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof LlamaException) {
+        throw (LlamaException) e;
+      }
+      throw new LlamaProtocolException(
+          "malformed token probabilities (" + e.getMessage() + ")",
+          Replies.preview(n),
+          e);
+    }
+  }
+
+  private static List<TokenLogprob> legacy(JsonNode n) {
+    JsonNode tokens = n.get("tokens");
+    JsonNode logprobs = n.path("token_logprobs");
+    JsonNode tops = n.path("top_logprobs");
+    List<TokenLogprob> out = new ArrayList<>(tokens.size());
+    for (int i = 0; i < tokens.size(); i++) {
+      List<TokenLogprob.Alternative> top = new ArrayList<>();
+      tops.path(i)
+          .properties()
+          .forEach(e -> top.add(new TokenLogprob.Alternative(-1, e.getKey(), number(e.getValue()), List.of())));
+      top.sort((a, b) -> Double.compare(b.logprob(), a.logprob()));
+      out.add(new TokenLogprob(-1, tokens.get(i).asText(""), number(logprobs.path(i)), List.of(), top));
+    }
+    return out;
+  }
+
+  private static double number(JsonNode v) {
+    return v.isNumber() ? v.asDouble() : Double.NaN;
+  }
+
+  /**
+   * At the START_OBJECT of a chat (or {@code /v1/completions}) {@code logprobs} value: reads its
+   * {@code content} entries.
+   *
+   * @return the entries, in order; empty if none
+   */
+  public static List<TokenLogprob> readChat(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       p.skipChildren();
-      return;
+      return List.of();
     }
     List<TokenLogprob> tokens = new ArrayList<>(1);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -30,28 +87,26 @@ public final class Logprobs {
         p.skipChildren();
       }
     }
-    if (!tokens.isEmpty()) {
-      out.emit(new ChatEvent.TokenLogprobs(tokens));
-    }
+    return tokens;
   }
 
   /**
    * At the START_ARRAY of a native {@code completion_probabilities} value. Entries hold {@code
    * logprob} and {@code top_logprobs}, or {@code prob} and {@code top_probs} with {@code
    * post_sampling_probs} (then the log is taken).
+   *
+   * @return the entries, in order; empty if none
    */
-  public static void readNative(JsonParser p, StreamDecoder.Out out) throws IOException {
+  public static List<TokenLogprob> readNative(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       p.skipChildren();
-      return;
+      return List.of();
     }
     List<TokenLogprob> tokens = new ArrayList<>(1);
     while (p.nextToken() == JsonToken.START_OBJECT) {
       tokens.add(token(p));
     }
-    if (!tokens.isEmpty()) {
-      out.emit(new ChatEvent.TokenLogprobs(tokens));
-    }
+    return tokens;
   }
 
   /** One token object; fields in any order. */

@@ -2,12 +2,13 @@ package io.github.llamaclient.internal.json;
 
 import io.github.llamaclient.*;
 
-import io.github.llamaclient.internal.json.Json;
+import io.github.llamaclient.internal.sse.SseParser;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -16,8 +17,21 @@ import org.jspecify.annotations.Nullable;
 public final class Replies {
   private Replies() {}
 
-  /** A {@code chat.completion} object (stream:false). */
+  /**
+   * A {@code chat.completion} object (stream:false).
+   *
+   * @throws LlamaProtocolException if it holds another choice than 0 (requests refuse {@code n >
+   *     1}) or malformed logprobs
+   */
   public static ChatResult chat(JsonNode n) {
+    for (JsonNode c : n.path("choices")) {
+      JsonNode index = c.get("index");
+      if (index != null && !(index.canConvertToInt() && index.asInt() == 0)) {
+        throw new LlamaProtocolException(
+            "the reply holds choice " + index + ", but llama-client decodes one choice (requests refuse n > 1)",
+            "\"index\":" + index);
+      }
+    }
     JsonNode choice = n.path("choices").path(0);
     JsonNode m = choice.path("message");
     List<ToolCall> calls = new ArrayList<>();
@@ -31,15 +45,22 @@ public final class Replies {
               args.isTextual() ? args.asText() : args.isMissingNode() || args.isNull() ? "" : args.toString()));
     }
     FinishReason finish = FinishReason.fromWire(text(choice.get("finish_reason")));
-    return new ChatResult(
-        textOrEmpty(m.get("content")),
-        textOrEmpty(m.get("reasoning_content")),
-        calls,
-        finish == null ? FinishReason.OTHER : finish,
-        usage(n.get("usage")),
-        timings(n.get("timings")),
-        n.path("id").asText(""),
-        n.path("model").asText(""));
+    return ChatResult.builder()
+        .text(textOrEmpty(m.get("content")))
+        .reasoning(textOrEmpty(m.get("reasoning_content")))
+        .toolCalls(calls)
+        .finishReason(finish == null ? FinishReason.OTHER : finish)
+        .usage(usage(n.get("usage")))
+        .timings(timings(n.get("timings")))
+        .id(n.path("id").asText(""))
+        .model(n.path("model").asText(""))
+        .logprobs(Logprobs.fromTree(choice.get("logprobs")))
+        .build();
+  }
+
+  /** The start of a tree's JSON text, for an exception message. */
+  public static String preview(JsonNode n) {
+    return SseParser.Lines.preview(n.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   public static @Nullable String text(@Nullable JsonNode n) {
