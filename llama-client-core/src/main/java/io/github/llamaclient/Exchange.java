@@ -231,17 +231,20 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     armWatchdog(idleNanos);
     int status = info.statusCode();
     java.util.function.Function<byte[], LlamaException> failure =
-        failureFor(status, info.headers().firstValue("content-type").orElse(""));
+        failureFor(
+            status,
+            info.headers().firstValue("content-type").orElse(""),
+            info.headers().firstValue("location").orElse(""));
     if (failure != null) {
-      return new CollectedBody(status >= 400 ? MAX_ERROR_BODY : 400, failure);
+      return new CollectedBody(bodyBytesFor(status), failure);
     }
     return this;
   }
 
   /** What a response that is not an event stream fails with (made from its body), or null. */
-  private java.util.function.@Nullable Function<byte[], LlamaException> failureFor(int status, String type) {
-    if (status >= 400) {
-      return body -> HttpErrors.toException(uri, status, body);
+  private java.util.function.@Nullable Function<byte[], LlamaException> failureFor(int status, String type, String location) {
+    if (!HttpErrors.isSuccess(status)) { // 3xx too (never followed), and statuses that are none
+      return body -> HttpErrors.failure(uri, status, body, location, client.secrets());
     }
     if (!type.isEmpty() && !type.startsWith("text/event-stream")) {
       return body ->
@@ -250,6 +253,11 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
               SseParser.Lines.preview(body));
     }
     return null;
+  }
+
+  /** How much of a body that is not the reply is read for its failure (none for a redirect). */
+  private static int bodyBytesFor(int status) {
+    return HttpErrors.isSuccess(status) ? 400 : HttpErrors.bodyBytesFor(status, MAX_ERROR_BODY);
   }
 
   // ---- BodySubscriber
@@ -402,7 +410,7 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
   public void onLine(byte[] buf, int off, int len) {
     WireListener w = wire;
     if (w != null) {
-      String line = new String(buf, off, len, StandardCharsets.UTF_8);
+      String line = client.secrets().redact(new String(buf, off, len, StandardCharsets.UTF_8));
       safeWire(() -> w.onLine(uri, line, since()));
     }
   }
@@ -430,7 +438,8 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     sink.complete(result);
   }
 
-  private void finish(LlamaException failure) {
+  private void finish(LlamaException unredacted) {
+    LlamaException failure = unredacted.redactedWith(client.secrets()); // a caller never sees a secret
     synchronized (this) {
       if (finished) {
         return;
@@ -715,12 +724,12 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
     }
     lastActivity = System.nanoTime();
     String type = head.first("content-type");
-    java.util.function.Function<byte[], LlamaException> failure = failureFor(status, type);
+    java.util.function.Function<byte[], LlamaException> failure = failureFor(status, type, head.first("location"));
     if (failure != null) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      int limit = status >= 400 ? MAX_ERROR_BODY : 400;
+      int limit = bodyBytesFor(status);
       try {
-        while (so.readBody((b, off, len) -> bytes.write(b, off, Math.min(len, limit - bytes.size())))) {
+        while (limit > 0 && so.readBody((b, off, len) -> bytes.write(b, off, Math.min(len, limit - bytes.size())))) {
           if (bytes.size() >= limit) {
             break;
           }
@@ -890,6 +899,8 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       upstream = s;
       if (cancelled) {
         s.cancel();
+      } else if (limit == 0) {
+        failAndClose(failure.apply(new byte[0])); // nothing of this body is wanted
       } else {
         s.request(Long.MAX_VALUE);
       }
@@ -905,6 +916,9 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
           b.get(a);
           bytes.write(a, 0, n);
         }
+      }
+      if (bytes.size() >= limit && !finished) {
+        failAndClose(failure.apply(bytes.toByteArray())); // enough: a body that never ends must not hold the stream
       }
     }
 

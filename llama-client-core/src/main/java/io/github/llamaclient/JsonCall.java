@@ -34,13 +34,13 @@ final class JsonCall {
       safe(() -> wire.onRequest(request.method(), uri, client.redactedHeaders(request), client.bodyText(request)));
     }
     CompletableFuture<HttpResponse<byte[]>> f =
-        client.http().sendAsync(request, info -> new Bounded(client.maxResponseChars()));
+        client.http().sendAsync(request, info -> bounded(client, info.statusCode()));
     CompletableFuture<Reply> out =
         f.handle(
             (r, t) -> {
               java.time.Duration since = java.time.Duration.ofNanos(System.nanoTime() - start);
               if (t != null) {
-                LlamaException e = map(client, uri, Exchange.unwrap(t));
+                LlamaException e = map(client, uri, Exchange.unwrap(t)).redactedWith(client.secrets());
                 if (wire != null) {
                   safe(() -> wire.onEnd(uri, since, e));
                 }
@@ -50,8 +50,9 @@ final class JsonCall {
                 safe(() -> wire.onResponse(uri, r.statusCode(), r.headers().map(), since));
                 safe(() -> wire.onEnd(uri, since, null));
               }
-              if (r.statusCode() >= 400) {
-                throw HttpErrors.toException(uri, r.statusCode(), r.body());
+              if (!HttpErrors.isSuccess(r.statusCode())) { // 3xx too: never followed
+                throw HttpErrors.failure(
+                    uri, r.statusCode(), r.body(), r.headers().firstValue("location").orElse(null), client.secrets());
               }
               return new Reply(r.statusCode(), r.body(), r.headers());
             });
@@ -75,28 +76,33 @@ final class JsonCall {
       throw new StreamCancelledException("interrupted while waiting for " + request.uri());
     } catch (ExecutionException e) {
       Throwable c = Exchange.unwrap(e);
-      throw c instanceof LlamaException ? (LlamaException) c : map(client, request.uri(), c);
+      throw (c instanceof LlamaException ? (LlamaException) c : map(client, request.uri(), c)).redactedWith(client.secrets());
     } catch (CancellationException e) {
       throw new StreamCancelledException("the request to " + request.uri() + " was cancelled");
     }
   }
 
   static JsonNode json(LlamaClient client, HttpRequest request) {
-    return parse(request.uri(), call(client, request).body());
+    byte[] body = call(client, request).body();
+    try {
+      return parse(request.uri(), body);
+    } catch (LlamaException e) {
+      throw e.redactedWith(client.secrets());
+    }
   }
 
   static <T> T json(LlamaClient client, HttpRequest request, Function<JsonNode, T> mapper) {
     JsonNode node = json(client, request);
     try {
       return mapper.apply(node);
+    } catch (LlamaException e) {
+      throw e.redactedWith(client.secrets());
     } catch (RuntimeException e) {
-      if (e instanceof LlamaException) {
-        throw e;
-      }
       throw new LlamaProtocolException(
-          "unexpected reply shape from " + request.uri() + " (" + e.getMessage() + ")",
-          SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-          e);
+              "unexpected reply shape from " + request.uri() + " (" + e.getMessage() + ")",
+              SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              e)
+          .redactedWith(client.secrets());
     }
   }
 
@@ -135,6 +141,20 @@ final class JsonCall {
     return new LlamaException("request to " + uri + " failed: " + t, t);
   }
 
+  /**
+   * The body subscriber for a status: a reply is read up to {@code maxResponseChars} (past it the
+   * call fails), an error body up to 64 KiB for its message, and nothing of any other (a redirect,
+   * a status that is none), whose exception is made from the head alone.
+   */
+  private static HttpResponse.BodySubscriber<byte[]> bounded(LlamaClient client, int status) {
+    if (HttpErrors.isSuccess(status)) {
+      return new Bounded(client.maxResponseChars(), false);
+    }
+    return new Bounded(HttpErrors.bodyBytesFor(status, MAX_ERROR_BODY), true);
+  }
+
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
   private static void safe(Runnable r) {
     try {
       r.run();
@@ -143,15 +163,20 @@ final class JsonCall {
     }
   }
 
-  /** Collects the body up to a bound; past it the exchange is cancelled. */
+  /**
+   * Collects the body up to a bound; past it the exchange is cancelled, and the body fails with
+   * {@link ResponseTooLargeException} or, for an error body, is what was collected.
+   */
   private static final class Bounded implements HttpResponse.BodySubscriber<byte[]> {
     private final int max;
+    private final boolean truncate;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private Flow.@org.jspecify.annotations.Nullable Subscription subscription;
 
-    Bounded(int max) {
+    Bounded(int max, boolean truncate) {
       this.max = max;
+      this.truncate = truncate;
     }
 
     @Override
@@ -162,18 +187,33 @@ final class JsonCall {
     @Override
     public void onSubscribe(Flow.Subscription s) {
       subscription = s;
+      if (truncate && max == 0) {
+        s.cancel();
+        result.complete(new byte[0]);
+        return;
+      }
       s.request(Long.MAX_VALUE);
     }
 
     @Override
     public void onNext(List<ByteBuffer> items) {
       for (ByteBuffer b : items) {
+        if (result.isDone()) {
+          return;
+        }
         if (out.size() + b.remaining() > max) {
           Flow.Subscription s = subscription;
           if (s != null) {
             s.cancel();
           }
-          result.completeExceptionally(new ResponseTooLargeException(max));
+          if (truncate) {
+            byte[] a = new byte[max - out.size()];
+            b.get(a);
+            out.write(a, 0, a.length);
+            result.complete(out.toByteArray());
+          } else {
+            result.completeExceptionally(new ResponseTooLargeException(max));
+          }
           return;
         }
         byte[] a = new byte[b.remaining()];

@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Secrets;
 import io.github.llamaclient.internal.http1.Http1Pool;
 import io.github.llamaclient.internal.json.Json;
 import io.github.llamaclient.internal.json.Replies;
@@ -50,8 +51,9 @@ import org.jspecify.annotations.Nullable;
  * stops generating; the connect, response-headers and idle limits are enforced and each has its
  * own {@link LlamaTimeoutException}; every failure is a {@link LlamaException} subtype that says
  * what happened; memory stays bounded ({@link Builder#maxLineBytes(int)}, {@link
- * Builder#maxResponseChars(int)}); the API key never appears in {@code toString()}, exceptions or
- * logs.
+ * Builder#maxResponseChars(int)}); the API key and the credentials of the base URL never appear in
+ * {@code toString()}, exceptions or logs, not even where a message quotes what the server sent back
+ * ({@code ***} stands in for them).
  *
  * <p>Close the client ({@link #close()}) to release the threads of an HTTP client it built itself;
  * a client built over your own {@link HttpClient} leaves that to you.
@@ -61,8 +63,9 @@ public final class LlamaClient implements AutoCloseable {
   /** The default server address, {@code http://localhost:8080}. */
   public static final URI DEFAULT_BASE_URL = URI.create("http://localhost:8080");
 
-  private final URI baseUrl;
-  private final @Nullable String apiKey;
+  private final URI baseUrl; // without credentials
+  private final @Nullable String authorization; // the Authorization header value
+  private final Secrets secrets;
   private final HttpClient http;
   private final @Nullable ExecutorService ownCallbackExecutor;
   private final java.util.concurrent.Executor callbackExecutor;
@@ -86,7 +89,18 @@ public final class LlamaClient implements AutoCloseable {
 
   private LlamaClient(Builder b) {
     this.baseUrl = b.baseUrl;
-    this.apiKey = b.apiKey;
+    String key = b.apiKey;
+    Credentials basic = b.credentials;
+    if (key != null) {
+      this.authorization = "Bearer " + key;
+      this.secrets = Secrets.of(key);
+    } else if (basic != null) {
+      this.authorization = basic.header();
+      this.secrets = basic.secrets();
+    } else {
+      this.authorization = null;
+      this.secrets = Secrets.NONE;
+    }
     this.connectTimeout = b.connectTimeout;
     this.responseTimeout = b.responseTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -1098,8 +1112,8 @@ public final class LlamaClient implements AutoCloseable {
             .header("Content-Type", "application/json")
             .header("Accept", stream ? "text/event-stream" : "application/json")
             .POST(new TracedBody(body));
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     return b.build();
   }
@@ -1111,8 +1125,8 @@ public final class LlamaClient implements AutoCloseable {
             .timeout(responseTimeout)
             .header("Accept", "application/json")
             .GET();
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     return b.build();
   }
@@ -1152,8 +1166,20 @@ public final class LlamaClient implements AutoCloseable {
     request
         .headers()
         .map()
-        .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? List.of("Bearer ***") : v));
+        .forEach((k, v) -> out.put(k, k.equalsIgnoreCase("authorization") ? List.of(redactedAuthorization(v)) : v));
     return out;
+  }
+
+  /** An Authorization header as traces show it: its scheme, then {@code ***}. */
+  private static String redactedAuthorization(List<String> values) {
+    String v = values.isEmpty() ? "" : values.get(0);
+    int space = v.indexOf(' ');
+    return space > 0 ? v.substring(0, space) + " " + Secrets.MASK : Secrets.MASK;
+  }
+
+  /** The one redactor of this client's secrets: every failure passes it before a caller sees it. */
+  Secrets secrets() {
+    return secrets;
   }
 
   byte[] bodyBytes(HttpRequest request) {
@@ -1187,7 +1213,8 @@ public final class LlamaClient implements AutoCloseable {
   }
 
   /**
-   * The server's base URL.
+   * The server's base URL, without the credentials it may have been given with (those are sent
+   * as {@code Authorization: Basic}, see {@link Builder#baseUrl(URI)}).
    *
    * @return the URL
    */
@@ -1278,18 +1305,22 @@ public final class LlamaClient implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LlamaClient[" + baseUrl + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
+    String auth = authorization == null ? "apiKey=none" : authorization.startsWith("Basic ") ? "basic auth=***" : "apiKey=***";
+    return "LlamaClient[" + baseUrl + ", " + auth + "]";
   }
 
   /**
-   * Builds a {@link LlamaClient}. Each setter checks its argument at once and says what was wrong.
-   * Not thread-safe.
+   * Builds a {@link LlamaClient}. Each setter checks its argument at once and says what was wrong;
+   * {@link #build()} refuses settings that contradict each other (rather than letting the last call
+   * win). Not thread-safe.
    */
   public static final class Builder {
     private final @Nullable HttpClient http;
     private URI baseUrl = DEFAULT_BASE_URL;
+    private @Nullable Credentials credentials;
     private @Nullable String apiKey;
     private Duration connectTimeout = Duration.ofSeconds(5);
+    private boolean connectTimeoutSet;
     private Duration responseTimeout = Duration.ofMinutes(10);
     private Duration idleTimeout = Duration.ofSeconds(60);
     private int maxLineBytes = 4 * 1024 * 1024;
@@ -1304,7 +1335,9 @@ public final class LlamaClient implements AutoCloseable {
     private int maxConcurrentStreams;
     private boolean concurrencyFromServerSlots;
     private int maxQueuedStreams = 256;
+    private boolean maxQueuedStreamsSet;
     private Duration queueTimeout = Duration.ofMinutes(2);
+    private boolean queueTimeoutSet;
 
     private Builder(@Nullable HttpClient http) {
       this.http = http;
@@ -1313,69 +1346,100 @@ public final class LlamaClient implements AutoCloseable {
     /**
      * Sets the server's base URL; a path prefix (llama-server's {@code --api-prefix}) is kept.
      *
-     * @param baseUrl an absolute http or https URL
+     * <p>Credentials in it ({@code http://user:password@host:8080}, for a reverse proxy that asks
+     * for basic authentication) are taken out of the URL and sent as {@code Authorization: Basic}
+     * with every request; like an API key, they never appear in {@code toString()}, {@link
+     * LlamaClient#baseUrl()}, exceptions, traces or logs. The user name and password, once
+     * percent-decoded, must be visible ASCII characters (0x21 to 0x7E), as an API key must. They
+     * cannot be combined with {@link #apiKey(String)}: both would be the one {@code Authorization}
+     * header ({@link #build()} refuses it).
+     *
+     * @param baseUrl an absolute http or https URL, with no query or fragment
      * @return this builder
+     * @throws NullPointerException if {@code baseUrl} is null
+     * @throws IllegalArgumentException if it is not an http or https URL, names no host, has a
+     *     query or fragment, or has credentials that are not visible ASCII (the message shows the
+     *     URL with {@code ***} in place of the credentials)
      */
     public Builder baseUrl(URI baseUrl) {
       Objects.requireNonNull(baseUrl, "baseUrl");
+      String shown = Secrets.hideUserInfo(baseUrl.toString());
       String scheme = baseUrl.getScheme();
       if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-        throw new IllegalArgumentException("baseUrl must be an http or https URL, was " + baseUrl);
+        throw new IllegalArgumentException("baseUrl must be an http or https URL, was " + shown);
       }
       if (baseUrl.getHost() == null) {
-        throw new IllegalArgumentException("baseUrl must name a host, was " + baseUrl);
+        throw new IllegalArgumentException("baseUrl must name a host, was " + shown);
       }
-      if (baseUrl.getQuery() != null || baseUrl.getFragment() != null) {
-        throw new IllegalArgumentException("baseUrl must not have a query or fragment, was " + baseUrl);
+      if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a query or fragment, was " + shown);
       }
-      this.baseUrl = baseUrl;
+      Credentials c = baseUrl.getRawUserInfo() == null ? null : Credentials.of(baseUrl);
+      this.baseUrl = c == null ? baseUrl : withoutUserInfo(baseUrl);
+      this.credentials = c;
       return this;
     }
 
     /**
-     * Sets the server's base URL.
+     * Sets the server's base URL, as {@link #baseUrl(URI)} does.
      *
      * @param baseUrl an absolute http or https URL, such as {@code http://localhost:8080}
      * @return this builder
+     * @throws NullPointerException if {@code baseUrl} is null
+     * @throws IllegalArgumentException if it is not a valid URL, or not one {@link #baseUrl(URI)}
+     *     accepts (the message shows the URL with {@code ***} in place of any credentials)
      */
     public Builder baseUrl(String baseUrl) {
       Objects.requireNonNull(baseUrl, "baseUrl");
       URI u;
       try {
-        u = URI.create(baseUrl.trim());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("baseUrl is not a valid URL: '" + baseUrl + "'", e);
+        u = new URI(baseUrl.trim());
+      } catch (java.net.URISyntaxException e) {
+        // not chained: the cause's message quotes the whole input, credentials included
+        throw new IllegalArgumentException(
+            "baseUrl is not a valid URL: '"
+                + Secrets.hideUserInfo(baseUrl)
+                + "' ("
+                + e.getReason()
+                + (e.getIndex() >= 0 ? " at index " + e.getIndex() : "")
+                + ")");
       }
       return baseUrl(u);
     }
 
     /**
      * Sets the API key (llama-server's {@code --api-key}), sent as {@code Authorization: Bearer}.
-     * It never appears in {@code toString()}, exceptions or logs.
+     * It never appears in {@code toString()}, exceptions, traces or logs, not even where a message
+     * quotes a server that echoes it ({@code ***} stands in for it). Cannot be combined with
+     * credentials in the base URL ({@link #build()} refuses it).
      *
-     * @param apiKey the key
+     * @param apiKey the key: visible ASCII characters only (0x21 to 0x7E), so both transports send
+     *     it the same way
      * @return this builder
+     * @throws NullPointerException if {@code apiKey} is null
+     * @throws IllegalArgumentException if it is empty or has another character (a space, a line
+     *     break, a control or non-ASCII character); the message says which position and what kind,
+     *     never the key
      */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey");
-      if (apiKey.isBlank()) {
-        throw new IllegalArgumentException("apiKey must not be blank");
-      }
-      if (apiKey.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        throw new IllegalArgumentException("apiKey must not contain control characters");
-      }
-      this.apiKey = apiKey;
+      this.apiKey = Secrets.checkVisibleAscii(apiKey, "apiKey");
       return this;
     }
 
     /**
-     * Sets the TCP connect timeout (only for the HTTP client this builder creates).
+     * Sets the TCP connect timeout of the HTTP client this builder creates (and of pulled streams'
+     * own connections). Not for {@link LlamaClient#builder(HttpClient)}: there, set it on your
+     * {@code HttpClient} ({@link #build()} refuses it).
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeoutSet = true;
       return this;
     }
 
@@ -1385,6 +1449,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder responseTimeout(Duration timeout) {
       this.responseTimeout = positive(timeout, "responseTimeout");
@@ -1396,6 +1462,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idleTimeout");
@@ -1424,7 +1492,7 @@ public final class LlamaClient implements AutoCloseable {
      * the Publisher and callback faces, everything goes through the {@code HttpClient}.
      *
      * @param enabled false to send pulled streams through the {@code HttpClient} too
-     * @return this builder
+     * @return this builder (throws nothing)
      */
     public Builder readOnConsumingThread(boolean enabled) {
       this.readOnConsumingThread = enabled;
@@ -1437,6 +1505,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param bytes at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1024
      */
     public Builder maxLineBytes(int bytes) {
       if (bytes < 1024) {
@@ -1452,6 +1521,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param chars at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code chars} is less than 1024
      */
     public Builder maxResponseChars(int chars) {
       if (chars < 1024) {
@@ -1473,6 +1543,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param executor the executor
      * @return this builder
+     * @throws NullPointerException if {@code executor} is null
      */
     public Builder callbackExecutor(java.util.concurrent.Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "executor");
@@ -1484,6 +1555,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param listener the listener, for example {@link WireListener#logging()}
      * @return this builder
+     * @throws NullPointerException if {@code listener} is null
      */
     public Builder wireListener(WireListener listener) {
       this.wireListener = Objects.requireNonNull(listener, "listener");
@@ -1495,6 +1567,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param model the model name
      * @return this builder
+     * @throws NullPointerException if {@code model} is null
+     * @throws IllegalArgumentException if it is blank
      */
     public Builder defaultModel(String model) {
       Objects.requireNonNull(model, "model");
@@ -1510,6 +1584,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param maxTokens -1 (no limit) or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code maxTokens} is less than -1
      */
     public Builder defaultMaxTokens(int maxTokens) {
       if (maxTokens < -1) {
@@ -1524,6 +1599,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param temperature from 0 to 100
      * @return this builder
+     * @throws IllegalArgumentException if {@code temperature} is outside 0 to 100, or NaN
      */
     public Builder defaultTemperature(double temperature) {
       if (!(temperature >= 0 && temperature <= 100)) {
@@ -1540,6 +1616,10 @@ public final class LlamaClient implements AutoCloseable {
      * @param name the JSON field name
      * @param value a JSON value: null, String, Number, Boolean, Map, List
      * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank or a field the client sets itself
+     *     ({@code messages}, {@code stream}, {@code stream_options}), or {@code value} is not a JSON
+     *     value (an infinite or NaN number, another type)
      */
     public Builder defaultParameter(String name, @Nullable Object value) {
       Objects.requireNonNull(name, "name");
@@ -1560,15 +1640,17 @@ public final class LlamaClient implements AutoCloseable {
      * simply start later. Matching llama-server's slot count ({@code -np}) keeps requests from
      * waiting inside the server, where no timeout of this client sees them.
      *
+     * <p>Either this or {@link #concurrencyFromServerSlots()}: {@link #build()} refuses both.
+     *
      * @param max 1 or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is less than 1
      */
     public Builder maxConcurrentStreams(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("maxConcurrentStreams must be 1 or more, was " + max);
       }
       this.maxConcurrentStreams = max;
-      this.concurrencyFromServerSlots = false;
       return this;
     }
 
@@ -1577,49 +1659,101 @@ public final class LlamaClient implements AutoCloseable {
      * ({@code total_slots}) when the first stream starts; if that read fails, that stream fails
      * with the error and the next one tries again. Otherwise as {@link #maxConcurrentStreams(int)}.
      *
-     * @return this builder
+     * <p>Either this or {@link #maxConcurrentStreams(int)}: {@link #build()} refuses both.
+     *
+     * @return this builder (throws nothing)
      */
     public Builder concurrencyFromServerSlots() {
       this.concurrencyFromServerSlots = true;
-      this.maxConcurrentStreams = 0;
       return this;
     }
 
     /**
      * Sets how many streams may wait for a place under the stream limit (default 256). A stream
-     * beyond that fails at once with {@link TooManyStreamsException}, never hangs.
+     * beyond that fails at once with {@link TooManyStreamsException}, never hangs. Only with a
+     * stream limit ({@link #maxConcurrentStreams(int)} or {@link #concurrencyFromServerSlots()}):
+     * without one nothing waits, and {@link #build()} refuses this setting.
      *
      * @param max 0 (no waiting: refuse at once) or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is negative
      */
     public Builder maxQueuedStreams(int max) {
       if (max < 0) {
         throw new IllegalArgumentException("maxQueuedStreams must be 0 or more, was " + max);
       }
       this.maxQueuedStreams = max;
+      this.maxQueuedStreamsSet = true;
       return this;
     }
 
     /**
      * Sets the longest a stream waits for a place under the stream limit (default 2 min); then it
      * fails with {@link LlamaTimeoutException.QueueWait}. The response timeout starts only when
-     * the request is actually sent.
+     * the request is actually sent. Only with a stream limit ({@link #maxConcurrentStreams(int)} or
+     * {@link #concurrencyFromServerSlots()}): without one nothing waits, and {@link #build()}
+     * refuses this setting.
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder queueTimeout(Duration timeout) {
       this.queueTimeout = positive(timeout, "queueTimeout");
+      this.queueTimeoutSet = true;
       return this;
     }
 
     /**
-     * Builds the client.
+     * Builds the client. The builder can be changed and used again afterwards.
      *
      * @return the client
+     * @throws IllegalStateException if two settings contradict each other, naming both: {@link
+     *     #apiKey(String)} with credentials in the {@linkplain #baseUrl(URI) base URL} (both would
+     *     be the {@code Authorization} header); {@link #maxConcurrentStreams(int)} with {@link
+     *     #concurrencyFromServerSlots()}; {@link #maxQueuedStreams(int)} or {@link
+     *     #queueTimeout(Duration)} without either of those (nothing waits without a stream limit);
+     *     {@link #connectTimeout(Duration)} on a {@linkplain LlamaClient#builder(HttpClient) builder
+     *     over your own HttpClient} (which connects with its own timeout)
      */
     public LlamaClient build() {
+      if (apiKey != null && credentials != null) {
+        throw new IllegalStateException(
+            "apiKey(...) and the credentials in baseUrl ("
+                + Secrets.MASK
+                + "@"
+                + baseUrl.getRawAuthority()
+                + ") are both set, and both would be the Authorization header: keep the API key for"
+                + " llama-server's --api-key, or the URL's credentials for a proxy's basic authentication");
+      }
+      if (maxConcurrentStreams > 0 && concurrencyFromServerSlots) {
+        throw new IllegalStateException(
+            "maxConcurrentStreams("
+                + maxConcurrentStreams
+                + ") and concurrencyFromServerSlots() are both set, and each sets the stream limit: keep one");
+      }
+      if (maxConcurrentStreams == 0 && !concurrencyFromServerSlots && (maxQueuedStreamsSet || queueTimeoutSet)) {
+        throw new IllegalStateException(
+            (maxQueuedStreamsSet ? "maxQueuedStreams(" + maxQueuedStreams + ")" : "queueTimeout(" + queueTimeout + ")")
+                + " is set without a stream limit, so no stream ever waits: set maxConcurrentStreams(int) or"
+                + " concurrencyFromServerSlots() too, or leave it out");
+      }
+      if (http != null && connectTimeoutSet) {
+        throw new IllegalStateException(
+            "connectTimeout("
+                + connectTimeout
+                + ") is set on LlamaClient.builder(HttpClient), whose HttpClient connects with its own"
+                + " timeout: set it with HttpClient.newBuilder().connectTimeout(...) instead");
+      }
       return new LlamaClient(this);
+    }
+
+    private static URI withoutUserInfo(URI u) {
+      String authority = u.getRawAuthority();
+      String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      return URI.create(u.getScheme() + "://" + hostPort + path);
     }
 
     private static Duration positive(Duration d, String name) {
