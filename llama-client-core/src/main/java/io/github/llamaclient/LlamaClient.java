@@ -158,8 +158,14 @@ public final class LlamaClient implements AutoCloseable {
    * executor apply. Requests are sent as HTTP/1.1 whatever the client's default version, since
    * llama-server does not speak HTTP/2 (an h2c upgrade attempt would be wasted).
    *
+   * <p>Keep its redirect policy at the default, {@link HttpClient.Redirect#NEVER}: an {@code
+   * HttpClient} that follows redirects sends the {@code Authorization} header (the API key, or the
+   * base URL's credentials) on to whatever host a redirect names. This client itself never follows
+   * one: a 3xx fails with {@link LlamaHttpException}.
+   *
    * @param httpClient the client to send requests with; not closed by {@link #close()}
    * @return a builder
+   * @throws NullPointerException if {@code httpClient} is null
    */
   public static Builder builder(HttpClient httpClient) {
     return new Builder(Objects.requireNonNull(httpClient, "httpClient"));
@@ -181,7 +187,10 @@ public final class LlamaClient implements AutoCloseable {
    * (request defaults). Unset variables keep the builder's defaults.
    *
    * @return the client
-   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it,
+   *     never the key)
+   * @throws IllegalStateException if the URL has credentials and a key is set too (see {@link
+   *     Builder#build()})
    */
   public static LlamaClient fromEnv() {
     return builderFromEnv(System.getenv()).build();
@@ -193,7 +202,9 @@ public final class LlamaClient implements AutoCloseable {
    *
    * @param env the variables, for example {@code System.getenv()}
    * @return the builder
-   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   * @throws NullPointerException if {@code env} is null
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it,
+   *     never the key)
    */
   public static Builder builderFromEnv(Map<String, String> env) {
     Builder b = builder();
