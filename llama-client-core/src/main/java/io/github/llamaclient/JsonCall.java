@@ -108,9 +108,10 @@ final class JsonCall {
         throw e;
       }
       throw new LlamaProtocolException(
-          "unexpected reply shape from " + client.shown(request.uri()) + " (" + e.getMessage() + ")",
-          client.engine().redactor().redact(SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))),
-          e);
+              "unexpected reply shape from " + client.shown(request.uri()) + " (" + e.getMessage() + ")",
+              SseParser.Lines.preview(node.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+              e)
+          .redactedWith(client.secrets());
     }
   }
 
@@ -118,12 +119,12 @@ final class JsonCall {
     try {
       JsonNode n = Json.MAPPER.readTree(body);
       if (n == null || n.isMissingNode()) {
-        throw new LlamaProtocolException("empty reply from " + client.shown(uri), "");
+        throw new LlamaProtocolException("empty reply from " + client.shown(uri), "", null);
       }
       return n;
     } catch (IOException e) {
-      throw new LlamaProtocolException(
-          "reply from " + client.shown(uri) + " is not JSON", client.engine().redactor().redact(SseParser.Lines.preview(body)), e);
+      throw new LlamaProtocolException("reply from " + client.shown(uri) + " is not JSON", SseParser.Lines.preview(body), e)
+          .redactedWith(client.secrets());
     }
   }
 }

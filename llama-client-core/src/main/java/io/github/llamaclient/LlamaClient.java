@@ -7,6 +7,7 @@ import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Transport;
 import io.github.llamaclient.internal.http1.Http1Transport;
 import io.github.llamaclient.internal.jdk.JdkTransport;
+import io.github.llamaclient.internal.exchange.Secrets;
 import io.github.llamaclient.internal.json.Json;
 import io.github.llamaclient.internal.json.Replies;
 import io.github.llamaclient.internal.json.ChatChunkDecoder;
@@ -56,8 +57,9 @@ import org.jspecify.annotations.Nullable;
  * stops generating; the connect, response-headers and idle limits are enforced and each has its
  * own {@link LlamaTimeoutException}; every failure is a {@link LlamaException} subtype that says
  * what happened; memory stays bounded ({@link Builder#maxLineBytes(int)}, {@link
- * Builder#maxResponseChars(int)}); the API key never appears in {@code toString()}, exceptions or
- * logs.
+ * Builder#maxResponseChars(int)}); the API key and the credentials of the base URL never appear in
+ * {@code toString()}, exceptions or logs, not even where a message quotes what the server sent back
+ * ({@code ***} stands in for them).
  *
  * <p>Close the client ({@link #close()}) to release the threads of an HTTP client it built itself;
  * a client built over your own {@link HttpClient} leaves that to you.
@@ -67,8 +69,9 @@ public final class LlamaClient implements AutoCloseable {
   /** The default server address, {@code http://localhost:8080}. */
   public static final URI DEFAULT_BASE_URL = URI.create("http://localhost:8080");
 
-  private final URI baseUrl;
-  private final @Nullable String apiKey;
+  private final URI baseUrl; // without credentials
+  private final @Nullable String authorization; // the Authorization header value
+  private final Secrets secrets;
   private final HttpClient http;
   private final @Nullable ExecutorService ownCallbackExecutor;
   private final java.util.concurrent.Executor callbackExecutor;
@@ -92,7 +95,18 @@ public final class LlamaClient implements AutoCloseable {
 
   private LlamaClient(Builder b) {
     this.baseUrl = b.baseUrl;
-    this.apiKey = b.apiKey;
+    String key = b.apiKey;
+    Credentials basic = b.credentials;
+    if (key != null) {
+      this.authorization = "Bearer " + key;
+      this.secrets = Secrets.of(key);
+    } else if (basic != null) {
+      this.authorization = basic.header();
+      this.secrets = basic.secrets();
+    } else {
+      this.authorization = null;
+      this.secrets = Secrets.NONE;
+    }
     this.connectTimeout = b.connectTimeout;
     this.responseTimeout = b.responseTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -137,7 +151,8 @@ public final class LlamaClient implements AutoCloseable {
     this.engine =
         new Engine(
             b.clock, connectTimeout, responseTimeout, idleTimeout, b.totalTimeout, maxLineBytes, wireListener, pulled, pushed,
-            Engine.Redactor.NONE);
+            secrets,
+            failure -> failure.redactedWith(secrets));
   }
 
   /**
@@ -156,8 +171,14 @@ public final class LlamaClient implements AutoCloseable {
    * executor apply. Requests are sent as HTTP/1.1 whatever the client's default version, since
    * llama-server does not speak HTTP/2 (an h2c upgrade attempt would be wasted).
    *
+   * <p>Keep its redirect policy at the default, {@link HttpClient.Redirect#NEVER}: an {@code
+   * HttpClient} that follows redirects sends the {@code Authorization} header (the API key, or the
+   * base URL's credentials) on to whatever host a redirect names. This client itself never follows
+   * one: a 3xx fails with {@link LlamaHttpException}.
+   *
    * @param httpClient the client to send requests with; not closed by {@link #close()}
    * @return a builder
+   * @throws NullPointerException if {@code httpClient} is null
    */
   public static Builder builder(HttpClient httpClient) {
     return new Builder(Objects.requireNonNull(httpClient, "httpClient"));
@@ -179,7 +200,10 @@ public final class LlamaClient implements AutoCloseable {
    * (request defaults). Unset variables keep the builder's defaults.
    *
    * @return the client
-   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it,
+   *     never the key)
+   * @throws IllegalStateException if the URL has credentials and a key is set too (see {@link
+   *     Builder#build()})
    */
   public static LlamaClient fromEnv() {
     return builderFromEnv(System.getenv()).build();
@@ -191,7 +215,9 @@ public final class LlamaClient implements AutoCloseable {
    *
    * @param env the variables, for example {@code System.getenv()}
    * @return the builder
-   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it)
+   * @throws NullPointerException if {@code env} is null
+   * @throws IllegalArgumentException if a variable is set to a bad value (the message names it,
+   *     never the key)
    */
   public static Builder builderFromEnv(Map<String, String> env) {
     Builder b = builder();
@@ -1082,7 +1108,7 @@ public final class LlamaClient implements AutoCloseable {
 
   /** A URI as messages show it: without credentials. */
   String shown(URI uri) {
-    return engine.redactor().redact(uri.toString());
+    return secrets.redactUrl(uri.toString());
   }
 
   /** Whether a pulled stream to this URI may read on its consumer: plain http, no proxy. */
@@ -1129,8 +1155,8 @@ public final class LlamaClient implements AutoCloseable {
             .header("Content-Type", "application/json")
             .header("Accept", stream ? "text/event-stream" : "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     return new Request(b.build(), body, stream, idempotent);
   }
@@ -1141,8 +1167,8 @@ public final class LlamaClient implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .header("Accept", "application/json")
             .GET();
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     return new Request(b.build(), new byte[0], false, true);
   }
@@ -1154,6 +1180,11 @@ public final class LlamaClient implements AutoCloseable {
       base = base.substring(0, base.length() - 1);
     }
     return URI.create(base + path);
+  }
+
+  /** The one redactor of this client's secrets: every failure passes it before a caller sees it. */
+  Secrets secrets() {
+    return secrets;
   }
 
   @Nullable WireListener wireListener() {
@@ -1169,7 +1200,8 @@ public final class LlamaClient implements AutoCloseable {
   }
 
   /**
-   * The server's base URL.
+   * The server's base URL, without the credentials it may have been given with (those are sent
+   * as {@code Authorization: Basic}, see {@link Builder#baseUrl(URI)}).
    *
    * @return the URL
    */
@@ -1260,18 +1292,22 @@ public final class LlamaClient implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LlamaClient[" + baseUrl + ", apiKey=" + (apiKey == null ? "none" : "***") + "]";
+    String auth = authorization == null ? "apiKey=none" : authorization.startsWith("Basic ") ? "basic auth=***" : "apiKey=***";
+    return "LlamaClient[" + baseUrl + ", " + auth + "]";
   }
 
   /**
-   * Builds a {@link LlamaClient}. Each setter checks its argument at once and says what was wrong.
-   * Not thread-safe.
+   * Builds a {@link LlamaClient}. Each setter checks its argument at once and says what was wrong;
+   * {@link #build()} refuses settings that contradict each other (rather than letting the last call
+   * win). Not thread-safe.
    */
   public static final class Builder {
     private final @Nullable HttpClient http;
     private URI baseUrl = DEFAULT_BASE_URL;
+    private @Nullable Credentials credentials;
     private @Nullable String apiKey;
     private Duration connectTimeout = Duration.ofSeconds(5);
+    private boolean connectTimeoutSet;
     private Duration responseTimeout = Duration.ofMinutes(10);
     private Duration idleTimeout = Duration.ofSeconds(60);
     private int maxLineBytes = 4 * 1024 * 1024;
@@ -1286,9 +1322,11 @@ public final class LlamaClient implements AutoCloseable {
     private int maxConcurrentStreams;
     private boolean concurrencyFromServerSlots;
     private int maxQueuedStreams = 256;
+    private boolean maxQueuedStreamsSet;
     private Duration queueTimeout = Duration.ofMinutes(2);
     private @Nullable Duration totalTimeout;
     private Clock clock = Clock.SYSTEM;
+    private boolean queueTimeoutSet;
 
     private Builder(@Nullable HttpClient http) {
       this.http = http;
@@ -1297,69 +1335,100 @@ public final class LlamaClient implements AutoCloseable {
     /**
      * Sets the server's base URL; a path prefix (llama-server's {@code --api-prefix}) is kept.
      *
-     * @param baseUrl an absolute http or https URL
+     * <p>Credentials in it ({@code http://user:password@host:8080}, for a reverse proxy that asks
+     * for basic authentication) are taken out of the URL and sent as {@code Authorization: Basic}
+     * with every request; like an API key, they never appear in {@code toString()}, {@link
+     * LlamaClient#baseUrl()}, exceptions, traces or logs. The user name and password, once
+     * percent-decoded, must be visible ASCII characters (0x21 to 0x7E), as an API key must. They
+     * cannot be combined with {@link #apiKey(String)}: both would be the one {@code Authorization}
+     * header ({@link #build()} refuses it).
+     *
+     * @param baseUrl an absolute http or https URL, with no query or fragment
      * @return this builder
+     * @throws NullPointerException if {@code baseUrl} is null
+     * @throws IllegalArgumentException if it is not an http or https URL, names no host, has a
+     *     query or fragment, or has credentials that are not visible ASCII (the message shows the
+     *     URL with {@code ***} in place of the credentials)
      */
     public Builder baseUrl(URI baseUrl) {
       Objects.requireNonNull(baseUrl, "baseUrl");
+      String shown = Secrets.hideUserInfo(baseUrl.toString());
       String scheme = baseUrl.getScheme();
       if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-        throw new IllegalArgumentException("baseUrl must be an http or https URL, was " + baseUrl);
+        throw new IllegalArgumentException("baseUrl must be an http or https URL, was " + shown);
       }
       if (baseUrl.getHost() == null) {
-        throw new IllegalArgumentException("baseUrl must name a host, was " + baseUrl);
+        throw new IllegalArgumentException("baseUrl must name a host, was " + shown);
       }
-      if (baseUrl.getQuery() != null || baseUrl.getFragment() != null) {
-        throw new IllegalArgumentException("baseUrl must not have a query or fragment, was " + baseUrl);
+      if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a query or fragment, was " + shown);
       }
-      this.baseUrl = baseUrl;
+      Credentials c = baseUrl.getRawUserInfo() == null ? null : Credentials.of(baseUrl);
+      this.baseUrl = c == null ? baseUrl : withoutUserInfo(baseUrl);
+      this.credentials = c;
       return this;
     }
 
     /**
-     * Sets the server's base URL.
+     * Sets the server's base URL, as {@link #baseUrl(URI)} does.
      *
      * @param baseUrl an absolute http or https URL, such as {@code http://localhost:8080}
      * @return this builder
+     * @throws NullPointerException if {@code baseUrl} is null
+     * @throws IllegalArgumentException if it is not a valid URL, or not one {@link #baseUrl(URI)}
+     *     accepts (the message shows the URL with {@code ***} in place of any credentials)
      */
     public Builder baseUrl(String baseUrl) {
       Objects.requireNonNull(baseUrl, "baseUrl");
       URI u;
       try {
-        u = URI.create(baseUrl.trim());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("baseUrl is not a valid URL: '" + baseUrl + "'", e);
+        u = new URI(baseUrl.trim());
+      } catch (java.net.URISyntaxException e) {
+        // not chained: the cause's message quotes the whole input, credentials included
+        throw new IllegalArgumentException(
+            "baseUrl is not a valid URL: '"
+                + Secrets.hideUserInfo(baseUrl)
+                + "' ("
+                + e.getReason()
+                + (e.getIndex() >= 0 ? " at index " + e.getIndex() : "")
+                + ")");
       }
       return baseUrl(u);
     }
 
     /**
      * Sets the API key (llama-server's {@code --api-key}), sent as {@code Authorization: Bearer}.
-     * It never appears in {@code toString()}, exceptions or logs.
+     * It never appears in {@code toString()}, exceptions, traces or logs, not even where a message
+     * quotes a server that echoes it ({@code ***} stands in for it). Cannot be combined with
+     * credentials in the base URL ({@link #build()} refuses it).
      *
-     * @param apiKey the key
+     * @param apiKey the key: visible ASCII characters only (0x21 to 0x7E), so both transports send
+     *     it the same way
      * @return this builder
+     * @throws NullPointerException if {@code apiKey} is null
+     * @throws IllegalArgumentException if it is empty or has another character (a space, a line
+     *     break, a control or non-ASCII character); the message says which position and what kind,
+     *     never the key
      */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey");
-      if (apiKey.isBlank()) {
-        throw new IllegalArgumentException("apiKey must not be blank");
-      }
-      if (apiKey.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        throw new IllegalArgumentException("apiKey must not contain control characters");
-      }
-      this.apiKey = apiKey;
+      this.apiKey = Secrets.checkVisibleAscii(apiKey, "apiKey");
       return this;
     }
 
     /**
-     * Sets the TCP connect timeout (only for the HTTP client this builder creates).
+     * Sets the TCP connect timeout of the HTTP client this builder creates (and of pulled streams'
+     * own connections). Not for {@link LlamaClient#builder(HttpClient)}: there, set it on your
+     * {@code HttpClient} ({@link #build()} refuses it).
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeoutSet = true;
       return this;
     }
 
@@ -1369,6 +1438,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder responseTimeout(Duration timeout) {
       this.responseTimeout = positive(timeout, "responseTimeout");
@@ -1380,6 +1451,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idleTimeout");
@@ -1408,7 +1481,7 @@ public final class LlamaClient implements AutoCloseable {
      * the Publisher and callback faces, everything goes through the {@code HttpClient}.
      *
      * @param enabled false to send pulled streams through the {@code HttpClient} too
-     * @return this builder
+     * @return this builder (throws nothing)
      */
     public Builder readOnConsumingThread(boolean enabled) {
       this.readOnConsumingThread = enabled;
@@ -1421,6 +1494,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param bytes at least 1024
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1024
      */
     public Builder maxLineBytes(int bytes) {
       if (bytes < 1024) {
@@ -1464,6 +1538,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param executor the executor
      * @return this builder
+     * @throws NullPointerException if {@code executor} is null
      */
     public Builder callbackExecutor(java.util.concurrent.Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "executor");
@@ -1475,6 +1550,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param listener the listener, for example {@link WireListener#logging()}
      * @return this builder
+     * @throws NullPointerException if {@code listener} is null
      */
     public Builder wireListener(WireListener listener) {
       this.wireListener = Objects.requireNonNull(listener, "listener");
@@ -1486,6 +1562,8 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param model the model name
      * @return this builder
+     * @throws NullPointerException if {@code model} is null
+     * @throws IllegalArgumentException if it is blank
      */
     public Builder defaultModel(String model) {
       Objects.requireNonNull(model, "model");
@@ -1501,6 +1579,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param maxTokens -1 (no limit) or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code maxTokens} is less than -1
      */
     public Builder defaultMaxTokens(int maxTokens) {
       if (maxTokens < -1) {
@@ -1515,6 +1594,7 @@ public final class LlamaClient implements AutoCloseable {
      *
      * @param temperature from 0 to 100
      * @return this builder
+     * @throws IllegalArgumentException if {@code temperature} is outside 0 to 100, or NaN
      */
     public Builder defaultTemperature(double temperature) {
       if (!(temperature >= 0 && temperature <= 100)) {
@@ -1531,9 +1611,11 @@ public final class LlamaClient implements AutoCloseable {
      * @param name the JSON field name
      * @param value a JSON value: null, String, Number, Boolean, Map, List
      * @return this builder
-     * @throws IllegalArgumentException if the name is blank or a field the client sets, the value
-     *     is not a JSON value, or {@code n} (or {@code n_cmpl}) is not 1: llama-client decodes one
-     *     choice
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank or a field the client sets itself
+     *     ({@code messages}, {@code stream}, {@code stream_options}), {@code value} is not a JSON
+     *     value (an infinite or NaN number, another type), or {@code n} (or {@code n_cmpl}) is not 1:
+     *     llama-client decodes one choice
      */
     public Builder defaultParameter(String name, @Nullable Object value) {
       Objects.requireNonNull(name, "name");
@@ -1554,15 +1636,17 @@ public final class LlamaClient implements AutoCloseable {
      * simply start later. Matching llama-server's slot count ({@code -np}) keeps requests from
      * waiting inside the server, where no timeout of this client sees them.
      *
+     * <p>Either this or {@link #concurrencyFromServerSlots()}: {@link #build()} refuses both.
+     *
      * @param max 1 or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is less than 1
      */
     public Builder maxConcurrentStreams(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("maxConcurrentStreams must be 1 or more, was " + max);
       }
       this.maxConcurrentStreams = max;
-      this.concurrencyFromServerSlots = false;
       return this;
     }
 
@@ -1571,39 +1655,49 @@ public final class LlamaClient implements AutoCloseable {
      * ({@code total_slots}) when the first stream starts; if that read fails, that stream fails
      * with the error and the next one tries again. Otherwise as {@link #maxConcurrentStreams(int)}.
      *
-     * @return this builder
+     * <p>Either this or {@link #maxConcurrentStreams(int)}: {@link #build()} refuses both.
+     *
+     * @return this builder (throws nothing)
      */
     public Builder concurrencyFromServerSlots() {
       this.concurrencyFromServerSlots = true;
-      this.maxConcurrentStreams = 0;
       return this;
     }
 
     /**
      * Sets how many streams may wait for a place under the stream limit (default 256). A stream
-     * beyond that fails at once with {@link TooManyStreamsException}, never hangs.
+     * beyond that fails at once with {@link TooManyStreamsException}, never hangs. Only with a
+     * stream limit ({@link #maxConcurrentStreams(int)} or {@link #concurrencyFromServerSlots()}):
+     * without one nothing waits, and {@link #build()} refuses this setting.
      *
      * @param max 0 (no waiting: refuse at once) or more
      * @return this builder
+     * @throws IllegalArgumentException if {@code max} is negative
      */
     public Builder maxQueuedStreams(int max) {
       if (max < 0) {
         throw new IllegalArgumentException("maxQueuedStreams must be 0 or more, was " + max);
       }
       this.maxQueuedStreams = max;
+      this.maxQueuedStreamsSet = true;
       return this;
     }
 
     /**
      * Sets the longest a stream waits for a place under the stream limit (default 2 min); then it
      * fails with {@link LlamaTimeoutException.QueueWait}. The response timeout starts only when
-     * the request is actually sent.
+     * the request is actually sent. Only with a stream limit ({@link #maxConcurrentStreams(int)} or
+     * {@link #concurrencyFromServerSlots()}): without one nothing waits, and {@link #build()}
+     * refuses this setting.
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public Builder queueTimeout(Duration timeout) {
       this.queueTimeout = positive(timeout, "queueTimeout");
+      this.queueTimeoutSet = true;
       return this;
     }
 
@@ -1629,12 +1723,54 @@ public final class LlamaClient implements AutoCloseable {
     }
 
     /**
-     * Builds the client.
+     * Builds the client. The builder can be changed and used again afterwards.
      *
      * @return the client
+     * @throws IllegalStateException if two settings contradict each other, naming both: {@link
+     *     #apiKey(String)} with credentials in the {@linkplain #baseUrl(URI) base URL} (both would
+     *     be the {@code Authorization} header); {@link #maxConcurrentStreams(int)} with {@link
+     *     #concurrencyFromServerSlots()}; {@link #maxQueuedStreams(int)} or {@link
+     *     #queueTimeout(Duration)} without either of those (nothing waits without a stream limit);
+     *     {@link #connectTimeout(Duration)} on a {@linkplain LlamaClient#builder(HttpClient) builder
+     *     over your own HttpClient} (which connects with its own timeout)
      */
     public LlamaClient build() {
+      if (apiKey != null && credentials != null) {
+        throw new IllegalStateException(
+            "apiKey(...) and the credentials in baseUrl ("
+                + Secrets.MASK
+                + "@"
+                + baseUrl.getRawAuthority()
+                + ") are both set, and both would be the Authorization header: keep the API key for"
+                + " llama-server's --api-key, or the URL's credentials for a proxy's basic authentication");
+      }
+      if (maxConcurrentStreams > 0 && concurrencyFromServerSlots) {
+        throw new IllegalStateException(
+            "maxConcurrentStreams("
+                + maxConcurrentStreams
+                + ") and concurrencyFromServerSlots() are both set, and each sets the stream limit: keep one");
+      }
+      if (maxConcurrentStreams == 0 && !concurrencyFromServerSlots && (maxQueuedStreamsSet || queueTimeoutSet)) {
+        throw new IllegalStateException(
+            (maxQueuedStreamsSet ? "maxQueuedStreams(" + maxQueuedStreams + ")" : "queueTimeout(" + queueTimeout + ")")
+                + " is set without a stream limit, so no stream ever waits: set maxConcurrentStreams(int) or"
+                + " concurrencyFromServerSlots() too, or leave it out");
+      }
+      if (http != null && connectTimeoutSet) {
+        throw new IllegalStateException(
+            "connectTimeout("
+                + connectTimeout
+                + ") is set on LlamaClient.builder(HttpClient), whose HttpClient connects with its own"
+                + " timeout: set it with HttpClient.newBuilder().connectTimeout(...) instead");
+      }
       return new LlamaClient(this);
+    }
+
+    private static URI withoutUserInfo(URI u) {
+      String authority = u.getRawAuthority();
+      String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      return URI.create(u.getScheme() + "://" + hostPort + path);
     }
 
     private static Duration positive(Duration d, String name) {

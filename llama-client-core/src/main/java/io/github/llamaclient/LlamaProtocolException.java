@@ -1,13 +1,18 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Secrets;
+import org.jspecify.annotations.Nullable;
+
 /**
  * The server sent something that is not llama-server's protocol: a line that is not valid JSON, a
  * chunk of an unexpected shape, a line over the configured length limit, an unexpected content
- * type. Carries the offending line, truncated to 200 characters.
+ * type. Carries the offending line, truncated to 200 characters, with the client's API key and
+ * base-URL credentials replaced by {@code ***}, should the server echo them.
  */
 public final class LlamaProtocolException extends LlamaException {
   private static final long serialVersionUID = 1L;
 
+  private final String what;
   private final String offendingLine;
 
   /**
@@ -17,8 +22,7 @@ public final class LlamaProtocolException extends LlamaException {
    * @param offendingLine the line, truncated
    */
   public LlamaProtocolException(String message, String offendingLine) {
-    super(message + ": " + offendingLine);
-    this.offendingLine = offendingLine;
+    this(message, offendingLine, null);
   }
 
   /**
@@ -26,10 +30,11 @@ public final class LlamaProtocolException extends LlamaException {
    *
    * @param message what was wrong
    * @param offendingLine the line, truncated
-   * @param cause the parse error
+   * @param cause the parse error, if any
    */
-  public LlamaProtocolException(String message, String offendingLine, Throwable cause) {
+  public LlamaProtocolException(String message, String offendingLine, @Nullable Throwable cause) {
     super(message + ": " + offendingLine, cause);
+    this.what = message;
     this.offendingLine = offendingLine;
   }
 
@@ -40,5 +45,16 @@ public final class LlamaProtocolException extends LlamaException {
    */
   public String offendingLine() {
     return offendingLine;
+  }
+
+  @Override
+  LlamaException redactedWith(Secrets secrets) {
+    if (!secrets.appearsIn(this)) {
+      return this;
+    }
+    return secrets.sameTrace(
+        this,
+        new LlamaProtocolException(
+            secrets.redact(what), secrets.redact(offendingLine), secrets.redactCause(getCause())));
   }
 }

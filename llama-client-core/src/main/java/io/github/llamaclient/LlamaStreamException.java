@@ -1,8 +1,13 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Secrets;
+
 /**
  * llama-server reported an error after streaming began: one {@code data: {"error":{...}}} event,
  * then the body ended without {@code [DONE]}. The HTTP status was 200.
+ *
+ * <p>The server's message is quoted with the client's API key and base-URL credentials replaced by
+ * {@code ***}, should the server echo them.
  */
 public final class LlamaStreamException extends LlamaException {
   private static final long serialVersionUID = 1L;
@@ -71,5 +76,15 @@ public final class LlamaStreamException extends LlamaException {
    */
   public String partialText() {
     return partialText;
+  }
+
+  @Override
+  LlamaException redactedWith(Secrets secrets) {
+    if (!secrets.appearsIn(this)) {
+      return this;
+    }
+    return secrets.sameTrace(
+        this,
+        new LlamaStreamException(code, secrets.redact(errorType), secrets.redact(serverMessage), partialText));
   }
 }

@@ -1,5 +1,7 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.exchange.Secrets;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 public final class StreamInterruptedException extends LlamaException {
   private static final long serialVersionUID = 1L;
 
+  private final String what;
   private final String partialText;
 
   /**
@@ -20,6 +23,7 @@ public final class StreamInterruptedException extends LlamaException {
    */
   public StreamInterruptedException(String message, String partialText, @Nullable Throwable cause) {
     super(message + " (after " + partialText.length() + " characters of text)", cause);
+    this.what = message;
     this.partialText = partialText;
   }
 
@@ -30,5 +34,15 @@ public final class StreamInterruptedException extends LlamaException {
    */
   public String partialText() {
     return partialText;
+  }
+
+  @Override
+  LlamaException redactedWith(Secrets secrets) {
+    if (!secrets.appearsIn(this)) {
+      return this;
+    }
+    // the partial text is the model's answer, not something quoted in the message: kept as it is
+    return secrets.sameTrace(
+        this, new StreamInterruptedException(secrets.redact(what), partialText, secrets.redactCause(getCause())));
   }
 }

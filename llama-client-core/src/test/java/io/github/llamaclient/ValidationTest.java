@@ -36,8 +36,8 @@ class ValidationTest {
     rejects(() -> b.baseUrl("http://host/#x"), "must not have a query or fragment");
     rejects(() -> b.baseUrl("http://bad host"), "baseUrl is not a valid URL: 'http://bad host'");
     assertThatThrownBy(() -> b.baseUrl((String) null)).isInstanceOf(NullPointerException.class).hasMessage("baseUrl");
-    rejects(() -> b.apiKey(" "), "apiKey must not be blank");
-    rejects(() -> b.apiKey("se\ncret"), "apiKey must not contain control characters");
+    rejects(() -> b.apiKey(" "), "apiKey must be visible ASCII characters only", "character 1 of 1 is a space");
+    rejects(() -> b.apiKey("se\ncret"), "apiKey must be visible ASCII characters only", "character 3 of 7 is a line break (LF)");
     rejects(() -> b.connectTimeout(Duration.ofSeconds(-1)), "connectTimeout must be positive, was PT-1S");
     rejects(() -> b.responseTimeout(Duration.ZERO), "responseTimeout must be positive, was PT0S");
     rejects(() -> b.idleTimeout(Duration.ofMillis(-5)), "idleTimeout must be positive, was PT-0.005S");

@@ -1,9 +1,10 @@
 package io.github.llamaclient.internal.exchange;
 
+import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.WireListener;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,7 +21,8 @@ public final class Engine {
   final @Nullable WireListener wire;
   final Transport pulled;
   final Transport pushed;
-  final Redactor redactor;
+  final Secrets secrets;
+  final UnaryOperator<LlamaException> redactFailure;
 
   /**
    * Creates the engine.
@@ -34,7 +36,8 @@ public final class Engine {
    * @param wire the wire listener, or null
    * @param pulled the transport for calls read on the consuming thread (may be the pushed one)
    * @param pushed the transport for calls read on the transport's threads
-   * @param redactor removes secrets from text quoted in messages
+   * @param secrets the client's secrets, removed from everything quoted in messages and traces
+   * @param redactFailure gives a failure with every secret removed (the API package knows how)
    */
   public Engine(
       Clock clock,
@@ -46,7 +49,8 @@ public final class Engine {
       @Nullable WireListener wire,
       Transport pulled,
       Transport pushed,
-      Redactor redactor) {
+      Secrets secrets,
+      UnaryOperator<LlamaException> redactFailure) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.connectTimeout = connectTimeout;
     this.responseTimeout = responseTimeout;
@@ -56,7 +60,8 @@ public final class Engine {
     this.wire = wire;
     this.pulled = pulled;
     this.pushed = pushed;
-    this.redactor = redactor;
+    this.secrets = secrets;
+    this.redactFailure = redactFailure;
   }
 
   /**
@@ -87,12 +92,12 @@ public final class Engine {
   }
 
   /**
-   * The redactor.
+   * The client's secrets.
    *
-   * @return the redactor
+   * @return the secrets
    */
-  public Redactor redactor() {
-    return redactor;
+  public Secrets secrets() {
+    return secrets;
   }
 
   /** Closes both transports. */
@@ -101,20 +106,5 @@ public final class Engine {
     if (pushed != pulled) {
       pushed.close();
     }
-  }
-
-  /** Removes secrets (the API key, base-URL credentials) from text that goes into messages. */
-  @FunctionalInterface
-  public interface Redactor {
-    /** Leaves text as it is. */
-    Redactor NONE = s -> s;
-
-    /**
-     * The text with every secret replaced by {@code ***}.
-     *
-     * @param text text, perhaps sent by the server
-     * @return the redacted text
-     */
-    String redact(String text);
   }
 }

@@ -188,7 +188,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     this.engine = engine;
     this.request = request;
     this.uri = request.uri();
-    this.where = engine.redactor.redact(uri.toString());
+    this.where = engine.secrets.redactUrl(uri.toString());
     this.transport = transport;
     this.sink = sink;
     this.decoder = decoder;
@@ -431,15 +431,22 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     }
     armWatchdog(nextCheck(lastActivity)); // from here on the idle limit applies, to error bodies too
     String type = first(headers, "content-type");
-    if (status < 200 || status > 299) {
-      collect(MAX_ERROR_BODY, body -> HttpErrors.toException(uri, status, body));
+    if (!HttpErrors.isSuccess(status)) { // 3xx too (never followed), and statuses that are none
+      String location = first(headers, "location");
+      int limit = HttpErrors.bodyBytesFor(status, MAX_ERROR_BODY);
+      Function<byte[], LlamaException> failure = body -> HttpErrors.failure(uri, status, body, location, engine.secrets);
+      if (limit == 0) {
+        fail(failure.apply(new byte[0])); // nothing of this body is wanted
+        return;
+      }
+      collect(limit, failure);
     } else if (decoder != null && !type.isEmpty() && !type.startsWith("text/event-stream")) {
       collect(
           MAX_UNEXPECTED_BODY,
           body ->
               new LlamaProtocolException(
                   "expected text/event-stream from " + where + " but got HTTP " + status + " " + type,
-                  engine.redactor.redact(SseParser.Lines.preview(body))));
+                  SseParser.Lines.preview(body)));
     } else if (decoder == null) {
       collecting = new ByteArrayOutputStream();
     }
@@ -463,10 +470,14 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     try {
       if (c != null) {
         int room = collectLimit - c.size();
-        if (len > room && collectedFailure == null) {
+        Function<byte[], LlamaException> f = collectedFailure;
+        if (len > room && f == null) {
           throw new io.github.llamaclient.ResponseTooLargeException(collectLimit);
         }
         c.write(buf, off, Math.max(0, Math.min(len, room)));
+        if (f != null && c.size() >= collectLimit) {
+          fail(f.apply(c.toByteArray())); // enough: a body that never ends must not hold the exchange
+        }
         return;
       }
       SseParser p = parser;
@@ -661,7 +672,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   public void onLine(byte[] buf, int off, int len) {
     WireListener w = wire;
     if (w != null) {
-      String line = new String(buf, off, len, StandardCharsets.UTF_8);
+      String line = engine.secrets.redact(new String(buf, off, len, StandardCharsets.UTF_8));
       safeWire(() -> w.onLine(uri, line, since()));
     }
   }
@@ -689,7 +700,8 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
 
   /** Moves to a terminal state; the winner signals the sink once. */
   @SuppressWarnings("NullAway") // a null result only for collected exchanges without a mapper
-  private boolean terminate(int to, @Nullable LlamaException failure, @Nullable R result) {
+  private boolean terminate(int to, @Nullable LlamaException unredacted, @Nullable R result) {
+    LlamaException failure = unredacted == null ? null : engine.redactFailure.apply(unredacted); // a caller never sees a secret
     for (;;) {
       int s = state.get();
       if (s >= DONE) {

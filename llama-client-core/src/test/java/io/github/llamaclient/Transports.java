@@ -1,0 +1,41 @@
+package io.github.llamaclient;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+
+/**
+ * The two transports a reply can come through: the client's own HTTP/1.1 reader (pulled faces,
+ * plain http) and {@code java.net.http} (the push faces always; the pulled ones with {@code
+ * readOnConsumingThread(false)}). {@link #faces()} pairs every face with each transport it can use.
+ */
+enum Transports {
+  HTTP1(true),
+  JDK(false);
+
+  private final boolean direct;
+
+  Transports(boolean direct) {
+    this.direct = direct;
+  }
+
+  /** A builder for a client on this transport. */
+  LlamaClient.Builder builder(URI baseUrl) {
+    return LlamaClient.builder().baseUrl(baseUrl).readOnConsumingThread(direct);
+  }
+
+  /** Every face with every transport it reads through: (Faces, Transports). */
+  static Stream<Arguments> faces() {
+    List<Arguments> out = new ArrayList<>();
+    for (Faces f : Faces.values()) {
+      boolean pulled = f == Faces.STREAM || f == Faces.EVENTS || f == Faces.BLOCKING;
+      if (pulled) {
+        out.add(Arguments.of(f, HTTP1));
+      }
+      out.add(Arguments.of(f, JDK));
+    }
+    return out.stream();
+  }
+}
