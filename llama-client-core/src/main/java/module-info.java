@@ -4,6 +4,7 @@
  * <p>Start at {@link io.github.llamaclient.LlamaClient}.
  */
 @org.jspecify.annotations.NullMarked
+@SuppressWarnings("module") // the qualified export names the session module, not built with this one
 module io.github.llamaclient {
   requires transitive java.net.http;
   requires com.fasterxml.jackson.databind;
@@ -13,4 +14,6 @@ module io.github.llamaclient {
   requires static org.jspecify;
 
   exports io.github.llamaclient;
+  // the session module's pulled turns close themselves when dropped, with the same cleaner
+  exports io.github.llamaclient.internal.flow to io.github.llamaclient.session;
 }

@@ -22,6 +22,11 @@ import java.util.stream.Stream;
  * thread closes the stream and throws {@link StreamCancelledException}. Failures are thrown from
  * {@code hasNext()}/{@code next()} as {@link LlamaException} subtypes, after the events that came
  * before them. Not thread-safe: one thread iterates; {@link #close()} may be called from any thread.
+ *
+ * <p>A stream dropped before its end without {@link #close()} is closed once the garbage collector
+ * finds it unreachable: its connection closes (llama-server stops generating) and a warning is
+ * logged. That is a safety net with no bound on when it runs, not a way to close: close streams
+ * with try-with-resources, or read them to their end.
  */
 public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
   private final PullCursor<ChatResult> cursor;

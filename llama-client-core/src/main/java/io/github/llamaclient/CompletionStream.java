@@ -15,6 +15,11 @@ import java.util.stream.Stream;
  * <p>Same threading and failure rules as {@link ChatStream}: one thread iterates, {@link #close()}
  * may be called from any thread, failures are thrown as {@link LlamaException} subtypes after the
  * events before them; interrupting the iterating thread closes the stream.
+ *
+ * <p>A stream dropped before its end without {@link #close()} is closed once the garbage collector
+ * finds it unreachable: its connection closes (llama-server stops generating) and a warning is
+ * logged. That is a safety net with no bound on when it runs, not a way to close: close streams
+ * with try-with-resources, or read them to their end.
  */
 public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseable {
   private final PullCursor<CompletionResult> cursor;

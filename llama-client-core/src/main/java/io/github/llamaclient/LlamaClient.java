@@ -297,7 +297,9 @@ public final class LlamaClient implements AutoCloseable {
    * <p>The request is sent at once (to a plain {@code http:} server, before this method returns:
    * see {@link Builder#readOnConsumingThread(boolean)}). Close the stream (try-with-resources) to
    * stop early: the connection is closed and llama-server stops generating. A stream read to its
-   * end needs no close, but closing is harmless.
+   * end needs no close, but closing is harmless. A stream dropped before its end without close is
+   * closed once the garbage collector finds it unreachable (with a warning): a safety net, not a
+   * way to close.
    *
    * @param request the request
    * @return the text pieces, in order; terminal operations throw {@link LlamaException} subtypes
@@ -785,7 +787,8 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * The text of a native {@code /completion} as a {@code Stream<String>}, pulled by the calling
-   * thread; close it to stop early.
+   * thread; close it to stop early. Dropped before its end without close, it is closed once the
+   * garbage collector finds it unreachable, as {@link #generateStream(ChatRequest)} says.
    *
    * @param request the request; needs a prompt
    * @return the text pieces; terminal operations throw {@link LlamaException} subtypes

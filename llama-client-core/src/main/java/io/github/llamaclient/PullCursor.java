@@ -1,6 +1,8 @@
 package io.github.llamaclient;
 
 import io.github.llamaclient.internal.exchange.Exchange;
+import io.github.llamaclient.internal.flow.StreamCleaner;
+import java.lang.ref.Reference;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -15,6 +17,12 @@ import org.jspecify.annotations.Nullable;
  * an optional last event made from the result, live figures, the result, and close. Shared by
  * {@link ChatStream} and {@link CompletionStream}. One thread iterates; {@link #close()} may be
  * called from any thread.
+ *
+ * <p>Every view of the stream (the face, its iterator, a {@code Stream} made from it) holds this
+ * cursor, so the cursor is what the {@link StreamCleaner} watches: dropped before its end without
+ * close, it cancels the exchange on the cleaner's thread (which only closes the connection; the
+ * stream is read on its consumer's thread, never there). Closed, or read to its end, it
+ * deregisters.
  */
 final class PullCursor<R> implements Iterable<ChatEvent> {
   private final PullSink<R> sink;
@@ -26,6 +34,7 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
   private boolean iterated;
   private @Nullable ChatEvent next;
   private boolean done;
+  private final StreamCleaner.Guard guard;
 
   /**
    * @param last the event that ends the iteration, made from the result, or null for none
@@ -43,6 +52,20 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
     this.last = last;
     this.finalTimings = finalTimings;
     this.name = name;
+    this.guard = watch(this, sink, exchange, name);
+  }
+
+  /** Registers the cursor with the cleaner; static, so the release cannot hold the cursor. */
+  private static <R> StreamCleaner.Guard watch(
+      PullCursor<R> cursor, PullSink<R> sink, Exchange<R> exchange, String name) {
+    return StreamCleaner.register(
+        cursor,
+        name + " (" + exchange.uri().getRawPath() + ")",
+        leaked -> {
+          boolean running = sink.result() == null && sink.failure() == null;
+          exchange.cancel(); // closes the connection; never reads
+          return running;
+        });
   }
 
   @Override
@@ -88,14 +111,18 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       exchange.cancel();
-      done = true;
+      ended();
       throw new StreamCancelledException("the consuming thread was interrupted; the stream was closed");
     } catch (LlamaException le) {
-      done = true;
+      ended();
       throw le;
+    } finally {
+      // the consumer may hold only a view that reaches this cursor through the frames below; it
+      // is in use while its consumer waits for the next event
+      Reference.reachabilityFence(this);
     }
     if (e == null) {
-      done = true;
+      ended();
       R r = sink.result();
       if (r == null) {
         return null;
@@ -117,6 +144,12 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
     return e;
   }
 
+  /** The stream ended (completed, failed or cancelled) and its consumer saw it: nothing to clean. */
+  private void ended() {
+    done = true;
+    guard.disarm();
+  }
+
   LiveStats stats() {
     return stats;
   }
@@ -126,6 +159,7 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
     while (peek() != null) {
       next = null;
     }
+    Reference.reachabilityFence(this);
     R r = sink.result();
     if (r == null) {
       LlamaException f = sink.failure();
@@ -136,5 +170,6 @@ final class PullCursor<R> implements Iterable<ChatEvent> {
 
   void close() {
     exchange.cancel();
+    guard.disarm();
   }
 }

@@ -6,6 +6,10 @@ import java.util.concurrent.CompletableFuture;
  * Controls a stream started with callbacks ({@link LlamaClient#generateStream(ChatRequest,
  * java.util.function.Consumer, java.util.function.Consumer, java.util.function.Consumer)}).
  * Thread-safe.
+ *
+ * <p>Keeping the handle is optional: the callbacks are the stream's consumer, so a stream whose
+ * handle was dropped still runs to its end (completion, failure, or a timeout) and calls them, as
+ * {@link LlamaClient#chatAsync(ChatRequest)} relies on. To stop it early, call {@link #cancel()}.
  */
 public interface StreamHandle {
 

@@ -9,6 +9,8 @@ import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.ToolCall;
+import io.github.llamaclient.internal.flow.StreamCleaner;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -18,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -45,8 +48,13 @@ import org.jspecify.annotations.Nullable;
  * are always the session's.
  *
  * <p>A turn holds the session until it ends: read a stream to its end or close it, cancel a
- * subscription or handle you abandon. A stream dropped without either blocks the session's next
- * turn.
+ * subscription or handle you abandon. A pulled stream dropped without either is closed once the
+ * garbage collector finds it unreachable (its connection closes, the turn ends as cancelled, and a
+ * warning is logged); until then it holds the session, and a turn waiting for it fails after
+ * {@link SessionManager.Builder#waitTimeout(java.time.Duration)} with {@link
+ * SessionWaitTimeoutException}. The callbacks' and publishers' turns are driven by the server:
+ * they run to their end, failure or timeout, unless a subscriber stops requesting, which holds the
+ * session until it cancels.
  */
 public final class ChatSession {
   private static final Consumer<ChatRequest.Builder> NO_OPTIONS = b -> {};
@@ -112,7 +120,8 @@ public final class ChatSession {
    * Replaces the system prompt (null for none), for the following turns; saved at once.
    *
    * @param systemPrompt the prompt, or null
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy, or
+   *     ({@link SessionWaitTimeoutException}) waited longer than the manager's wait timeout
    * @throws SessionStoreException if it cannot be saved (then nothing changed)
    */
   public void systemPrompt(@Nullable String systemPrompt) {
@@ -132,7 +141,8 @@ public final class ChatSession {
    * Replaces the session's generation defaults; saved at once.
    *
    * @param options the options
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy, or
+   *     ({@link SessionWaitTimeoutException}) waited longer than the manager's wait timeout
    * @throws SessionStoreException if it cannot be saved (then nothing changed)
    */
   public void options(GenerationOptions options) {
@@ -148,7 +158,8 @@ public final class ChatSession {
    *
    * @param slot the slot id, 0 or more (llama-server wraps ids beyond its slot count)
    * @throws IllegalArgumentException if {@code slot} is negative
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy, or
+   *     ({@link SessionWaitTimeoutException}) waited longer than the manager's wait timeout
    */
   public void pinSlot(int slot) {
     if (slot < 0) {
@@ -160,7 +171,8 @@ public final class ChatSession {
   /**
    * Removes the slot pin: turns go to any slot.
    *
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy, or
+   *     ({@link SessionWaitTimeoutException}) waited longer than the manager's wait timeout
    */
   public void unpinSlot() {
     manager.change(id, s -> s.withSlot(null));
@@ -169,7 +181,8 @@ public final class ChatSession {
   /**
    * Clears the history; the system prompt, options and slot pin stay. Saved at once.
    *
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy, or
+   *     ({@link SessionWaitTimeoutException}) waited longer than the manager's wait timeout
    * @throws SessionStoreException if it cannot be saved (then nothing changed)
    */
   public void reset() {
@@ -217,7 +230,8 @@ public final class ChatSession {
    * @param message the user's message
    * @return the reply, committed with the message
    * @throws LlamaException a subtype saying what failed; the history is then unchanged (or holds
-   *     the partial reply, if kept). {@link SessionBusyException} if busy and failing fast; {@link
+   *     the partial reply, if kept). {@link SessionBusyException} if busy and failing fast, {@link
+   *     SessionWaitTimeoutException} if busy for longer than the manager's wait timeout; {@link
    *     SessionStoreException} if the commit could not be saved
    */
   public ChatResult send(String message) {
@@ -284,12 +298,14 @@ public final class ChatSession {
    * Streams the reply text to a user message, pulled by the calling thread. The turn begins at
    * once (waiting for a running turn, or failing, as {@link WhenBusy} says) and commits when the
    * stream reaches its end. Close the stream (try-with-resources) to stop early: the connection is
-   * closed, llama-server stops, and the history stays as before.
+   * closed, llama-server stops, and the history stays as before. A stream dropped unclosed before
+   * its end is closed the same way once the garbage collector finds it unreachable.
    *
    * @param message the user's message
    * @return the text pieces; terminal operations throw {@link LlamaException} subtypes, including
    *     {@link SessionStoreException} at the end if the commit could not be saved
-   * @throws SessionBusyException if busy and failing fast
+   * @throws SessionBusyException if busy and failing fast, or ({@link
+   *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
   public Stream<String> sendStream(String message) {
     return sendStream(message, NO_OPTIONS);
@@ -301,7 +317,8 @@ public final class ChatSession {
    * @param message the user's message
    * @param options sets this turn's request options
    * @return the text pieces; see {@link #sendStream(String)}
-   * @throws SessionBusyException if busy and failing fast
+   * @throws SessionBusyException if busy and failing fast, or ({@link
+   *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
   public Stream<String> sendStream(String message, Consumer<ChatRequest.Builder> options) {
     return sendEvents(List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))), options)
@@ -317,7 +334,8 @@ public final class ChatSession {
    * @param options sets this turn's request options
    * @return the events; close to cancel
    * @throws IllegalArgumentException if the input is not valid
-   * @throws SessionBusyException if busy and failing fast
+   * @throws SessionBusyException if busy and failing fast, or ({@link
+   *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
   public Stream<ChatEvent> sendEvents(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
     Turn t = manager.begin(id, input, options);
@@ -334,11 +352,16 @@ public final class ChatSession {
         .onClose(it::close);
   }
 
-  /** Feeds a turn from a {@link ChatStream}; commits at {@link ChatEvent.Done}. */
+  /**
+   * Feeds a turn from a {@link ChatStream}; commits at {@link ChatEvent.Done}. Every view of the
+   * turn's stream holds this iterator, so it is what the {@link StreamCleaner} watches: dropped
+   * before the end without close, the cleaner closes the chat stream and ends the turn.
+   */
   private static final class TurnIterator implements Iterator<ChatEvent> {
     private final Turn turn;
     private final ChatStream events;
     private final Iterator<ChatEvent> it;
+    private final StreamCleaner.Guard guard;
     private @Nullable ChatEvent next;
     private boolean finished;
 
@@ -346,6 +369,23 @@ public final class ChatSession {
       this.turn = turn;
       this.events = events;
       this.it = events.iterator();
+      this.guard =
+          StreamCleaner.register(this, "turn stream of session '" + turn.sessionId() + "'", release(turn, events));
+    }
+
+    /** Static, so the release cannot hold the iterator. */
+    private static StreamCleaner.Release release(Turn turn, ChatStream events) {
+      return leaked -> {
+        boolean running = !turn.ended();
+        events.close(); // closes the connection; never reads
+        if (leaked) {
+          // ending the turn may write the store or save a slot cache: not on the cleaner's thread
+          CompletableFuture.runAsync(() -> turn.abort(null));
+        } else {
+          turn.abort(null);
+        }
+        return running;
+      };
     }
 
     @Override
@@ -359,23 +399,31 @@ public final class ChatSession {
       ChatEvent e;
       try {
         if (!it.hasNext()) {
-          finished = true;
+          finish();
           turn.abort(null);
           return false;
         }
         e = it.next();
         turn.onEvent(e);
         if (e instanceof ChatEvent.Done) {
-          finished = true;
+          finish();
           turn.commit(((ChatEvent.Done) e).result());
         }
       } catch (RuntimeException ex) {
-        finished = true;
+        finish();
         turn.abort(ex);
         throw ex;
+      } finally {
+        Reference.reachabilityFence(this); // in use while its consumer waits for the next event
       }
       next = e;
       return true;
+    }
+
+    /** The turn's stream ended and the consumer saw it: the turn ends here, nothing to clean. */
+    private void finish() {
+      finished = true;
+      guard.disarm();
     }
 
     @Override
@@ -389,8 +437,7 @@ public final class ChatSession {
     }
 
     void close() {
-      events.close();
-      turn.abort(null);
+      guard.close(); // closes the chat stream and ends the turn, unless they ended before
     }
   }
 
@@ -450,7 +497,8 @@ public final class ChatSession {
    * @param onComplete receives the committed reply
    * @param onError receives the failure
    * @return a handle to cancel the turn or wait for its result
-   * @throws SessionBusyException if busy and failing fast
+   * @throws SessionBusyException if busy and failing fast, or ({@link
+   *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
   public StreamHandle send(
       String message,
@@ -480,7 +528,8 @@ public final class ChatSession {
    * @param onComplete receives the committed reply
    * @param onError receives the failure
    * @return a handle to cancel the turn or wait for its result
-   * @throws SessionBusyException if busy and failing fast
+   * @throws SessionBusyException if busy and failing fast, or ({@link
+   *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
   public StreamHandle send(
       List<ChatMessage> input,

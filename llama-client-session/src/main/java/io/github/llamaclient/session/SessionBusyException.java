@@ -3,10 +3,12 @@ package io.github.llamaclient.session;
 import io.github.llamaclient.LlamaException;
 
 /**
- * A turn or change was refused because another turn of the same session was running and the
- * manager was built with {@link WhenBusy#FAIL}. Nothing was sent and the session is unchanged.
+ * A turn or change was refused because another turn of the same session was running: at once, when
+ * the manager was built with {@link WhenBusy#FAIL}, or, under {@link WhenBusy#WAIT}, after waiting
+ * longer than {@link SessionManager.Builder#waitTimeout(java.time.Duration)} (then it is a {@link
+ * SessionWaitTimeoutException}). Nothing was sent and the session is unchanged.
  */
-public final class SessionBusyException extends LlamaException {
+public sealed class SessionBusyException extends LlamaException permits SessionWaitTimeoutException {
   private static final long serialVersionUID = 1L;
 
   private final String sessionId;
@@ -17,7 +19,11 @@ public final class SessionBusyException extends LlamaException {
    * @param sessionId the busy session
    */
   public SessionBusyException(String sessionId) {
-    super("session '" + sessionId + "' is busy with another turn (WhenBusy.FAIL); nothing was sent");
+    this(sessionId, "session '" + sessionId + "' is busy with another turn (WhenBusy.FAIL); nothing was sent");
+  }
+
+  SessionBusyException(String sessionId, String message) {
+    super(message);
     this.sessionId = sessionId;
   }
 

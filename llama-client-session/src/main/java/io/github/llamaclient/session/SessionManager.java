@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -42,8 +41,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li><b>One turn at a time per session.</b> A second turn (or change) on a session whose turn is
- *       running waits for it ({@link WhenBusy#WAIT}, the default) or fails at once with {@link
- *       SessionBusyException} ({@link WhenBusy#FAIL}). Different sessions run in parallel.
+ *       running waits for it ({@link WhenBusy#WAIT}, the default; at most {@link
+ *       Builder#waitTimeout(Duration)}, then {@link SessionWaitTimeoutException}) or fails at once
+ *       with {@link SessionBusyException} ({@link WhenBusy#FAIL}). Different sessions run in
+ *       parallel.
  *   <li><b>Atomic turns.</b> A turn's input (the user's message, or tool results) and the reply are
  *       committed together when the reply completes: first saved to the {@link SessionStore}, then
  *       visible in {@link ChatSession#history()}. A failed or cancelled turn (closed stream,
@@ -74,6 +75,8 @@ public final class SessionManager implements AutoCloseable {
   private final int maxInMemory;
   private final boolean slotCache;
   private final InstantSource clock;
+  private final Duration waitTimeout;
+  private final WaitTimer waitTimer;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Integer, String> slotOwners = new ConcurrentHashMap<>();
   private volatile @Nullable Integer contextSize;
@@ -92,6 +95,8 @@ public final class SessionManager implements AutoCloseable {
     this.maxInMemory = b.maxInMemory;
     this.slotCache = b.slotCache;
     this.clock = b.clock;
+    this.waitTimeout = b.waitTimeout;
+    this.waitTimer = b.waitTimer;
   }
 
   /**
@@ -99,7 +104,8 @@ public final class SessionManager implements AutoCloseable {
    *
    * @param client the client every turn is sent with; not closed by the manager
    * @return the builder, with the defaults: in-memory store, unlimited history, {@link
-   *     WhenBusy#WAIT}, no partial replies kept, sessions kept in memory until removed
+   *     WhenBusy#WAIT} for up to 2 minutes, no partial replies kept, sessions kept in memory until
+   *     removed
    */
   public static Builder builder(LlamaClient client) {
     return new Builder(Objects.requireNonNull(client, "client"));
@@ -142,7 +148,8 @@ public final class SessionManager implements AutoCloseable {
    * session.
    *
    * @param id the session id
-   * @throws SessionBusyException if a turn is running and the manager fails when busy
+   * @throws SessionBusyException if a turn is running and the manager fails when busy; {@link
+   *     SessionWaitTimeoutException} if it waited longer than the wait timeout
    * @throws SessionStoreException if the store cannot delete it
    * @throws StreamCancelledException if interrupted while waiting
    */
@@ -304,7 +311,7 @@ public final class SessionManager implements AutoCloseable {
   /** A session held in memory. */
   static final class Entry {
     final String id;
-    final Semaphore permit = new Semaphore(1, true);
+    final TurnPermit permit = new TurnPermit();
     final AtomicInteger users = new AtomicInteger();
     volatile SessionState state;
     volatile Instant lastUsed;
@@ -386,12 +393,16 @@ public final class SessionManager implements AutoCloseable {
       }
       return;
     }
+    boolean taken;
     try {
-      e.permit.acquire();
+      taken = e.permit.acquire(waitTimeout, waitTimer);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       throw new StreamCancelledException(
           "interrupted while waiting for session '" + e.id + "''s running turn; nothing was sent");
+    }
+    if (!taken) {
+      throw new SessionWaitTimeoutException(e.id, waitTimeout);
     }
   }
 
@@ -585,6 +596,8 @@ public final class SessionManager implements AutoCloseable {
     private int maxInMemory = Integer.MAX_VALUE;
     private boolean slotCache;
     private InstantSource clock = InstantSource.system();
+    private Duration waitTimeout = Duration.ofMinutes(2);
+    private WaitTimer waitTimer = WaitTimer.SYSTEM;
 
     private Builder(LlamaClient client) {
       this.client = client;
@@ -614,13 +627,41 @@ public final class SessionManager implements AutoCloseable {
 
     /**
      * Sets what a turn does while another turn of the same session runs (default {@link
-     * WhenBusy#WAIT}).
+     * WhenBusy#WAIT}, for up to {@link #waitTimeout(Duration)}).
      *
      * @param whenBusy the policy
      * @return this builder
      */
     public Builder whenBusy(WhenBusy whenBusy) {
       this.whenBusy = Objects.requireNonNull(whenBusy, "whenBusy");
+      return this;
+    }
+
+    /**
+     * Sets how long a turn or change waits, under {@link WhenBusy#WAIT}, for the running turn of
+     * its session (default 2 minutes, the client's default wait for a stream slot too). A wait that
+     * runs out throws {@link SessionWaitTimeoutException} and sends nothing. A running turn holds
+     * its session until it ends, so set this above your longest turn (a long reply on a slow
+     * machine), or waiters fail while it runs. The bound also ends a wait behind a turn whose
+     * stream was dropped unclosed and not yet reclaimed by the garbage collector.
+     *
+     * @param waitTimeout positive
+     * @return this builder
+     * @throws NullPointerException if {@code waitTimeout} is null
+     * @throws IllegalArgumentException if {@code waitTimeout} is zero or negative
+     */
+    public Builder waitTimeout(Duration waitTimeout) {
+      Objects.requireNonNull(waitTimeout, "waitTimeout");
+      if (waitTimeout.isNegative() || waitTimeout.isZero()) {
+        throw new IllegalArgumentException("waitTimeout must be positive, was " + waitTimeout);
+      }
+      this.waitTimeout = waitTimeout;
+      return this;
+    }
+
+    /** Sets what bounds the waits in time (default {@link WaitTimer#SYSTEM}); for tests. */
+    Builder waitTimer(WaitTimer waitTimer) {
+      this.waitTimer = Objects.requireNonNull(waitTimer, "waitTimer");
       return this;
     }
 

@@ -6,9 +6,11 @@ package io.github.llamaclient.session;
  */
 public enum WhenBusy {
   /**
-   * Wait until the running turn ends, then go on (the default). Waiting is interruptible: an
-   * interrupted wait throws {@link io.github.llamaclient.StreamCancelledException} and sets the
-   * thread's interrupt flag again.
+   * Wait until the running turn ends, then go on (the default). Waiters go on in the order they
+   * came. The wait is bounded by {@link SessionManager.Builder#waitTimeout(java.time.Duration)}
+   * (default 2 minutes): one that runs out throws {@link SessionWaitTimeoutException}, and nothing
+   * is sent. Waiting is interruptible: an interrupted wait throws {@link
+   * io.github.llamaclient.StreamCancelledException} and sets the thread's interrupt flag again.
    */
   WAIT,
   /** Fail at once with {@link SessionBusyException}; nothing is sent and nothing changes. */

@@ -1,4 +1,8 @@
-/** Engine layer (flow); not exported, not API. See {@code io.github.llamaclient.internal.exchange}. */
+/**
+ * Delivery to the faces. Now: {@link io.github.llamaclient.internal.flow.StreamCleaner}, which
+ * closes the streams a caller dropped without closing them. Not exported, except to the session
+ * module, whose pulled turns use the same cleaner.
+ */
 @NullMarked
 package io.github.llamaclient.internal.flow;
 
