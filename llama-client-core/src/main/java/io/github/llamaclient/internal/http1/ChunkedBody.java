@@ -70,7 +70,7 @@ public final class ChunkedBody implements BodyDecoder {
             state = DATA_LF;
           } else {
             throw new LlamaProtocolException(
-                "a chunk of the response body does not end with CRLF", SseParser.Lines.preview(buf, i - 1, limit - i + 1));
+                "a chunk of the response body does not end with CRLF", "'" + SseParser.Lines.preview(buf, i - 1, 1) + "' after its data");
           }
           break;
         }

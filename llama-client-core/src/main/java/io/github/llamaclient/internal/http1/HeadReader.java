@@ -156,7 +156,8 @@ public final class HeadReader {
 
   /** A byte allowed in a field value or reason phrase: HTAB, SP, VCHAR, obs-text. */
   static boolean fieldChar(byte c) {
-    return c == '\t' || (c >= ' ' && c != 0x7f);
+    int u = c & 0xff;
+    return u == '\t' || (u >= ' ' && u != 0x7f);
   }
 
   /** A token character (RFC 9110 section 5.6.2). */

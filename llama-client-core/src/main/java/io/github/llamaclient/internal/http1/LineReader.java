@@ -52,18 +52,20 @@ final class LineReader {
     int i = off;
     while (i < limit) {
       byte b = buf[i++];
-      if (++bytes > maxBytes) {
+      if (bytes == maxBytes) {
         throw new LlamaProtocolException(
             "the " + section + " are larger than " + maxBytes + " bytes", preview(buf, i - 1));
       }
+      bytes++;
       if (b == '\n') {
         if (length > 0 && line[length - 1] == '\r') {
           length--;
         }
-        if (++lines > maxLines) {
+        if (lines == maxLines) {
           throw new LlamaProtocolException(
               "the " + section + " have more than " + maxLines + " lines", preview(buf, i - 1));
         }
+        lines++;
         for (int k = 0; k < length; k++) {
           if (line[k] == '\r') {
             throw new LlamaProtocolException("a bare CR in the " + section, SseParser.Lines.preview(line, 0, length));
