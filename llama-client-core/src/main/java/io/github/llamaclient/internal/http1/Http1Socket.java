@@ -73,6 +73,7 @@ public final class Http1Socket implements AutoCloseable {
   private boolean poisoned; // something went wrong: never reuse
 
   private final HeadReader headReader = new HeadReader();
+  private final Forward forward = new Forward();
   private @Nullable ResponseHead response; // of the current exchange
   private @Nullable BodyDecoder body; // its framing, chosen once per response
   /** When the connection went idle (System.nanoTime); guarded by the pool. */
@@ -251,15 +252,33 @@ public final class Http1Socket implements AutoCloseable {
         throw new EOFException("the connection closed before the end of the response body");
       }
     }
+    forward.target = out;
     try {
-      pos = b.decode(buf, pos, limit, out);
+      pos = b.decode(buf, pos, limit, forward);
     } catch (LlamaProtocolException e) {
+      if (forward.threw) {
+        forward.threw = false;
+        throw e; // the consumer's own failure (an event that is not JSON), not the framing's
+      }
       poison(e);
       ProtocolException p = new ProtocolException(e.getMessage());
       p.initCause(e);
       throw p;
     }
     return !b.done();
+  }
+
+  /** Hands body bytes on to the consumer, noting whether it was the consumer that threw. */
+  private static final class Forward implements BodySink {
+    BodySink target = DISCARD;
+    boolean threw;
+
+    @Override
+    public void data(byte[] buf, int off, int len) {
+      threw = true;
+      target.data(buf, off, len);
+      threw = false;
+    }
   }
 
   /** Whether the whole body of the current response was read, its framing's end included. */
