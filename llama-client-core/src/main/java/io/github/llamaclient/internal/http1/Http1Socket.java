@@ -25,6 +25,11 @@ import org.jspecify.annotations.Nullable;
  * no allocation per read). Kept alive between exchanges when the server allows it ({@link
  * Http1Pool}).
  *
+ * <p>The parsing is the socket-free codec's ({@link HeadReader}, one {@link BodyDecoder} per body
+ * framing, {@link KeepAlive}): this class only moves bytes between the channel and it. Any anomaly
+ * (a malformed head, broken framing, a body cut short) closes the connection, and it is never
+ * reused.
+ *
  * <p>Used only where it is exactly equivalent to going through the {@code HttpClient}: an {@code
  * http:} URL, no proxy, a client that built its own {@code HttpClient}.
  *
