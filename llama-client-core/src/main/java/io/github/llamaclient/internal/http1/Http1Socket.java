@@ -81,6 +81,7 @@ public final class Http1Socket implements AutoCloseable {
   private final Forward forward = new Forward();
   private @Nullable ResponseHead response; // of the current exchange
   private @Nullable BodyDecoder body; // its framing, chosen once per response
+  private long keepAliveNanos = TimeUnit.SECONDS.toNanos(KeepAlive.DEFAULT_SECONDS); // read by the pool under its lock
   /** When the connection went idle (System.nanoTime); guarded by the pool. */
   public long idleSince;
   private long lastRead; // System.nanoTime() of the last read that brought bytes
@@ -213,6 +214,7 @@ public final class Http1Socket implements AutoCloseable {
       throw poison(e);
     }
     response = h;
+    keepAliveNanos = KeepAlive.idleNanos(h);
     return new Head(h.status(), h.headers());
   }
 
@@ -335,8 +337,7 @@ public final class Http1Socket implements AutoCloseable {
 
   /** How long the connection may stay idle after this response ({@link KeepAlive#idleNanos}). */
   public long keepAliveNanos() {
-    ResponseHead h = response;
-    return h == null ? TimeUnit.SECONDS.toNanos(KeepAlive.DEFAULT_SECONDS) : KeepAlive.idleNanos(h);
+    return keepAliveNanos;
   }
 
   /**
