@@ -245,6 +245,7 @@ public final class Transcript {
     List<Segment> cuts = cuts(cut);
     boolean trunc = truncated();
     b.body(new SegmentedBody(body, cuts, paced, trunc));
+    b.removeHeader("Content-Length"); // body() sets it (to -1 here): chunked bodies have none (RFC 9112 section 6.2)
     if (trunc) {
       b.onResponseEnd(new SocketEffect.CloseSocket());
     }

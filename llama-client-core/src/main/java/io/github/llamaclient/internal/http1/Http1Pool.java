@@ -21,33 +21,38 @@ public final class Http1Pool {
   private final ArrayDeque<Http1Socket> idle = new ArrayDeque<>();
   private boolean closed;
 
-  /** A live idle connection to the URI's origin, ready for a request, or null. */
+  /**
+   * A live idle connection to the URI's origin, ready for a request, or null: the caller then
+   * opens a new one. The newest idle connection is checked once, without blocking and without a
+   * loop ({@link Http1Socket#prepareReuse()}); if the check fails (the server closed it, sent
+   * something after the end of the last response, or never ended that response) it is closed and
+   * null is returned, so taking a connection costs at most one non-blocking read.
+   */
   public @Nullable Http1Socket take(URI uri) {
     String origin = Http1Socket.origin(uri);
-    for (;;) {
-      Http1Socket s = null;
-      synchronized (this) {
-        long now = System.nanoTime();
-        for (Iterator<Http1Socket> it = idle.descendingIterator(); it.hasNext(); ) { // newest first
-          Http1Socket c = it.next();
-          if (now - c.idleSince >= c.keepAliveNanos()) {
-            continue; // expired: the sweep closes it
-          }
-          if (c.origin().equals(origin)) {
-            it.remove();
-            s = c;
-            break;
-          }
+    Http1Socket s = null;
+    synchronized (this) {
+      long now = System.nanoTime();
+      for (Iterator<Http1Socket> it = idle.descendingIterator(); it.hasNext(); ) { // newest first
+        Http1Socket c = it.next();
+        if (now - c.idleSince >= c.keepAliveNanos()) {
+          continue; // expired: the sweep closes it
+        }
+        if (c.origin().equals(origin)) {
+          it.remove();
+          s = c;
+          break;
         }
       }
-      if (s == null) {
-        return null;
-      }
-      if (s.prepareReuse()) {
-        return s;
-      }
-      s.close();
     }
+    if (s == null) {
+      return null;
+    }
+    if (s.prepareReuse()) {
+      return s;
+    }
+    s.close();
+    return null;
   }
 
   /** Takes back a connection whose exchange completed; closes it if the pool is closed or full. */

@@ -1,7 +1,6 @@
 package io.github.llamaclient.internal.http1;
 
-import io.github.llamaclient.internal.sse.SseParser;
-import io.github.llamaclient.*;
+import io.github.llamaclient.LlamaProtocolException;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,12 +13,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One plain-HTTP/1.1 connection over a blocking {@link SocketChannel}, read by the thread that
@@ -27,6 +24,11 @@ import java.util.concurrent.TimeUnit;
  * from the read buffer, and the body is handed on de-chunked, straight from that buffer (no copy,
  * no allocation per read). Kept alive between exchanges when the server allows it ({@link
  * Http1Pool}).
+ *
+ * <p>The parsing is the socket-free codec's ({@link HeadReader}, one {@link BodyDecoder} per body
+ * framing, {@link KeepAlive}): this class only moves bytes between the channel and it. Any anomaly
+ * (a malformed head, broken framing, a body cut short) closes the connection, and it is never
+ * reused.
  *
  * <p>Used only where it is exactly equivalent to going through the {@code HttpClient}: an {@code
  * http:} URL, no proxy, a client that built its own {@code HttpClient}.
@@ -40,9 +42,8 @@ import java.util.concurrent.TimeUnit;
 public final class Http1Socket implements AutoCloseable {
 
   /** Receives de-chunked body bytes; the array is only valid during the call. */
-  public interface Body {
-    public void data(byte[] buf, int off, int len);
-  }
+  @FunctionalInterface
+  public interface Body extends BodySink {}
 
   /** The response head. */
   public static final class Head {
@@ -60,11 +61,9 @@ public final class Http1Socket implements AutoCloseable {
     }
   }
 
+  /** The size of the read buffer: the most a single read brings in. */
   public static final int BUFFER = 16 * 1024;
-  private static final int MAX_CHUNK_LINE = 1024;
-  private static final Body DISCARD = (b, off, len) -> {};
-  /** How long an idle connection is kept when the server does not say (llama-server says 5 s). */
-  private static final long DEFAULT_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
+  private static final BodySink DISCARD = (b, off, len) -> {};
 
   private final SocketChannel channel;
   private final String origin; // host:port, for the pool
@@ -76,16 +75,15 @@ public final class Http1Socket implements AutoCloseable {
   private boolean connected;
   private boolean reused;
   private boolean receivedAny; // a byte of the current response arrived
+  private boolean poisoned; // something went wrong: never reuse
 
-  // body framing of the current response
-  private static final int CHUNK_SIZE = 0, CHUNK_DATA = 1, CHUNK_DATA_END = 2, TRAILER = 3, DONE = 4;
-  private boolean chunked;
-  private long remaining = -1; // content-length left; -1 when the body ends with the connection
-  private int state = DONE;
-  private final StringBuilder chunkLine = new StringBuilder();
-  private boolean keepAlive; // the server lets the connection be reused after this response
-  private long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
-  public long idleSince; // guarded by the pool
+  private final HeadReader headReader = new HeadReader();
+  private final Forward forward = new Forward();
+  private @Nullable ResponseHead response; // of the current exchange
+  private @Nullable BodyDecoder body; // its framing, chosen once per response
+  private long keepAliveNanos = TimeUnit.SECONDS.toNanos(KeepAlive.DEFAULT_SECONDS); // read by the pool under its lock
+  /** When the connection went idle (System.nanoTime); guarded by the pool. */
+  public long idleSince;
   private long lastRead; // System.nanoTime() of the last read that brought bytes
 
   private Http1Socket(SocketChannel channel, String origin) {
@@ -174,240 +172,126 @@ public final class Http1Socket implements AutoCloseable {
   }
 
   /**
-   * Reads the response head (skipping 1xx interim responses) and sets up the body framing.
+   * Reads the response head (skipping 1xx interim responses, {@link HeadReader}) and chooses the
+   * body framing ({@link BodyDecoder#of}). On a malformed head the connection is closed: it is
+   * never reused.
    *
-   * @throws LlamaProtocolException when the head is not HTTP/1.x or too large
+   * @throws LlamaProtocolException when the head is not strict HTTP/1.x, is larger than its
+   *     budget, or frames its body ambiguously (Transfer-Encoding with Content-Length, conflicting
+   *     Content-Length values, a transfer coding other than chunked)
+   * @throws EOFException when the connection ended before the head did
+   * @throws IOException when reading fails
    */
   public Head readHead() throws IOException {
+    headReader.reset();
+    body = null;
+    response = null;
     for (;;) {
-      int end;
-      while ((end = headEnd()) < 0) {
-        if (pos > 0 && limit == buf.length) { // compact: the head starts at 0 from here on
-          System.arraycopy(buf, pos, buf, 0, limit - pos);
-          limit -= pos;
-          pos = 0;
-        }
-        if (limit == buf.length) {
-          throw new LlamaProtocolException(
-              "the response headers are larger than " + BUFFER + " bytes", SseParser.Lines.preview(buf));
-        }
-        if (fill() < 0) {
-          throw new EOFException(
-              limit == pos ? "the server closed the connection without a response" : "the connection closed inside the response headers");
-        }
-      }
-      String text = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
-      Head head = parseHead(text);
-      pos = end;
-      if (head.status >= 100 && head.status < 200) {
-        continue; // 100 Continue and friends: the real response follows
-      }
-      String te = head.first("transfer-encoding").toLowerCase(Locale.ROOT);
-      String cl = head.first("content-length");
-      keepAlive = text.startsWith("HTTP/1.1") && !head.first("connection").toLowerCase(Locale.ROOT).contains("close");
-      keepAliveNanos = keepAliveNanos(head.first("keep-alive"));
-      if (te.contains("chunked")) {
-        chunked = true;
-        state = CHUNK_SIZE;
-      } else if (!cl.isEmpty()) {
-        chunked = false;
+      if (pos < limit) {
+        int end;
         try {
-          remaining = Long.parseLong(cl.trim());
-        } catch (NumberFormatException e) {
-          remaining = -2;
+          end = headReader.feed(buf, pos, limit);
+        } catch (LlamaProtocolException e) {
+          throw poison(e);
         }
-        if (remaining < 0) {
-          throw new LlamaProtocolException("invalid Content-Length in the response", cl);
+        if (end >= 0) {
+          pos = end;
+          break;
         }
-        state = remaining == 0 ? DONE : CHUNK_DATA;
-      } else if (head.status == 204 || head.status == 304) {
-        chunked = false;
-        state = DONE;
-      } else {
-        chunked = false;
-        remaining = -1; // until the connection closes
-        keepAlive = false;
-        state = CHUNK_DATA;
       }
-      return head;
+      pos = 0;
+      limit = 0;
+      if (fill() < 0) {
+        poisoned = true;
+        throw new EOFException(
+            headReader.empty() ? "the server closed the connection without a response" : "the connection closed inside the response headers");
+      }
     }
-  }
-
-  /** A second less than the server's {@code Keep-Alive: timeout=N}, so we never reuse what it is about to drop. */
-  private static long keepAliveNanos(String header) {
-    int i = header.toLowerCase(Locale.ROOT).indexOf("timeout=");
-    if (i < 0) {
-      return DEFAULT_KEEP_ALIVE_NANOS;
-    }
-    int j = i + 8;
-    int k = j;
-    while (k < header.length() && Character.isDigit(header.charAt(k))) {
-      k++;
-    }
+    ResponseHead h = headReader.head();
     try {
-      long seconds = Long.parseLong(header.substring(j, k));
-      return TimeUnit.SECONDS.toNanos(Math.max(0, Math.min(seconds - 1, 60)));
-    } catch (NumberFormatException e) {
-      return DEFAULT_KEEP_ALIVE_NANOS;
+      body = BodyDecoder.of(h);
+    } catch (LlamaProtocolException e) {
+      throw poison(e);
     }
+    response = h;
+    keepAliveNanos = KeepAlive.idleNanos(h);
+    return new Head(h.status(), h.headers());
   }
 
-  /** The index just past the blank line ending the head, or -1 when it is not read yet. */
-  private int headEnd() {
-    for (int i = pos; i < limit; i++) {
-      if (buf[i] == '\n') {
-        if (i + 1 < limit && buf[i + 1] == '\n') {
-          return i + 2;
-        }
-        if (i + 2 < limit && buf[i + 1] == '\r' && buf[i + 2] == '\n') {
-          return i + 3;
-        }
-      }
-    }
-    return -1;
+  /** Marks the connection as never reusable and closes it; returns the exception to throw. */
+  private LlamaProtocolException poison(LlamaProtocolException e) {
+    poisoned = true;
+    close();
+    return e;
   }
 
-  private static Head parseHead(String text) {
-    String[] lines = text.split("\r?\n");
-    String status = lines[0];
-    if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
-      throw new LlamaProtocolException("not an HTTP/1.x status line", status);
-    }
-    int code;
-    try {
-      code = Integer.parseInt(status.substring(9, 12));
-    } catch (NumberFormatException e) {
-      throw new LlamaProtocolException("not an HTTP/1.x status line", status);
-    }
-    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
-      if (line.isEmpty()) {
-        continue;
-      }
-      int colon = line.indexOf(':');
-      if (colon <= 0) {
-        throw new LlamaProtocolException("malformed response header", line);
-      }
-      headers
-          .computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
-          .add(line.substring(colon + 1).trim());
-    }
-    return new Head(code, headers);
+  /** The head {@link #readHead()} read last, or null before (or when it failed). */
+  public @Nullable ResponseHead response() {
+    return response;
   }
 
   /**
    * Hands on the body bytes now in the buffer, reading once from the socket first when there are
-   * none. Blocks in that read.
+   * none. Blocks in that read. On broken framing the connection is closed: it is never reused.
    *
    * @return false once the body has ended
    * @throws EOFException when the connection closed before the end of a framed body
-   * @throws ProtocolException when the chunked framing is broken (as with the HttpClient, an I/O
-   *     failure: the stream broke)
+   * @throws ProtocolException when the framing is broken (as with the HttpClient, an I/O failure:
+   *     the stream broke); its cause is the {@link LlamaProtocolException} with the offending line
+   * @throws IllegalStateException before {@link #readHead()} succeeded
    */
   public boolean readBody(Body out) throws IOException {
-    if (state == DONE) {
+    BodyDecoder b = body;
+    if (b == null) {
+      throw new IllegalStateException("no response head was read");
+    }
+    if (b.done()) {
       return false;
     }
     if (pos == limit) {
       pos = 0;
       limit = 0;
       if (fill() < 0) {
-        if (!chunked && remaining < 0) {
-          state = DONE;
+        if (b.endOfInput()) {
           return false;
         }
+        poisoned = true;
         throw new EOFException("the connection closed before the end of the response body");
       }
     }
-    process(out);
-    return state != DONE;
+    forward.target = out;
+    try {
+      pos = b.decode(buf, pos, limit, forward);
+    } catch (LlamaProtocolException e) {
+      if (forward.threw) {
+        forward.threw = false;
+        throw e; // the consumer's own failure (an event that is not JSON), not the framing's
+      }
+      poison(e);
+      ProtocolException p = new ProtocolException(e.getMessage());
+      p.initCause(e);
+      throw p;
+    }
+    return !b.done();
   }
 
-  /** Runs the framing over the buffered bytes, handing on body data. */
-  private void process(Body out) throws ProtocolException {
-    while (pos < limit && state != DONE) {
-      switch (state) {
-        case CHUNK_SIZE:
-          if (line()) {
-            String s = chunkLine.toString();
-            chunkLine.setLength(0);
-            int semi = s.indexOf(';');
-            String hex = (semi < 0 ? s : s.substring(0, semi)).trim();
-            long size;
-            try {
-              size = hex.isEmpty() ? -1 : Long.parseLong(hex, 16);
-            } catch (NumberFormatException e) {
-              size = -1;
-            }
-            if (size < 0) {
-              throw new ProtocolException(
-                  "invalid chunk size in the response body: '" + SseParser.Lines.preview(s.getBytes(StandardCharsets.ISO_8859_1)) + "'");
-            }
-            remaining = size;
-            state = size == 0 ? TRAILER : CHUNK_DATA;
-          }
-          break;
-        case CHUNK_DATA: {
-          int n = limit - pos;
-          if (remaining >= 0 && remaining < n) {
-            n = (int) remaining;
-          }
-          if (n > 0) {
-            int off = pos;
-            pos += n;
-            if (remaining >= 0) {
-              remaining -= n;
-            }
-            out.data(buf, off, n);
-          }
-          if (remaining == 0) {
-            state = chunked ? CHUNK_DATA_END : DONE;
-          }
-          break;
-        }
-        case CHUNK_DATA_END:
-          if (line()) {
-            if (chunkLine.length() != 0) {
-              throw new ProtocolException("a chunk of the response body does not end with CRLF");
-            }
-            state = CHUNK_SIZE;
-          }
-          break;
-        case TRAILER:
-          if (line()) {
-            if (chunkLine.length() == 0) {
-              state = DONE;
-            }
-            chunkLine.setLength(0);
-          }
-          break;
-        default:
-          throw new IllegalStateException("state " + state);
-      }
+  /** Hands body bytes on to the consumer, noting whether it was the consumer that threw. */
+  private static final class Forward implements BodySink {
+    BodySink target = DISCARD;
+    boolean threw;
+
+    @Override
+    public void data(byte[] buf, int off, int len) {
+      threw = true;
+      target.data(buf, off, len);
+      threw = false;
     }
   }
 
-  /**
-   * Collects a framing line into chunkLine; true when it is complete (its LF consumed, a CR before
-   * it dropped). The caller clears chunkLine after reading it.
-   */
-  private boolean line() throws ProtocolException {
-    while (pos < limit) {
-      byte b = buf[pos++];
-      if (b == '\n') {
-        int len = chunkLine.length();
-        if (len > 0 && chunkLine.charAt(len - 1) == '\r') {
-          chunkLine.setLength(len - 1);
-        }
-        return true;
-      }
-      if (chunkLine.length() >= MAX_CHUNK_LINE) {
-        throw new ProtocolException("a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes");
-      }
-      chunkLine.append((char) (b & 0xff));
-    }
-    return false;
+  /** Whether the whole body of the current response was read, its framing's end included. */
+  public boolean bodyComplete() {
+    BodyDecoder b = body;
+    return b != null && b.done();
   }
 
   /** Blocking read into the buffer after {@code limit}; -1 at end of stream. */
@@ -434,14 +318,24 @@ public final class Http1Socket implements AutoCloseable {
   }
 
   /**
-   * Whether this connection may go back to the pool after its exchange completed: the server
-   * keeps it alive and the body is framed (the rest of it, normally just the last chunk, is read
-   * by {@link #prepareReuse()}).
+   * Whether this connection may go back to the pool after its exchange completed: the response
+   * lets it be kept ({@link KeepAlive#allowed}), nothing went wrong on it, and no byte came after
+   * the end of the body. The body itself may not be read to its end yet (normally just the last
+   * chunk is left): {@link #prepareReuse()} finishes it, or refuses the connection.
    */
   public boolean keepAlive() {
-    return keepAlive && connected && channel.isOpen() && (state == DONE || chunked || remaining >= 0);
+    ResponseHead h = response;
+    BodyDecoder b = body;
+    return h != null
+        && b != null
+        && !poisoned
+        && connected
+        && channel.isOpen()
+        && KeepAlive.allowed(h, b)
+        && !(b.done() && pos != limit);
   }
 
+  /** How long the connection may stay idle after this response ({@link KeepAlive#idleNanos}). */
   public long keepAliveNanos() {
     return keepAliveNanos;
   }
@@ -455,47 +349,59 @@ public final class Http1Socket implements AutoCloseable {
   }
 
   /**
-   * Readies a pooled connection for the next exchange without blocking: reads what is left of the
-   * previous body (it has arrived long since), and checks that the server has not closed the
-   * connection meanwhile. False when the connection cannot be used (it should be closed).
+   * Readies a pooled connection for the next exchange with one non-blocking check, bounded and
+   * never in a loop: one non-blocking read of at most {@link #BUFFER} bytes, and the rest of the
+   * previous body (normally just the last chunk) decoded from what is buffered. The connection is
+   * ready only when that ends the body exactly, and the server neither closed the connection nor
+   * sent anything more; otherwise it must be closed (a server that keeps sending after the end, or
+   * never ends the body, never gets the connection back). Called by the pool on the thread that
+   * takes the connection; does not close it.
+   *
+   * @return whether the connection can carry the next request
    */
   public boolean prepareReuse() {
+    if (!keepAlive()) {
+      return false;
+    }
+    ResponseHead h = response;
+    BodyDecoder b = body;
+    if (h == null || b == null) {
+      return false;
+    }
     try {
+      if (pos == limit) {
+        pos = 0;
+        limit = 0;
+      } else if (pos > 0) {
+        System.arraycopy(buf, pos, buf, 0, limit - pos);
+        limit -= pos;
+        pos = 0;
+      }
+      int n;
       channel.configureBlocking(false);
       try {
-        while (state != DONE) {
-          if (pos == limit) {
-            pos = 0;
-            limit = 0;
-            view.limit(buf.length).position(0);
-            int n = channel.read(view);
-            if (n <= 0) {
-              return false; // not arrived (a server that keeps the body open) or closed
-            }
-            limit = n;
-          }
-          process(DISCARD);
-        }
-        if (pos != limit) {
-          return false; // bytes after the end of the body: not a response to anything we sent
-        }
-        view.limit(buf.length).position(0);
-        if (channel.read(view) != 0) {
-          return false; // -1: the server closed it; more: unsolicited bytes
-        }
+        view.limit(buf.length).position(limit);
+        n = channel.read(view); // once: bytes, none, or the end
       } finally {
         if (channel.isOpen()) {
           channel.configureBlocking(true);
         }
       }
+      if (n < 0) {
+        return false; // the server closed it
+      }
+      limit += n;
+      pos = b.decode(buf, pos, limit, DISCARD);
     } catch (IOException | RuntimeException e) {
-      return false;
+      return false; // incl. LlamaProtocolException: broken framing
+    }
+    if (!KeepAlive.reusable(h, b, limit - pos)) {
+      return false; // the body did not end within that read, or bytes came after its end
     }
     pos = 0;
     limit = 0;
     reused = true;
     receivedAny = false;
-    chunkLine.setLength(0);
     return true;
   }
 
