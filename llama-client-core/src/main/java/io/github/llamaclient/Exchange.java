@@ -366,7 +366,10 @@ final class Exchange<R> implements HttpResponse.BodyHandler<Void>, HttpResponse.
       return;
     }
     try {
-      parser.finish();
+      if (parser.finish()) { // an event without its blank line is never dispatched
+        throw new StreamInterruptedException(
+            "the stream from " + uri + " ended in the middle of an SSE event", decoder.partialText(), null);
+      }
       if (!finished) {
         R result = decoder.finish(sawEnd);
         complete(result);
