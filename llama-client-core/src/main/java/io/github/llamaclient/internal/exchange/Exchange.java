@@ -560,11 +560,11 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       if (p == null || d == null) {
         return;
       }
-      if (cutMidEvent(p)) {
+      if (p.finish()) { // the input ended inside an event, which is not dispatched
         sink.flush();
         fail(
             new StreamInterruptedException(
-                "the stream from " + where + " ended in the middle of an event", d.partialText(), null));
+                "the stream from " + where + " ended in the middle of an SSE event", d.partialText(), null));
         return;
       }
       complete(d.finish(sawEnd), true);
@@ -645,12 +645,6 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       t = t.getCause();
     }
     return t;
-  }
-
-  /** Ends the parser's input; whether it ended inside an event (which is not dispatched). */
-  private static boolean cutMidEvent(SseParser p) {
-    p.finish();
-    return false;
   }
 
   // ---------------------------------------------------------------- SSE and decoder output

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *
  * (or {@code reasoning_content} in place of {@code content}). The match is strict: compact JSON,
  * these fields in this order, the tail only {@code created}, {@code id}, {@code model}, {@code
- * system_fingerprint} and {@code object} with plain ASCII string or integer values, and TEXT
+ * system_fingerprint} and {@code object} with plain ASCII string or integer values (at most 18
+ * digits), and TEXT
  * plain ASCII with JSON escapes. Anything else, including any non-ASCII byte, is left to the
  * Jackson path ({@link #scan} returns false), so behaviour, errors included, is that path's.
  *
@@ -49,6 +50,9 @@ public final class ChunkFastPath {
   }
 
   private static final int MAX_TAIL = 1024;
+  // longer numbers are left to Jackson, which refuses more than 1,000 digits (StreamReadConstraints);
+  // llama-server's are epoch seconds
+  private static final int MAX_DIGITS = 18;
   // the last tail that passed tail(): a copy, compared with the next chunk's
   private byte[] lastTail = new byte[0];
   private int lastTailLen = -1;
@@ -230,7 +234,7 @@ public final class ChunkFastPath {
         while (j < end && buf[j] >= '0' && buf[j] <= '9') {
           j++;
         }
-        if (j == digits || (buf[digits] == '0' && j - digits > 1)) {
+        if (j == digits || (buf[digits] == '0' && j - digits > 1) || j - digits > MAX_DIGITS) {
           return false;
         }
       }

@@ -13,7 +13,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Lines may end in LF, CRLF or CR, and may be split anywhere across {@link #feed} calls,
  * including inside a multi-byte UTF-8 sequence: bytes are never decoded here. Comment lines
  * ({@code :...}) and fields other than {@code data} are ignored. An event is dispatched on a blank
- * line; an event still open when the input ends is dispatched by {@link #finish()}.
+ * line, and only then: an event still open when the input ends is dropped, as the SSE
+ * specification says, and {@link #finish()} reports it so that the caller can fail the stream.
+ * One UTF-8 byte order mark ({@code EF BB BF}) at the very start of the input is skipped, even when
+ * it arrives split across reads; anywhere else it is data.
  *
  * <p>Not thread-safe: one producer feeds it.
  */
@@ -32,6 +35,7 @@ public final class SseParser {
 
   private static final int INITIAL = 1024;
   private static final int SCRATCH = 4096;
+  private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
   private final Listener listener;
   private final int maxLineBytes;
@@ -43,6 +47,8 @@ public final class SseParser {
   private byte[] line = new byte[INITIAL];
   private int lineLen;
   private boolean skipLf; // last byte fed was a CR: a following LF belongs to it
+  // bytes of a leading BOM matched so far at the start of the input; -1 once the start is past
+  private int bom;
 
   // data of the event being assembled
   private byte[] data = new byte[0];
@@ -84,6 +90,9 @@ public final class SseParser {
   public void feed(byte[] src, int off, int len) {
     int end = off + len;
     int i = off;
+    if (bom >= 0 && i < end) {
+      i = skipBom(src, i, end);
+    }
     if (skipLf && i < end) {
       skipLf = false;
       if (src[i] == '\n') {
@@ -133,18 +142,46 @@ public final class SseParser {
     }
   }
 
-  /** Ends the input: a last line without terminator and an open event are dispatched. */
-  public void finish() {
-    if (lineLen > 0) {
-      processLine(line, 0, lineLen);
-      lineLen = 0;
+  /**
+   * Skips the leading BOM's bytes from {@code i}; returns where the input continues. Bytes that
+   * began like a BOM but were not one are data: they go to the pending line.
+   */
+  private int skipBom(byte[] src, int i, int end) {
+    while (i < end && bom < BOM.length && src[i] == BOM[bom]) {
+      bom++;
+      i++;
     }
-    dispatch();
+    if (bom == BOM.length) {
+      bom = -1;
+    } else if (i < end) {
+      int matched = bom;
+      bom = -1;
+      append(BOM, 0, matched); // not CR or LF: the start of the first line
+    }
+    return i;
+  }
+
+  /**
+   * Ends the input. Nothing is dispatched: an event whose blank line has not arrived is dropped,
+   * as is a last line without its terminator (the SSE specification's rule for the end of the
+   * stream). The parser is empty afterwards.
+   *
+   * @return whether the input ended inside an event: after data lines not yet ended by a blank
+   *     line, or inside a line
+   */
+  public boolean finish() {
+    boolean inside = hasPending();
+    lineLen = 0;
+    hasData = false;
+    ref = null;
+    dataLen = 0;
+    bom = -1;
+    return inside;
   }
 
   /** Whether bytes of an unfinished line or event are pending. */
   public boolean hasPending() {
-    return lineLen > 0 || hasData;
+    return lineLen > 0 || hasData || bom > 0;
   }
 
   private void append(byte[] src, int off, int len) {

@@ -110,4 +110,22 @@ class ChunkFastPathTest {
     byte[] b = bytes(data);
     assertThat(new ChunkFastPath().scan(b, 0, b.length)).isFalse();
   }
+
+  @Test
+  void aNumberLongerThanJacksonAllowsIsLeftToJackson() {
+    // a difference from ChunkFastPathFuzzTest's oracle (seed number-over-1000-digits): Jackson
+    // refuses a number of more than 1,000 digits (StreamReadConstraints), so must the fast path
+    byte[] data =
+        bytes("{\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"content\":\"a\"}}],\"created\":"
+            + "1".repeat(1001) + "}");
+    List<ChatEvent> jackson = new ArrayList<>();
+    boolean jacksonFailed = false;
+    try {
+      new ChatChunkDecoder(Long.MAX_VALUE).decode(data, 0, data.length, jackson::add);
+    } catch (LlamaProtocolException e) {
+      jacksonFailed = true;
+    }
+    assertThat(jacksonFailed).as("Jackson's verdict on the chunk").isTrue();
+    assertThat(new ChunkFastPath().scan(data, 0, data.length)).isFalse();
+  }
 }
