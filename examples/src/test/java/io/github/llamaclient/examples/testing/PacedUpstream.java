@@ -34,6 +34,8 @@ public final class PacedUpstream implements AutoCloseable {
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final AtomicInteger streamsStarted = new AtomicInteger();
   private final AtomicInteger segmentsWritten = new AtomicInteger();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger peakStreams = new AtomicInteger();
   private final CountDownLatch clientClosed = new CountDownLatch(1);
   private final CountDownLatch streamFinished = new CountDownLatch(1);
 
@@ -56,6 +58,11 @@ public final class PacedUpstream implements AutoCloseable {
 
   public int streamsStarted() {
     return streamsStarted.get();
+  }
+
+  /** The most streamed replies that were being written at the same time. */
+  public int peakConcurrentStreams() {
+    return peakStreams.get();
   }
 
   public int segmentsWritten() {
@@ -111,7 +118,12 @@ public final class PacedUpstream implements AutoCloseable {
           continue;
         }
         requestBodies.add(new String(body, StandardCharsets.UTF_8));
-        streamReply(s, in, out);
+        peakStreams.accumulateAndGet(openStreams.incrementAndGet(), Math::max);
+        try {
+          streamReply(s, in, out);
+        } finally {
+          openStreams.decrementAndGet();
+        }
         return;
       }
     } catch (IOException e) {
