@@ -21,13 +21,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A raw loopback HTTP/1.1 server that replays a recorded streamed reply slowly: the recorded
  * status, headers and body, cut at the recorded segments, with a fixed pause before each segment.
- * {@code GET /health} is answered with the {@code health} recording. Unlike MockWebServer it tells
+ * {@code GET /health} is answered with the {@code health} recording, any other request than {@code
+ * POST /v1/chat/completions} with the {@code not-found} one. Unlike MockWebServer it tells
  * exactly when the client closed the connection of a streamed reply ({@link #awaitClientClose}),
  * which is what makes llama-server stop generating.
  */
 public final class PacedUpstream implements AutoCloseable {
   private final Transcript reply;
   private final Transcript health = Transcript.load("health");
+  private final Transcript notFound = Transcript.load("not-found");
   private final Duration pause;
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -115,6 +117,10 @@ public final class PacedUpstream implements AutoCloseable {
         byte[] body = in.readNBytes(length);
         if (head.startsWith("GET /health")) {
           writeWhole(out, health);
+          continue;
+        }
+        if (!head.startsWith("POST /v1/chat/completions ")) {
+          writeWhole(out, notFound); // /props, /tokenize...: as a server without them
           continue;
         }
         requestBodies.add(new String(body, StandardCharsets.UTF_8));
