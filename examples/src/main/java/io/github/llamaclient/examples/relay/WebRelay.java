@@ -189,6 +189,11 @@ public final class WebRelay implements AutoCloseable {
     return live.size();
   }
 
+  /** The ids of the sessions the relay keeps (memory and store). */
+  List<String> sessionIds() {
+    return sessions.list();
+  }
+
   /** Open connections now. */
   int connections() {
     return server.connections();
