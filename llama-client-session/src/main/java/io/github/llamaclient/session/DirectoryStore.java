@@ -15,16 +15,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
-/** {@link SessionStore#inDirectory(Path)}: one JSON file per session, atomic replace. */
+/**
+ * {@link SessionStore#inDirectory(Path)}: one JSON file per session, atomic replace.
+ *
+ * <p>Each save writes a temporary file made with {@link Files#createTempFile} in the directory (a
+ * random name, created exclusively, so two processes, or a process and the leftovers of one killed
+ * mid-save, never pick the same name), then moves it over the session's file. Temporary files left
+ * by a crash are deleted when a store is opened on the directory.
+ */
 final class DirectoryStore implements SessionStore {
   private static final System.Logger LOG = System.getLogger(DirectoryStore.class.getName());
   private static final String SUFFIX = ".json";
   private static final String HASHED = "~";
   private static final int MAX_NAME = 200;
-  private static final AtomicLong TEMP = new AtomicLong();
+  /** Temporary files are named {@code .<file name>.tmp<random>.tmp}; this marks them. */
+  private static final String TEMP_MARK = SUFFIX + ".tmp";
+  private static final int MAX_TEMP_PREFIX = 120;
 
   private final Path dir;
 
@@ -35,6 +43,29 @@ final class DirectoryStore implements SessionStore {
     } catch (IOException e) {
       throw new SessionStoreException("-", dir, "cannot create the session directory: " + e, e);
     }
+    deleteLeftovers();
+  }
+
+  /** Deletes the temporary files a killed process left behind (only one process uses a directory). */
+  private void deleteLeftovers() {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ".*")) {
+      for (Path f : files) {
+        if (isTemporary(f.getFileName().toString())) {
+          try {
+            Files.deleteIfExists(f);
+            LOG.log(System.Logger.Level.DEBUG, "deleted the leftover temporary file {0}", f);
+          } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete the leftover temporary file {0}: {1}", f, e);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new SessionStoreException("-", dir, "cannot list the session directory: " + e, e);
+    }
+  }
+
+  static boolean isTemporary(String name) {
+    return name.startsWith(".") && name.contains(TEMP_MARK);
   }
 
   /** The file of a session id. */
@@ -42,7 +73,23 @@ final class DirectoryStore implements SessionStore {
     return dir.resolve(fileName(id));
   }
 
+  /**
+   * The file name of a session id.
+   *
+   * @throws IllegalArgumentException if the id holds a lone surrogate: it has no UTF-8 form, and
+   *     its stand-in {@code ?} would give it the file of another id
+   */
   static String fileName(String id) {
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "session id must be well-formed Unicode: a lone surrogate \\u%04x at index %d has no UTF-8 form", (int) c, i));
+      }
+    }
     StringBuilder sb = new StringBuilder();
     for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -114,10 +161,12 @@ final class DirectoryStore implements SessionStore {
   public void save(SessionState state) {
     Path target = file(state.id());
     byte[] bytes = SessionFiles.write(state);
-    Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + TEMP.incrementAndGet());
+    String name = target.getFileName().toString();
+    String prefix = "." + (name.length() > MAX_TEMP_PREFIX ? name.substring(name.length() - MAX_TEMP_PREFIX) : name) + ".tmp";
+    Path tmp = null;
     try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      tmp = Files.createTempFile(dir, prefix, null); // a random name, created exclusively
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -131,10 +180,12 @@ final class DirectoryStore implements SessionStore {
       }
       syncDirectory();
     } catch (IOException e) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
       }
       throw new SessionStoreException(state.id(), target, "cannot write the session file: " + e, e);
     }

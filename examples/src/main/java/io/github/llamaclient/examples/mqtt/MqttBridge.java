@@ -21,9 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,7 +49,15 @@ import org.jspecify.annotations.Nullable;
  * QoS 1, so they arrive in order.
  *
  * <p>The MQTT client (HiveMQ) reconnects by itself and subscribes again when the broker lost the
- * session (a restarted broker). Requests run on their own threads, several at a time.
+ * session (a restarted broker).
+ *
+ * <p>Bounded under load: requests run on a fixed pool of {@link Config#workers()} threads, wait in a
+ * queue of at most {@link Config#queueLimit()} requests, and at most {@link
+ * Config#maxUpstreamStreams()} of them talk to llama-server at once (the others wait for a turn).
+ * A request that finds the queue full is answered at once with {@code {"type":"error","code":
+ * "busy","error":"..."}}: never dropped, never a new thread. Every error reply carries a {@code
+ * code}: {@code bad_request}, {@code busy}, {@code upstream} (llama-server failed) or {@code
+ * internal}.
  */
 public final class MqttBridge implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(MqttBridge.class.getName());
@@ -59,9 +71,31 @@ public final class MqttBridge implements AutoCloseable {
    * @param requestTopic the topic (filter) requests arrive on
    * @param streamed whether replies stream as chunks by default
    * @param maxMessageBytes the largest chunk payload, at least 128 bytes
+   * @param workers threads that serve requests, 1 or more
+   * @param maxUpstreamStreams requests served by llama-server at once, 1 or more (more than
+   *     llama-server's slots only makes requests wait there)
+   * @param queueLimit requests that may wait for a worker, 0 or more; beyond it, a {@code busy} reply
    */
-  record Config(String host, int port, String requestTopic, boolean streamed, int maxMessageBytes) {
+  record Config(
+      String host,
+      int port,
+      String requestTopic,
+      boolean streamed,
+      int maxMessageBytes,
+      int workers,
+      int maxUpstreamStreams,
+      int queueLimit) {
+    /** The defaults for the limits: 8 workers, 4 upstream streams, 64 queued requests. */
+    Config(String host, int port, String requestTopic, boolean streamed, int maxMessageBytes) {
+      this(host, port, requestTopic, streamed, maxMessageBytes, 8, 4, 64);
+    }
+
     Config {
+      if (workers < 1 || maxUpstreamStreams < 1 || queueLimit < 0) {
+        throw new IllegalArgumentException(
+            "workers and maxUpstreamStreams must be 1 or more and queueLimit 0 or more, were "
+                + workers + ", " + maxUpstreamStreams + ", " + queueLimit);
+      }
       if (maxMessageBytes < ChunkWriter.MIN_MESSAGE_BYTES) {
         throw new IllegalArgumentException(
             "maxMessageBytes must be at least " + ChunkWriter.MIN_MESSAGE_BYTES + ", was " + maxMessageBytes);
@@ -75,16 +109,31 @@ public final class MqttBridge implements AutoCloseable {
   private final LlamaClient llama;
   private final Config config;
   private final Mqtt5AsyncClient mqtt;
-  private final ExecutorService workers;
+  private final ThreadPoolExecutor workers;
+  private final Semaphore upstream;
+  private final AtomicInteger busyWorkers = new AtomicInteger();
+  private final AtomicInteger peakWorkers = new AtomicInteger();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger peakStreams = new AtomicInteger();
 
   MqttBridge(LlamaClient llama, Config config) {
     this.llama = llama;
     this.config = config;
-    this.workers = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "mqtt-bridge-request");
-      t.setDaemon(true);
-      return t;
-    });
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        new ThreadPoolExecutor(
+            config.workers(),
+            config.workers(),
+            0,
+            TimeUnit.MILLISECONDS,
+            config.queueLimit() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.queueLimit()),
+            r -> {
+              Thread t = new Thread(r, "mqtt-bridge-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.AbortPolicy());
+    this.upstream = new Semaphore(config.maxUpstreamStreams(), true);
     // tag::mqtt-client[]
     this.mqtt =
         MqttClient.builder()
@@ -110,7 +159,7 @@ public final class MqttBridge implements AutoCloseable {
     mqtt.subscribeWith()
         .topicFilter(config.requestTopic())
         .qos(MqttQos.AT_LEAST_ONCE)
-        .callback(p -> workers.execute(() -> serve(p)))
+        .callback(this::accept)
         .send()
         .get(30, TimeUnit.SECONDS);
   }
@@ -118,7 +167,8 @@ public final class MqttBridge implements AutoCloseable {
   /**
    * Runs the bridge: broker from {@code MQTT_HOST} (default 127.0.0.1) and {@code MQTT_PORT}
    * (1883), requests on {@code MQTT_REQUEST_TOPIC} ({@code llm/requests}), {@code MQTT_STREAM}
-   * ({@code true}), {@code MQTT_MAX_MESSAGE_BYTES} (4096); llama-server from {@code
+   * ({@code true}), {@code MQTT_MAX_MESSAGE_BYTES} (4096), {@code MQTT_WORKERS} (8), {@code
+   * MQTT_MAX_UPSTREAM_STREAMS} (4), {@code MQTT_QUEUE_LIMIT} (64); llama-server from {@code
    * LLAMA_SERVER_URL} and the other client variables.
    *
    * @param args not used
@@ -132,14 +182,20 @@ public final class MqttBridge implements AutoCloseable {
             Integer.parseInt(env.getOrDefault("MQTT_PORT", "1883")),
             env.getOrDefault("MQTT_REQUEST_TOPIC", "llm/requests"),
             Boolean.parseBoolean(env.getOrDefault("MQTT_STREAM", "true")),
-            Integer.parseInt(env.getOrDefault("MQTT_MAX_MESSAGE_BYTES", "4096")));
+            Integer.parseInt(env.getOrDefault("MQTT_MAX_MESSAGE_BYTES", "4096")),
+            Integer.parseInt(env.getOrDefault("MQTT_WORKERS", "8")),
+            Integer.parseInt(env.getOrDefault("MQTT_MAX_UPSTREAM_STREAMS", "4")),
+            Integer.parseInt(env.getOrDefault("MQTT_QUEUE_LIMIT", "64")));
     MqttBridge bridge = new MqttBridge(LlamaClient.fromEnv(), config);
     bridge.start();
     System.out.println("Bridging " + config.requestTopic() + " on " + config.host() + ":" + config.port() + " to " + bridge.llama.baseUrl());
   }
 
-  /** One request, on a worker thread. */
-  private void serve(Mqtt5Publish request) {
+  /**
+   * On the MQTT client's thread: queues the request for a worker, or answers {@code busy} at once
+   * (without waiting for the broker, which this thread serves).
+   */
+  private void accept(Mqtt5Publish request) {
     String responseTopic = request.getResponseTopic().map(Object::toString).orElse(null);
     byte[] correlation = request.getCorrelationData().map(MqttBridge::bytes).orElse(null);
     if (responseTopic == null) {
@@ -147,6 +203,36 @@ public final class MqttBridge implements AutoCloseable {
       return;
     }
     Reply reply = new Reply(responseTopic, correlation);
+    try {
+      workers.execute(() -> serveCounted(request, reply));
+    } catch (RejectedExecutionException e) {
+      reply.busy(
+          "the bridge is busy: " + config.workers() + " requests running and " + config.queueLimit()
+              + " waiting; try again later");
+    }
+  }
+
+  private void serveCounted(Mqtt5Publish request, Reply reply) {
+    peakWorkers.accumulateAndGet(busyWorkers.incrementAndGet(), Math::max);
+    try {
+      serve(request, reply);
+    } finally {
+      busyWorkers.decrementAndGet();
+    }
+  }
+
+  /** The most requests served at once so far (for tests and monitoring). */
+  int peakWorkers() {
+    return peakWorkers.get();
+  }
+
+  /** The most llama-server streams open at once so far. */
+  int peakUpstreamStreams() {
+    return peakStreams.get();
+  }
+
+  /** One request, on a worker thread. */
+  private void serve(Mqtt5Publish request, Reply reply) {
     ChatRequest chat;
     boolean streamed;
     try {
@@ -157,12 +243,20 @@ public final class MqttBridge implements AutoCloseable {
       chat = chatRequest(body);
       streamed = body.has("stream") ? body.get("stream").asBoolean() : config.streamed();
     } catch (java.io.IOException e) {
-      reply.error("the request is not valid JSON: " + e.getMessage());
+      reply.error("bad_request", "the request is not valid JSON: " + e.getMessage());
       return;
     } catch (IllegalArgumentException e) {
-      reply.error("bad request: " + e.getMessage());
+      reply.error("bad_request", "bad request: " + e.getMessage());
       return;
     }
+    try {
+      upstream.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
+      reply.error("internal", "the bridge is shutting down");
+      return;
+    }
+    peakStreams.accumulateAndGet(openStreams.incrementAndGet(), Math::max);
     try {
       if (streamed) {
         streamReply(chat, reply);
@@ -173,10 +267,13 @@ public final class MqttBridge implements AutoCloseable {
         reply.publish(n);
       }
     } catch (LlamaException e) {
-      reply.error(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      reply.error("upstream", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "request failed", e);
-      reply.error("the bridge failed: " + e);
+      reply.error("internal", "the bridge failed: " + e);
+    } finally {
+      openStreams.decrementAndGet();
+      upstream.release();
     }
   }
 
@@ -299,13 +396,34 @@ public final class MqttBridge implements AutoCloseable {
       }
     }
 
-    void error(String message) {
-      ObjectNode n = JSON.createObjectNode().put("type", "error").put("error", message);
+    void error(String code, String message) {
+      ObjectNode n = JSON.createObjectNode().put("type", "error").put("code", code).put("error", message);
       try {
         publish(n);
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "cannot send the error reply to " + topic, e);
       }
+    }
+
+    /** A {@code busy} error, sent without waiting for the broker's acknowledgement. */
+    void busy(String message) {
+      ObjectNode n = JSON.createObjectNode().put("type", "error").put("code", "busy").put("error", message);
+      var p =
+          mqtt.publishWith()
+              .topic(topic)
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .contentType("application/json")
+              .payload(n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (correlation != null) {
+        p.correlationData(correlation);
+      }
+      p.send()
+          .whenComplete(
+              (ack, t) -> {
+                if (t != null) {
+                  LOG.log(System.Logger.Level.WARNING, "cannot send the busy reply to " + topic, t);
+                }
+              });
     }
   }
 

@@ -2,36 +2,53 @@ package io.github.llamaclient.examples.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatRequest;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.ContextSizeExceededException;
 import io.github.llamaclient.LlamaClient;
-import io.github.llamaclient.SseFrames;
+import io.github.llamaclient.LlamaConnectException;
+import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.LlamaHttpException;
+import io.github.llamaclient.LlamaTimeoutException;
+import io.github.llamaclient.Timings;
+import io.github.llamaclient.TooManyStreamsException;
+import io.github.llamaclient.Usage;
+import io.github.llamaclient.examples.relay.RelayServer.Exchange;
+import io.github.llamaclient.examples.relay.RelayServer.Reply;
+import io.github.llamaclient.examples.relay.RelayServer.Request;
 import io.github.llamaclient.session.ChatSession;
+import io.github.llamaclient.session.HistoryBudget;
+import io.github.llamaclient.session.SessionBusyException;
 import io.github.llamaclient.session.SessionManager;
 import io.github.llamaclient.session.SessionStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.UUID;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A web relay between browsers and a llama-server, on the JDK's own HTTP server: replies stream to
- * the browser as Server-Sent Events ({@link SseFrames}), and a static chat page is served at
- * {@code /}.
+ * A web relay between browsers and a llama-server: replies stream to the browser as Server-Sent
+ * Events, and a static chat page is served at {@code /}.
  *
  * <ul>
  *   <li>{@code POST /api/llm/chat/stream}, stateless: {@code {"messages": [...], "temperature",
@@ -39,19 +56,23 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code POST /api/llm/chat/session/stream}: {@code {"session_id", "message",
  *       "system_prompt", "options": {"temperature", "top_p", "max_tokens"}}}, the history kept by
  *       a {@link SessionManager} (llama-client-session): in memory, or one JSON file per session
- *       when {@code RELAY_SESSIONS_DIR} is set.
+ *       when {@code RELAY_SESSIONS_DIR} is set. Each turn sends as much history as fits the
+ *       server's context (a token-exact {@link HistoryBudget}); sessions expire and are capped.
  * </ul>
  *
  * <p>Both answer {@code text/event-stream}: {@code data: {"content": "..."}} per piece, {@code
- * data: {"done": true}} at the end, {@code data: {"error": "..."}} on failure; a bad request gets a
- * 400 with a JSON error before any event. Every API request needs {@code Authorization: Bearer
- * <token>}. When the browser goes away, the next write fails and the upstream stream is closed,
- * so llama-server stops generating (and a session's history stays as it was).
+ * data: {"done": true, "finish_reason", "usage", "timings"}} at the end, {@code data: {"error":
+ * "..."}} on failure (a short public message; the details go to the log under the same
+ * reference), and {@code : keep-alive} comments while nothing else is sent. {@code reasoning} and
+ * {@code progress} events are sent only when {@code RELAY_EVENTS} names them. A bad request gets a
+ * 400 with a JSON error before any event; a relay at its limits a 503. Every API request needs
+ * {@code Authorization: Bearer <token>}, checked on the request head, before the body is read.
+ * When the browser goes away, the next write (an event or a heartbeat) fails and the upstream
+ * stream is cancelled, so llama-server stops generating and a session's history stays as it was.
  *
- * <p>Threads: each exchange runs on its own handler thread, which pulls the reply ({@code
- * Stream<String>}) and writes it to the browser. Nothing is written from the client's callbacks
- * (their threads are shared by all streams), so a slow browser holds back only its own stream,
- * through flow control.
+ * <p>Threads: {@link RelayServer} reads requests on one selector thread and serves them on a fixed
+ * pool; each stream's worker takes the reply's events from a {@link Flow.Publisher} one at a time
+ * ({@code request(1)}) and writes them itself, so a slow browser slows only its own stream.
  *
  * <p>Run: {@code RELAY_TOKEN=secret java -cp "$(cat examples/target/classpath.txt):examples/target/classes"
  * io.github.llamaclient.examples.relay.WebRelay}, then open {@code http://127.0.0.1:8081/}.
@@ -59,41 +80,65 @@ import org.jspecify.annotations.Nullable;
 public final class WebRelay implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final System.Logger LOG = System.getLogger(WebRelay.class.getName());
+  private static final String STATELESS = "/api/llm/chat/stream";
+  private static final String SESSION = "/api/llm/chat/session/stream";
+  private static final Map<String, String> STATIC =
+      Map.of("/", "index.html", "/index.html", "index.html", "/chat.js", "chat.js");
 
   private final LlamaClient client;
   private final SessionManager sessions;
   private final RelayConfig config;
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LiveSessions live;
+  private final Semaphore streams;
+  private final Map<String, byte[]> files = new LinkedHashMap<>();
+  private final ScheduledExecutorService sweeper;
+  private final RelayServer server;
 
   /**
    * Starts serving.
    *
    * @param client the client to llama-server; not closed by the relay
-   * @param sessions the sessions of the session endpoint, over the same client; not closed by the relay
-   * @param config where to listen, the token, CORS
+   * @param sessions the sessions of the session endpoint, over the same client (see {@link
+   *     #sessions(LlamaClient, RelayConfig)}); not closed by the relay
+   * @param config where to listen, the token, CORS, the limits
    */
   WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config) throws IOException {
+    this(client, sessions, config, InstantSource.system());
+  }
+
+  WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config, InstantSource clock) throws IOException {
     this.client = client;
     this.sessions = sessions;
     this.config = config;
-    this.server = HttpServer.create(config.address(), 0);
-    // one thread per open stream: the JDK server's default runs every exchange on one thread
-    this.executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "relay-exchange");
+    RelayConfig.Limits limits = config.limits();
+    this.live = new LiveSessions(sessions, limits.maxSessions(), limits.sessionTtl(), clock);
+    this.streams = new Semaphore(limits.maxStreams());
+    for (String name : STATIC.values()) {
+      try (InputStream in = WebRelay.class.getResourceAsStream(name)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource " + name);
+        }
+        files.put(name, in.readAllBytes());
+      }
+    }
+    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "relay-sessions");
       t.setDaemon(true);
       return t;
     });
-    server.setExecutor(executor);
-    server.createContext("/api/llm/chat/stream", ex -> api(ex, this::statelessStream));
-    server.createContext("/api/llm/chat/session/stream", ex -> api(ex, this::sessionStream));
-    server.createContext("/", this::staticFile);
-    server.start();
+    s.setRemoveOnCancelPolicy(true);
+    this.sweeper = s;
+    long every = Math.max(1, Math.min(60, limits.sessionTtl().toSeconds() / 4));
+    sweeper.scheduleWithFixedDelay(live::sweep, every, every, TimeUnit.SECONDS);
+    this.server =
+        new RelayServer(
+            config.address(), limits.workers(), limits.maxConnections(), limits.requestTimeout(), this::gate, this::handle);
   }
 
   /**
    * Starts the relay with settings from the environment ({@code RELAY_TOKEN} required, {@code
-   * RELAY_PORT}, {@code RELAY_HOST}, {@code RELAY_CORS_ORIGINS}, and the client's {@code
+   * RELAY_PORT}, {@code RELAY_HOST}, {@code RELAY_CORS_ORIGINS}, {@code RELAY_SESSIONS_DIR}, the
+   * limits of {@link RelayConfig.Limits}, {@code RELAY_EVENTS}, and the client's {@code
    * LLAMA_SERVER_URL} etc.) and serves until the process ends.
    *
    * @param args not used
@@ -114,9 +159,20 @@ public final class WebRelay implements AutoCloseable {
     System.out.println("Relay for " + client.baseUrl() + " on http://" + relay.address().getHostString() + ":" + relay.address().getPort() + "/");
   }
 
-  /** The session manager for a relay: its sessions persisted when a directory is configured. */
+  /**
+   * The session manager for a relay: the history budget of the limits (the server's context less
+   * the largest reply, or {@code historyTokens}), usage in every reply, and the sessions persisted
+   * when a directory is configured.
+   */
   static SessionManager sessions(LlamaClient client, RelayConfig config) {
-    SessionManager.Builder b = SessionManager.builder(client);
+    RelayConfig.Limits limits = config.limits();
+    SessionManager.Builder b =
+        SessionManager.builder(client)
+            .historyBudget(
+                limits.historyTokens() > 0
+                    ? HistoryBudget.tokens(limits.historyTokens())
+                    : HistoryBudget.contextWindow(limits.maxTokens()))
+            .everyRequest(r -> r.includeUsage(true));
     if (config.sessionsDirectory() != null) {
       b.store(SessionStore.inDirectory(config.sessionsDirectory()));
     }
@@ -125,93 +181,77 @@ public final class WebRelay implements AutoCloseable {
 
   /** The bound address (the port is the real one when 0 was asked for). */
   InetSocketAddress address() {
-    return server.getAddress();
+    return server.address();
   }
 
-  /** Stops listening, ends open exchanges. Does not close the client. */
+  /** How many sessions the relay keeps now. */
+  int liveSessions() {
+    return live.size();
+  }
+
+  /** The ids of the sessions the relay keeps (memory and store). */
+  List<String> sessionIds() {
+    return sessions.list();
+  }
+
+  /** Open connections now. */
+  int connections() {
+    return server.connections();
+  }
+
+  /** Stops listening, ends open exchanges. Does not close the client or the sessions. */
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    server.close();
+    sweeper.shutdownNow();
   }
 
-  /** Parses a request body into the reply stream to relay. */
-  @FunctionalInterface
-  private interface Endpoint {
-    Stream<String> open(JsonNode body);
+  // ---------------------------------------------------------------- on the selector thread
+
+  /** CORS, the preflight, static files, the token: all before the body is read. */
+  private @Nullable Reply gate(Request head) {
+    Map<String, String> h = cors(head);
+    String file = STATIC.get(head.path());
+    if (file != null) {
+      if (!head.method().equals("GET") && !head.method().equals("HEAD")) {
+        return jsonReply(405, h, "use GET");
+      }
+      h.put("Content-Type", file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8");
+      h.put("Cache-Control", "no-cache");
+      return new Reply(200, h, head.method().equals("HEAD") ? new byte[0] : files.get(file));
+    }
+    if (!head.path().equals(STATELESS) && !head.path().equals(SESSION)) {
+      return jsonReply(404, h, "not found");
+    }
+    if (head.method().equals("OPTIONS")) { // the preflight carries no credentials
+      if (!h.containsKey("Access-Control-Allow-Origin")) {
+        return new Reply(403, h, new byte[0]);
+      }
+      h.put("Access-Control-Allow-Methods", "POST, OPTIONS");
+      h.put("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      h.put("Access-Control-Max-Age", "600");
+      return new Reply(204, h, new byte[0]);
+    }
+    if (!head.method().equals("POST")) {
+      h.put("Allow", "POST, OPTIONS");
+      return jsonReply(405, h, "use POST");
+    }
+    if (!authorized(head.header("Authorization"))) {
+      h.put("WWW-Authenticate", "Bearer");
+      return jsonReply(401, h, "missing or wrong bearer token");
+    }
+    return null; // read the body, then handle(...) on a worker
   }
 
-  /** CORS, the preflight, the token, the body; then the reply as SSE. */
-  private void api(HttpExchange ex, Endpoint endpoint) throws IOException {
-    try (ex) {
-      String origin = ex.getRequestHeaders().getFirst("Origin");
-      boolean allowedOrigin = origin != null && config.corsOrigins().contains(origin);
-      Headers h = ex.getResponseHeaders();
-      if (allowedOrigin) {
-        h.set("Access-Control-Allow-Origin", origin);
-        h.set("Vary", "Origin");
-      }
-      if (ex.getRequestMethod().equals("OPTIONS")) { // the preflight carries no credentials
-        if (!allowedOrigin) {
-          ex.sendResponseHeaders(403, -1);
-          return;
-        }
-        h.set("Access-Control-Allow-Methods", "POST, OPTIONS");
-        h.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
-        h.set("Access-Control-Max-Age", "600");
-        ex.sendResponseHeaders(204, -1);
-        return;
-      }
-      if (!ex.getRequestMethod().equals("POST")) {
-        h.set("Allow", "POST, OPTIONS");
-        jsonError(ex, 405, "use POST");
-        return;
-      }
-      if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-        h.set("WWW-Authenticate", "Bearer");
-        jsonError(ex, 401, "missing or wrong bearer token");
-        return;
-      }
-      Stream<String> reply;
-      try (InputStream in = ex.getRequestBody()) {
-        JsonNode body = JSON.readTree(in.readNBytes(1 << 20));
-        if (body == null || !body.isObject()) {
-          throw new IllegalArgumentException("the body must be a JSON object");
-        }
-        reply = endpoint.open(body);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        jsonError(ex, 400, "the body is not valid JSON: " + e.getOriginalMessage());
-        return;
-      } catch (IllegalArgumentException e) {
-        jsonError(ex, 400, e.getMessage());
-        return;
-      }
-      relay(ex, reply);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "relay exchange failed", e);
+  private Map<String, String> cors(Request head) {
+    Map<String, String> h = new LinkedHashMap<>();
+    String origin = head.header("Origin");
+    if (origin != null && config.corsOrigins().contains(origin)) {
+      h.put("Access-Control-Allow-Origin", origin);
+      h.put("Vary", "Origin");
     }
+    return h;
   }
-
-  // tag::relay[]
-  /** Streams the reply to the browser as SSE; the browser going away cancels the upstream. */
-  private static void relay(HttpExchange ex, Stream<String> reply) throws IOException {
-    Headers h = ex.getResponseHeaders();
-    h.set("Content-Type", "text/event-stream; charset=utf-8");
-    h.set("Cache-Control", "no-cache");
-    h.set("X-Accel-Buffering", "no"); // nginx: do not buffer this response
-    ex.sendResponseHeaders(200, 0); // 0: chunked, written as it comes
-    try (OutputStream body = ex.getResponseBody()) {
-      SseFrames.to(body).relay(reply); // a flush per event; closes the reply, and so the upstream
-    } catch (IOException e) {
-      // the browser went away: relay(...) has closed the reply, llama-server stops generating
-    }
-  }
-  // end::relay[]
 
   private boolean authorized(@Nullable String header) {
     if (header == null || !header.startsWith("Bearer ")) {
@@ -221,7 +261,193 @@ public final class WebRelay implements AutoCloseable {
     return MessageDigest.isEqual(given, config.token().getBytes(StandardCharsets.UTF_8));
   }
 
-  private Stream<String> statelessStream(JsonNode body) {
+  // ---------------------------------------------------------------- on a worker
+
+  private void handle(Request request, Exchange ex) throws IOException {
+    Map<String, String> h = cors(request);
+    JsonNode body;
+    try {
+      body = JSON.readTree(request.body());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      ex.send(jsonReply(400, h, "the body is not valid JSON: " + e.getOriginalMessage()));
+      return;
+    }
+    if (body == null || !body.isObject()) {
+      ex.send(jsonReply(400, h, "the body must be a JSON object"));
+      return;
+    }
+    if (request.path().equals(STATELESS)) {
+      ChatRequest chat;
+      try {
+        chat = statelessRequest(body);
+      } catch (IllegalArgumentException e) {
+        ex.send(jsonReply(400, h, e.getMessage()));
+        return;
+      }
+      relay(ex, h, client.eventPublisher(chat));
+    } else {
+      sessionTurn(ex, h, body);
+    }
+  }
+
+  private void sessionTurn(Exchange ex, Map<String, String> h, JsonNode body) throws IOException {
+    String id = text(body, "session_id");
+    String message = text(body, "message");
+    Consumer<ChatRequest.Builder> turnOptions;
+    ChatSession session;
+    try {
+      if (id == null || id.isBlank() || message == null || message.isBlank()) {
+        throw new IllegalArgumentException("\"session_id\" and \"message\" are required");
+      }
+      JsonNode options = body.path("options");
+      if (!options.isMissingNode() && !options.isNull() && !options.isObject()) {
+        throw new IllegalArgumentException("\"options\" must be an object");
+      }
+      turnOptions = r -> settings(options, r);
+      turnOptions.accept(ChatRequest.builder()); // checked now, so a bad value is a 400, not an error event
+      session = sessions.session(id); // IllegalArgumentException for an id it refuses
+    } catch (IllegalArgumentException e) {
+      ex.send(jsonReply(400, h, e.getMessage()));
+      return;
+    }
+    live.begin(id);
+    try {
+      String systemPrompt = text(body, "system_prompt");
+      if (systemPrompt != null && !systemPrompt.isBlank() && !systemPrompt.equals(session.systemPrompt())) {
+        session.systemPrompt(systemPrompt);
+      }
+      relay(ex, h, session.sendEventPublisher(List.of(ChatMessage.user(message)), turnOptions));
+    } finally {
+      live.end(id);
+    }
+  }
+
+  // tag::relay[]
+  /**
+   * Streams a reply's events to the browser as SSE, one at a time: the worker asks for the next
+   * event only when it has written the last, writes a heartbeat comment when none came for a
+   * while, and cancels the reply (closing the upstream) when a write fails.
+   */
+  private void relay(Exchange ex, Map<String, String> h, Flow.Publisher<ChatEvent> reply) throws IOException {
+    if (!streams.tryAcquire()) {
+      ex.send(jsonReply(503, h, "the relay is busy; try again in a moment"));
+      return;
+    }
+    EventQueue events = new EventQueue();
+    try {
+      h.put("Content-Type", "text/event-stream; charset=utf-8");
+      h.put("Cache-Control", "no-cache");
+      h.put("X-Accel-Buffering", "no"); // nginx: do not buffer this response
+      try (OutputStream body = ex.stream(200, h)) {
+        reply.subscribe(events); // a session's turn begins here
+        ChatResult result = null;
+        while (true) {
+          Object next = events.poll(config.limits().heartbeat());
+          if (next == null) {
+            comment(body, "keep-alive"); // the model is thinking: keep proxies and browsers waiting
+          } else if (next instanceof ChatEvent) {
+            if (next instanceof ChatEvent.Done) {
+              result = ((ChatEvent.Done) next).result(); // sent once the turn has committed
+            } else {
+              write(body, (ChatEvent) next);
+            }
+            events.request();
+          } else if (next instanceof Throwable) {
+            event(body, JSON.createObjectNode().put("error", publicMessage((Throwable) next)));
+            break;
+          } else { // complete
+            event(body, result == null ? JSON.createObjectNode().put("done", true) : done(result));
+            break;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      events.cancel(); // the browser went away: llama-server stops, the history stays as it was
+      throw e;
+    } catch (InterruptedException e) {
+      events.cancel();
+      Thread.currentThread().interrupt();
+    } finally {
+      streams.release();
+    }
+  }
+  // end::relay[]
+
+  private void write(OutputStream body, ChatEvent e) throws IOException {
+    if (e instanceof ChatEvent.Content) {
+      event(body, JSON.createObjectNode().put("content", ((ChatEvent.Content) e).text()));
+    } else if (e instanceof ChatEvent.Reasoning && config.events().contains("reasoning")) {
+      event(body, JSON.createObjectNode().put("reasoning", ((ChatEvent.Reasoning) e).text()));
+    } else if (e instanceof ChatEvent.Progress && config.events().contains("progress")) {
+      ChatEvent.Progress p = (ChatEvent.Progress) e;
+      ObjectNode n = JSON.createObjectNode();
+      n.putObject("progress").put("total", p.total()).put("cache", p.cache()).put("processed", p.processed()).put("time_ms", p.timeMs());
+      event(body, n);
+    }
+  }
+
+  private static ObjectNode done(ChatResult r) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("done", true);
+    n.put("finish_reason", r.finishReason().name().toLowerCase(Locale.ROOT));
+    Usage u = r.usage();
+    if (u != null) {
+      n.putObject("usage")
+          .put("prompt_tokens", u.promptTokens())
+          .put("completion_tokens", u.completionTokens())
+          .put("total_tokens", u.totalTokens());
+    }
+    Timings t = r.timings();
+    if (t != null) {
+      n.putObject("timings")
+          .put("prompt_n", t.promptN())
+          .put("prompt_ms", t.promptMs())
+          .put("predicted_n", t.predictedN())
+          .put("predicted_ms", t.predictedMs())
+          .put("predicted_per_second", t.predictedPerSecond());
+    }
+    return n;
+  }
+
+  private static void event(OutputStream body, ObjectNode data) throws IOException {
+    body.write(("data: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+    body.flush();
+  }
+
+  private static void comment(OutputStream body, String text) throws IOException {
+    body.write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
+    body.flush();
+  }
+
+  /**
+   * What the browser is told: what happened in a user's words, with a reference to the log entry
+   * that holds the details (upstream address, server messages, stack trace).
+   */
+  static String publicMessage(Throwable e) {
+    String ref = UUID.randomUUID().toString().substring(0, 8);
+    LOG.log(System.Logger.Level.WARNING, "reply failed (ref " + ref + ")", e);
+    String what;
+    if (e instanceof ContextSizeExceededException) {
+      what = "the message is too long for the model";
+    } else if (e instanceof SessionBusyException) {
+      what = "this conversation is still answering another message";
+    } else if (e instanceof TooManyStreamsException) {
+      what = "the model is busy; try again in a moment";
+    } else if (e instanceof LlamaConnectException) {
+      what = "the model server is not reachable";
+    } else if (e instanceof LlamaTimeoutException) {
+      what = "the model server did not answer in time";
+    } else if (e instanceof LlamaHttpException) {
+      what = "the model server refused the request (HTTP " + ((LlamaHttpException) e).statusCode() + ")";
+    } else if (e instanceof LlamaException) {
+      what = "the model server failed while answering";
+    } else {
+      what = "the relay failed";
+    }
+    return what + " (ref " + ref + ")";
+  }
+
+  private ChatRequest statelessRequest(JsonNode body) {
     JsonNode messages = body.get("messages");
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw new IllegalArgumentException("\"messages\" must be a non-empty array");
@@ -235,45 +461,37 @@ public final class WebRelay implements AutoCloseable {
       }
       list.add(ChatMessage.of(role.asText(), content.asText()));
     }
-    ChatRequest.Builder b = ChatRequest.builder().messages(list);
+    ChatRequest.Builder b = ChatRequest.builder().messages(list).includeUsage(true);
     settings(body, b);
-    return client.generateStream(b.build());
+    return b.build();
   }
 
-  private Stream<String> sessionStream(JsonNode body) {
-    String id = text(body, "session_id");
-    String message = text(body, "message");
-    if (id == null || id.isBlank() || message == null || message.isBlank()) {
-      throw new IllegalArgumentException("\"session_id\" and \"message\" are required");
-    }
-    JsonNode options = body.path("options");
-    if (!options.isMissingNode() && !options.isNull() && !options.isObject()) {
-      throw new IllegalArgumentException("\"options\" must be an object");
-    }
-    Consumer<ChatRequest.Builder> turnOptions = r -> settings(options, r);
-    turnOptions.accept(ChatRequest.builder()); // checked now, so a bad value is a 400, not an error event
-    ChatSession session = sessions.session(id); // IllegalArgumentException for an id it refuses
-    String systemPrompt = text(body, "system_prompt");
-    if (systemPrompt != null && !systemPrompt.isBlank() && !systemPrompt.equals(session.systemPrompt())) {
-      session.systemPrompt(systemPrompt);
-    }
-    return sessions.processMessageStream(id, message, turnOptions);
-  }
-
-  /** temperature, top_p, max_tokens into {@code b}; the builder checks the ranges and says what is wrong. */
-  private static void settings(JsonNode n, ChatRequest.Builder b) {
+  /**
+   * temperature, top_p, max_tokens (at most the limit, which is also the default) into {@code b};
+   * progress events when they are on. The builder checks the ranges and says what is wrong.
+   */
+  private void settings(JsonNode n, ChatRequest.Builder b) {
     if (n.hasNonNull("temperature")) {
       b.temperature(number(n, "temperature"));
     }
     if (n.hasNonNull("top_p")) {
       b.topP(number(n, "top_p"));
     }
+    int max = config.limits().maxTokens();
     if (n.hasNonNull("max_tokens")) {
       JsonNode v = n.get("max_tokens");
       if (!v.canConvertToInt() || !v.isIntegralNumber()) {
         throw new IllegalArgumentException("\"max_tokens\" must be a whole number");
       }
+      if (v.asInt() > max) {
+        throw new IllegalArgumentException("\"max_tokens\" must be at most " + max + ", was " + v.asInt());
+      }
       b.maxTokens(v.asInt());
+    } else {
+      b.maxTokens(max);
+    }
+    if (config.events().contains("progress")) {
+      b.returnProgress(true);
     }
   }
 
@@ -290,39 +508,67 @@ public final class WebRelay implements AutoCloseable {
     return v != null && v.isTextual() ? v.asText() : null;
   }
 
-  private static void jsonError(HttpExchange ex, int status, String message) throws IOException {
-    byte[] body = JSON.writeValueAsBytes(Map.of("error", message));
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    ex.sendResponseHeaders(status, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
+  private static Reply jsonReply(int status, Map<String, String> headers, @Nullable String message) {
+    Map<String, String> h = new LinkedHashMap<>(headers);
+    h.put("Content-Type", "application/json; charset=utf-8");
+    try {
+      return new Reply(status, h, JSON.writeValueAsBytes(Map.of("error", message == null ? "bad request" : message)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  private static final Map<String, String> STATIC =
-      Map.of("/", "index.html", "/index.html", "index.html", "/chat.js", "chat.js");
+  /**
+   * Hands a publisher's signals to the worker: one event at a time ({@code request(1)} after each
+   * is taken), then a {@link Throwable} or {@link #COMPLETE}.
+   */
+  private static final class EventQueue implements Flow.Subscriber<ChatEvent> {
+    private static final Object COMPLETE = new Object();
+    private final java.util.concurrent.LinkedBlockingQueue<Object> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    private volatile Flow.@Nullable Subscription subscription;
+    private volatile boolean cancelled;
 
-  private void staticFile(HttpExchange ex) throws IOException {
-    try (ex) {
-      String name = STATIC.get(ex.getRequestURI().getPath());
-      if (name == null || !ex.getRequestMethod().equals("GET")) {
-        ex.sendResponseHeaders(404, -1);
-        return;
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (cancelled) {
+        s.cancel();
+      } else {
+        s.request(1);
       }
-      byte[] bytes;
-      try (InputStream in = WebRelay.class.getResourceAsStream(name)) {
-        if (in == null) {
-          ex.sendResponseHeaders(500, -1);
-          return;
-        }
-        bytes = in.readAllBytes();
+    }
+
+    @Override
+    public void onNext(ChatEvent item) {
+      queue.add(item);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      queue.add(t);
+    }
+
+    @Override
+    public void onComplete() {
+      queue.add(COMPLETE);
+    }
+
+    @Nullable Object poll(java.time.Duration timeout) throws InterruptedException {
+      return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    void request() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.request(1);
       }
-      ex.getResponseHeaders()
-          .set("Content-Type", name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8");
-      ex.getResponseHeaders().set("Cache-Control", "no-cache");
-      ex.sendResponseHeaders(200, bytes.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
+    }
+
+    void cancel() {
+      cancelled = true;
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
       }
     }
   }

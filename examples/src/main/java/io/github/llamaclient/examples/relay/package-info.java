@@ -1,4 +1,8 @@
-/** The web relay: a JDK {@code com.sun.net.httpserver} server that relays replies to browsers as Server-Sent Events, with a static chat page. */
+/**
+ * The web relay: a small bounded HTTP/1.1 server (one selector thread, a fixed worker pool) that
+ * relays replies to browsers as Server-Sent Events, keeps sessions with a history budget, and
+ * serves a static chat page.
+ */
 @NullMarked
 package io.github.llamaclient.examples.relay;
 

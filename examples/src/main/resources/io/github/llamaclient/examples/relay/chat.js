@@ -4,15 +4,25 @@
 /** The bearer token sent with every call; set it before calling (the page reads it from a field). */
 let relayToken = "";
 
+/** Where the relay is: "" for the page's own origin, or e.g. "https://relay.example.com" (the relay must list this page's origin in RELAY_CORS_ORIGINS). */
+let relayBaseUrl = "";
+
 function setRelayToken(token) {
   relayToken = token;
 }
 
+function setRelayBaseUrl(url) {
+  relayBaseUrl = url.replace(/\/+$/, "");
+}
+
 /**
- * Streams a reply from `url`. Calls onChunk(text) per piece, then onComplete(), or onError(message)
- * once. Returns a controller: abort() stops the reply (the relay then closes the upstream stream).
+ * Streams a reply from `url`. Calls onChunk(text) per piece, then onComplete(done) with the done
+ * event ({done, finish_reason, usage, timings}), or onError(message), once. `more` may hold
+ * onReasoning(text) and onProgress({total, cache, processed, time_ms}) for the optional events
+ * (sent only when the relay's RELAY_EVENTS turns them on). Heartbeat comments are skipped. Returns
+ * a controller: abort() stops the reply (the relay then closes the upstream stream).
  */
-function relayStream(url, data, onChunk, onComplete, onError) {
+function relayStream(url, data, onChunk, onComplete, onError, more) {
   const controller = new AbortController();
   let ended = false;
   const fail = (message) => {
@@ -21,7 +31,7 @@ function relayStream(url, data, onChunk, onComplete, onError) {
       onError(message);
     }
   };
-  fetch(url, {
+  fetch(relayBaseUrl + url, {
     method: "POST",
     headers: { "Content-Type": "application/json", "Authorization": "Bearer " + relayToken },
     body: JSON.stringify(data),
@@ -58,9 +68,13 @@ function relayStream(url, data, onChunk, onComplete, onError) {
             const event = JSON.parse(line.slice(5));
             if (event.content !== undefined) {
               onChunk(event.content);
+            } else if (event.reasoning !== undefined) {
+              if (more && more.onReasoning) more.onReasoning(event.reasoning);
+            } else if (event.progress !== undefined) {
+              if (more && more.onProgress) more.onProgress(event.progress);
             } else if (event.done) {
               ended = true;
-              onComplete();
+              onComplete(event);
               return;
             } else if (event.error !== undefined) {
               fail(event.error);
@@ -80,11 +94,11 @@ function relayStream(url, data, onChunk, onComplete, onError) {
 }
 
 /** Stateless: data = {messages: [{role, content}], temperature, top_p, max_tokens}. */
-function chatStream(data, onChunk, onComplete, onError) {
-  return relayStream("/api/llm/chat/stream", data, onChunk, onComplete, onError);
+function chatStream(data, onChunk, onComplete, onError, more) {
+  return relayStream("/api/llm/chat/stream", data, onChunk, onComplete, onError, more);
 }
 
 /** With history kept by the relay: data = {session_id, message, system_prompt, options}. */
-function chatSessionStream(data, onChunk, onComplete, onError) {
-  return relayStream("/api/llm/chat/session/stream", data, onChunk, onComplete, onError);
+function chatSessionStream(data, onChunk, onComplete, onError, more) {
+  return relayStream("/api/llm/chat/session/stream", data, onChunk, onComplete, onError, more);
 }

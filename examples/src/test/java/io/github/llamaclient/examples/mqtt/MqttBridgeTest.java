@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.Mosquitto;
+import io.github.llamaclient.examples.testing.PacedUpstream;
 import io.github.llamaclient.testing.Transcript;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -254,6 +256,78 @@ class MqttBridgeTest {
     }
     assertThat(answered).as("a request after the restart was answered").isNotNull();
     assertThat(reassemble(replies.get(answered))).isEqualTo(Transcript.load("chat-stream-basic").expectedContent());
+  }
+
+  @Test
+  @Timeout(240)
+  void threeHundredRequestsAtOnceStayWithinTheLimitsAndEachGetsAReplyOrBusy() throws Exception {
+    bridge.close();
+    Transcript basic = Transcript.load("chat-stream-basic");
+    try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(2));
+        LlamaClient paced = LlamaClient.builder().baseUrl(upstream.url()).build()) {
+      int workers = 6;
+      int streams = 3;
+      int queue = 40;
+      bridge = new MqttBridge(paced, new MqttBridge.Config("127.0.0.1", broker.port(), "llm/requests", true, 4096, workers, streams, queue));
+      bridge.start();
+      int n = 300;
+      List<CompletableFuture<?>> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String corr = "load-" + i;
+        sent.add(
+            tester.publishWith()
+                .topic("llm/requests")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .responseTopic("test/replies/" + corr)
+                .correlationData(corr.getBytes(StandardCharsets.UTF_8))
+                .payload(ask("Tell me about AI.").getBytes(StandardCharsets.UTF_8))
+                .send());
+      }
+      CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+
+      int peakThreads = 0;
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      int ended = 0;
+      while (System.nanoTime() < end) {
+        peakThreads = Math.max(peakThreads, bridgeThreads());
+        ended = 0;
+        for (int i = 0; i < n; i++) {
+          if (replies.getOrDefault("load-" + i, List.of()).stream().anyMatch(m -> !m.get("type").asText().equals("chunk"))) {
+            ended++;
+          }
+        }
+        if (ended == n) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      assertThat(ended).as("requests answered with done or an error").isEqualTo(n);
+      int done = 0;
+      int busy = 0;
+      String expected = basic.expectedContent();
+      for (int i = 0; i < n; i++) {
+        List<JsonNode> got = replies.get("load-" + i);
+        JsonNode last = got.stream().filter(m -> !m.get("type").asText().equals("chunk")).findFirst().orElseThrow();
+        if (last.get("type").asText().equals("done")) {
+          assertThat(reassemble(got)).isEqualTo(expected);
+          done++;
+        } else {
+          assertThat(last.get("code").asText()).as("load-%d: %s", i, last).isEqualTo("busy");
+          assertThat(got).hasSize(1);
+          busy++;
+        }
+      }
+      assertThat(done).as("served").isGreaterThanOrEqualTo(workers + queue);
+      assertThat(busy).as("refused as busy").isPositive();
+      assertThat(upstream.peakConcurrentStreams()).as("upstream streams at once").isBetween(1, streams);
+      assertThat(bridge.peakWorkers()).as("requests served at once").isBetween(1, workers);
+      assertThat(peakThreads).as("bridge threads alive at once").isBetween(1, workers);
+    }
+  }
+
+  /** The bridge's worker threads alive now. */
+  private static int bridgeThreads() {
+    return (int) Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("mqtt-bridge")).count();
   }
 
   @SuppressWarnings("unused")

@@ -13,7 +13,9 @@ import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class RelayPageTest {
   private static final String TOKEN = "page-token";
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static HeadlessChromium browser;
 
   @BeforeAll
@@ -67,6 +70,70 @@ class RelayPageTest {
       times.forEach(t -> distinctMillis.add(Math.round(t.asDouble())));
       assertThat(distinctMillis.size()).as("pieces arrived at many distinct moments, not in one lump").isGreaterThan(10);
       assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.expectedContent());
+      JsonNode info = trace.get("info");
+      assertThat(info.get("finish_reason").asText()).isEqualTo("length");
+      assertThat(info.get("timings").get("predicted_n").asInt()).isEqualTo(48);
+    }
+  }
+
+  private static WebRelay relay(LlamaClient client, Set<String> origins) throws Exception {
+    RelayConfig config = new RelayConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TOKEN, origins);
+    return new WebRelay(client, WebRelay.sessions(client, config), config);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** Asks, presses Stop after the first piece, asks again: the second request does not carry the first question. */
+  private void stopThenAskAgain(String extraHash) throws Exception {
+    Transcript basic = Transcript.load("chat-stream-basic");
+    try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(60));
+        LlamaClient client = LlamaClient.builder().baseUrl(upstream.url()).build();
+        WebRelay relay = relay(client, Set.of())) {
+      browser.navigate("http://127.0.0.1:" + relay.address().getPort() + "/#token=" + TOKEN + "&ask=" + encode("First question") + extraHash);
+      browser.await("window.relayTrace && window.relayTrace.lengths.length > 0", Duration.ofSeconds(60));
+      browser.evaluate("document.getElementById('stop').click()");
+      assertThat(upstream.awaitClientClose(Duration.ofSeconds(30))).as("Stop closed the upstream stream").isTrue();
+      browser.evaluate(
+          "document.getElementById('message').value = 'Second question'; document.getElementById('form').requestSubmit()");
+      browser.await("window.relayTrace && (window.relayTrace.done || window.relayTrace.error !== null)", Duration.ofSeconds(60));
+      assertThat(browser.evaluate("window.relayTrace.error").isNull()).as("error: %s", browser.evaluate("window.relayTrace.error")).isTrue();
+      List<String> bodies = upstream.requestBodies();
+      assertThat(bodies).hasSize(2);
+      JsonNode messages = JSON.readTree(bodies.get(1)).get("messages");
+      assertThat(messages).as("the second request: %s", messages).hasSize(1);
+      assertThat(messages.get(0).get("content").asText()).isEqualTo("Second question");
+    }
+  }
+
+  @Test
+  void afterStopTheNextSessionRequestCarriesNoStaleUserMessage() throws Exception {
+    stopThenAskAgain("");
+  }
+
+  @Test
+  void afterStopTheNextStatelessRequestCarriesNoStaleUserMessage() throws Exception {
+    stopThenAskAgain("&stateless");
+  }
+
+  @Test
+  void chatJsTalksToARelayOnAnotherOriginThroughItsBaseUrl() throws Exception {
+    Transcript basic = Transcript.load("chat-stream-basic");
+    try (PacedUpstream pageUpstream = new PacedUpstream(basic, Duration.ofMillis(1));
+        LlamaClient pageClient = LlamaClient.builder().baseUrl(pageUpstream.url()).build();
+        WebRelay page = relay(pageClient, Set.of());
+        PacedUpstream apiUpstream = new PacedUpstream(basic, Duration.ofMillis(1));
+        LlamaClient apiClient = LlamaClient.builder().baseUrl(apiUpstream.url()).build();
+        WebRelay api = relay(apiClient, Set.of("http://127.0.0.1:" + page.address().getPort()))) {
+      browser.navigate(
+          "http://127.0.0.1:" + page.address().getPort() + "/#token=" + TOKEN + "&relay="
+              + encode("http://127.0.0.1:" + api.address().getPort() + "/") + "&ask=" + encode("Tell me about AI."));
+      browser.await("window.relayTrace && (window.relayTrace.done || window.relayTrace.error !== null)", Duration.ofSeconds(60));
+      assertThat(browser.evaluate("window.relayTrace.error").isNull()).as("error: %s", browser.evaluate("window.relayTrace.error")).isTrue();
+      assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.expectedContent());
+      assertThat(apiUpstream.streamsStarted()).isEqualTo(1);
+      assertThat(pageUpstream.streamsStarted()).isZero();
     }
   }
 

@@ -21,19 +21,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A raw loopback HTTP/1.1 server that replays a recorded streamed reply slowly: the recorded
  * status, headers and body, cut at the recorded segments, with a fixed pause before each segment.
- * {@code GET /health} is answered with the {@code health} recording. Unlike MockWebServer it tells
+ * {@code GET /health} is answered with the {@code health} recording, any other request than {@code
+ * POST /v1/chat/completions} with the {@code not-found} one. Unlike MockWebServer it tells
  * exactly when the client closed the connection of a streamed reply ({@link #awaitClientClose}),
  * which is what makes llama-server stop generating.
  */
 public final class PacedUpstream implements AutoCloseable {
   private final Transcript reply;
   private final Transcript health = Transcript.load("health");
+  private final Transcript notFound = Transcript.load("not-found");
   private final Duration pause;
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final AtomicInteger streamsStarted = new AtomicInteger();
   private final AtomicInteger segmentsWritten = new AtomicInteger();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger peakStreams = new AtomicInteger();
   private final CountDownLatch clientClosed = new CountDownLatch(1);
   private final CountDownLatch streamFinished = new CountDownLatch(1);
 
@@ -56,6 +60,11 @@ public final class PacedUpstream implements AutoCloseable {
 
   public int streamsStarted() {
     return streamsStarted.get();
+  }
+
+  /** The most streamed replies that were being written at the same time. */
+  public int peakConcurrentStreams() {
+    return peakStreams.get();
   }
 
   public int segmentsWritten() {
@@ -110,8 +119,17 @@ public final class PacedUpstream implements AutoCloseable {
           writeWhole(out, health);
           continue;
         }
+        if (!head.startsWith("POST /v1/chat/completions ")) {
+          writeWhole(out, notFound); // /props, /tokenize...: as a server without them
+          continue;
+        }
         requestBodies.add(new String(body, StandardCharsets.UTF_8));
-        streamReply(s, in, out);
+        peakStreams.accumulateAndGet(openStreams.incrementAndGet(), Math::max);
+        try {
+          streamReply(s, in, out);
+        } finally {
+          openStreams.decrementAndGet();
+        }
         return;
       }
     } catch (IOException e) {
