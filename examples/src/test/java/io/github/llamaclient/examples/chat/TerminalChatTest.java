@@ -369,12 +369,28 @@ class TerminalChatTest {
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> chat.run(LineInput.jline(terminal), new PrintStream(errors, true, StandardCharsets.UTF_8)));
       // "helo", cursor left, "l": hello; then arrow up recalls it; then a bracketed paste of two lines
-      keys.write("helo\u001b[Dl\r".getBytes(StandardCharsets.UTF_8));
-      keys.write("\u001b[A\r".getBytes(StandardCharsets.UTF_8));
+      // (the arrows as an xterm sends them in the keypad mode JLine switches on)
+      keys.write("helo\u001bODl\r".getBytes(StandardCharsets.UTF_8));
+      keys.write("\u001bOA\r".getBytes(StandardCharsets.UTF_8));
       keys.write("\u001b[200~line one\nline two\u001b[201~\r".getBytes(StandardCharsets.UTF_8));
-      keys.write(4); // Ctrl-D
       keys.flush();
-      assertThat(code.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+      // Ctrl-D once the third reply is done (typed ahead, the terminal's line discipline would take it)
+      long end = System.nanoTime() + WAIT.toNanos();
+      while (STATS.matcher(printed.toString(StandardCharsets.UTF_8)).results().count() < 3 && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      keys.write(4);
+      keys.flush();
+      Integer exit;
+      try {
+        exit = code.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new AssertionError(
+            "the chat did not end; screen:\n" + screen.toString(StandardCharsets.UTF_8).replace("\u001b", "^[")
+                + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8) + "\nerrors:\n" + errors.toString(StandardCharsets.UTF_8),
+            e);
+      }
+      assertThat(exit).as(errors.toString(StandardCharsets.UTF_8)).isZero();
     } finally {
       terminal.close();
     }
