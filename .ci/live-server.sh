@@ -35,7 +35,8 @@ for line in sys.stdin:
     dpkg -x "$dir/debs/$(basename "$f")" "$dir/root"
   done < "$dir/files"
 fi
-if [ ! -f "$dir/tiny.gguf" ]; then
+# written again when tiny-model.py changed (it now makes a model that calls tools)
+if [ ! -f "$dir/tiny.gguf" ] || [ "$here/tiny-model.py" -nt "$dir/tiny.gguf" ]; then
   python3 "$here/tiny-model.py" "$dir/root/usr/lib/python3/dist-packages" "$dir/tiny.gguf"
 fi
 lib="$dir/root/usr/lib/x86_64-linux-gnu"

@@ -7,7 +7,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A tool call's arguments could not be read: they are not valid JSON, not a JSON object, or do not
  * fit the requested type. Small models and replies cut by {@code max_tokens} produce such calls.
- * The message names the call (id and function name) and shows the start of the arguments.
+ * The message names the call (id and function name) and shows the start of the arguments; {@link
+ * #arguments()} holds them whole, as the model wrote them.
+ *
+ * <p>Thrown by {@link ToolCall#argumentsAsMap()} and {@link ToolCall#argumentsAs(Class)}, and by
+ * {@link ToolLoop#run(ChatRequest)} set to {@link ToolLoop.InvalidArguments#FAIL} (by default the
+ * loop tells the model instead).
  */
 public final class ToolArgumentsException extends LlamaException {
   private static final long serialVersionUID = 1L;
@@ -58,7 +63,7 @@ public final class ToolArgumentsException extends LlamaException {
   }
 
   /**
-   * The raw arguments text.
+   * The raw arguments text, whole, as the model wrote it (possibly cut or not JSON at all).
    *
    * @return the text
    */

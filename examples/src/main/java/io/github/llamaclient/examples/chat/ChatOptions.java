@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param hideReasoning {@code --hide-reasoning}
  * @param color ANSI colours for reasoning ({@code --no-color} turns them off; off when not a
  *     terminal)
+ * @param waitSeconds {@code --wait}: how long the start-up check waits for an answer to {@code GET
+ *     /health} (default 10)
  * @param help {@code --help}
  */
 record ChatOptions(
@@ -31,6 +33,7 @@ record ChatOptions(
     @Nullable Long seed,
     boolean hideReasoning,
     boolean color,
+    double waitSeconds,
     boolean help) {
 
   static final String USAGE =
@@ -50,8 +53,11 @@ record ChatOptions(
           "  --seed N             sampling seed",
           "  --hide-reasoning     do not show a thinking model's reasoning",
           "  --no-color           no ANSI colours",
+          "  --wait SECONDS       how long the start-up check waits for the server to answer (default 10)",
           "  --help               this text",
           "",
+          "On a terminal the input line can be edited, the arrow keys recall earlier messages, and a",
+          "pasted block of several lines is sent as one message.",
           "Ctrl-C stops the reply being generated; Ctrl-C at the prompt, Ctrl-D or /exit quits.");
 
   /**
@@ -73,6 +79,7 @@ record ChatOptions(
     boolean hide = false;
     boolean color = terminal;
     boolean help = false;
+    double wait = 10;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -103,6 +110,12 @@ record ChatOptions(
         case "--no-color":
           color = false;
           break;
+        case "--wait":
+          wait = number(value(args, ++i, a), a);
+          if (!(wait > 0) || wait > 86_400) {
+            throw new IllegalArgumentException("--wait must be more than 0 and at most 86400 seconds, was " + wait);
+          }
+          break;
         case "--help":
         case "-h":
           help = true;
@@ -111,7 +124,7 @@ record ChatOptions(
           throw new IllegalArgumentException("unknown option " + a + " (see --help)");
       }
     }
-    return new ChatOptions(url, apiKey, system, temperature, topP, maxTokens, seed, hide, color, help);
+    return new ChatOptions(url, apiKey, system, temperature, topP, maxTokens, seed, hide, color, wait, help);
   }
 
   private static String value(List<String> args, int i, String option) {

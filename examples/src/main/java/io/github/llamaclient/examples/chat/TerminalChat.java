@@ -8,6 +8,7 @@ import io.github.llamaclient.LiveStats;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.LlamaHttpException;
 import io.github.llamaclient.StreamCancelledException;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -22,12 +23,22 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jline.terminal.TerminalBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
  * An interactive chat with a llama-server in the terminal: replies stream token by token, a line
  * of statistics follows each reply, a thinking model's reasoning is shown apart (dimmed, or after
  * a {@code (thinking)} mark when colours are off) and can be hidden.
+ *
+ * <p>On a terminal the input line is read with JLine: it can be edited, the arrow keys recall
+ * earlier messages, and a pasted block of several lines is one message (bracketed paste). Without
+ * a terminal (piped input) lines are read one by one. The model's text is printed with its control
+ * characters escaped ({@link Printable}), so a reply cannot drive the terminal.
+ *
+ * <p>Before the first prompt a health check tells apart nothing listening, something listening
+ * that does not answer ({@code --wait} seconds), and a server loading its model (it waits, with a
+ * dot per poll). A 401 says how to give the server's key.
  *
  * <p>Ctrl-C stops the reply being generated (the stream is closed, so the connection closes and
  * llama-server stops) and returns to the prompt; Ctrl-C at the prompt, Ctrl-D or {@code /exit}
@@ -45,14 +56,25 @@ public final class TerminalChat {
   private static final String UNDIM = "\u001b[22m";
 
   private final LlamaClient client;
+  private final LlamaClient probe;
   private final ChatOptions options;
+  private final boolean keyGiven;
   private final Conversation conversation;
   private final PrintStream out;
   private final AtomicReference<@Nullable ChatStream> generating = new AtomicReference<>();
 
-  private TerminalChat(LlamaClient client, ChatOptions options, PrintStream out) {
+  /**
+   * @param client the client for the chat
+   * @param probe the client for the start-up health check (its timeouts are how long it waits)
+   * @param options the options
+   * @param keyGiven whether an API key was given (flag or environment), for the 401 message
+   * @param out where the replies go
+   */
+  TerminalChat(LlamaClient client, LlamaClient probe, ChatOptions options, boolean keyGiven, PrintStream out) {
     this.client = client;
+    this.probe = probe;
     this.options = options;
+    this.keyGiven = keyGiven;
     this.conversation = new Conversation(options.system());
     this.out = out;
   }
@@ -85,13 +107,30 @@ public final class TerminalChat {
       System.exit(2);
       return;
     }
+    Map<String, String> env = System.getenv();
+    boolean keyGiven = options.apiKey() != null || env.get("LLAMA_API_KEY") != null || env.get("LLM_API_KEY") != null;
+    Duration wait = Duration.ofMillis(Math.round(options.waitSeconds() * 1000));
     int code;
-    try (client) {
-      TerminalChat chat = new TerminalChat(client, options, out);
+    try (client;
+        LlamaClient probe = LlamaClient.builder().baseUrl(client.baseUrl()).connectTimeout(wait).responseTimeout(wait).build();
+        LineInput input = input(out)) {
+      TerminalChat chat = new TerminalChat(client, probe, options, keyGiven, out);
       Interrupts.onInterrupt(chat::interrupt);
-      code = chat.run(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), err);
+      code = chat.run(input, err);
     }
     System.exit(code);
+  }
+
+  /** JLine when standard input and output are a terminal, else plain lines from standard input. */
+  private static LineInput input(PrintStream out) {
+    if (System.console() != null) {
+      try {
+        return LineInput.jline(TerminalBuilder.builder().system(true).build());
+      } catch (IOException | RuntimeException e) {
+        // no usable terminal after all: plain lines
+      }
+    }
+    return LineInput.plain(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out);
   }
 
   /** The client: environment variables first, then the flags. */
@@ -121,10 +160,22 @@ public final class TerminalChat {
     }
   }
 
-  int run(BufferedReader in, PrintStream err) {
+  /**
+   * Checks the server, then reads messages until the end of input, {@code /exit} or Ctrl-C at the
+   * prompt.
+   *
+   * @return the exit code: 0, 1 (input failed), 2 (no server answers), 130 (Ctrl-C)
+   */
+  int run(LineInput in, PrintStream err) {
     try {
-      if (new ServerProbe(client, Duration.ofMillis(500)).await(out) == ServerProbe.State.UNREACHABLE) {
+      ServerProbe check = new ServerProbe(probe, Duration.ofMillis(500));
+      ServerProbe.State state = check.await(out);
+      if (state == ServerProbe.State.UNREACHABLE) {
         err.println(ServerProbe.unreachable(client.baseUrl()));
+        return 2;
+      }
+      if (state == ServerProbe.State.NOT_ANSWERING) {
+        err.println(check.notAnswering());
         return 2;
       }
     } catch (InterruptedException e) {
@@ -133,14 +184,16 @@ public final class TerminalChat {
     }
     out.println("Chatting with " + client.baseUrl() + ". /help lists the commands; Ctrl-C stops a reply.");
     while (true) {
-      out.print(PROMPT);
-      out.flush();
       String line;
       try {
-        line = in.readLine();
+        line = in.read(PROMPT);
       } catch (IOException e) {
         err.println("cannot read input: " + e.getMessage());
         return 1;
+      } catch (LineInput.Interrupted e) {
+        out.println();
+        out.println("bye");
+        return 130;
       }
       if (line == null) {
         out.println();
@@ -150,7 +203,7 @@ public final class TerminalChat {
       if (line.isEmpty()) {
         continue;
       }
-      if (line.startsWith("/")) {
+      if (line.startsWith("/") && line.indexOf('\n') < 0) {
         if (!command(line, err)) {
           return 0;
         }
@@ -275,7 +328,7 @@ public final class TerminalChat {
           }
           inReasoning = reasoning;
         }
-        out.print(text);
+        out.print(Printable.escape(text)); // model output: no raw control characters to the terminal
         out.flush();
       }
       ChatResult result = events.result();
@@ -294,12 +347,25 @@ public final class TerminalChat {
     } catch (LlamaConnectException e) {
       out.println();
       err.println(ServerProbe.unreachable(client.baseUrl()));
+    } catch (LlamaHttpException e) {
+      out.println();
+      err.println(e.statusCode() == 401 ? unauthorized(client.baseUrl(), keyGiven) : "error: " + Printable.escape(String.valueOf(e.getMessage())));
     } catch (LlamaException e) {
       out.println();
-      err.println("error: " + e.getMessage());
+      err.println("error: " + Printable.escape(String.valueOf(e.getMessage())));
     } finally {
       generating.set(null);
     }
+  }
+
+  /** What a 401 means for the user: the server was started with {@code --api-key}. */
+  static String unauthorized(java.net.URI url, boolean keyGiven) {
+    return String.join(
+        "\n",
+        keyGiven
+            ? "llama-server at " + url + " refused the API key given (401): it is not the one the server was started with."
+            : "llama-server at " + url + " wants an API key (401): it was started with --api-key.",
+        "Start the chat with the same key: ./chat --api-key KEY (or set LLAMA_API_KEY).");
   }
 
   /**

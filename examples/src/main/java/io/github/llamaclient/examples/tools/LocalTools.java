@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatRequest;
 import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.Tool;
 import io.github.llamaclient.ToolArgumentsException;
 import io.github.llamaclient.ToolCall;
@@ -94,33 +95,61 @@ public final class LocalTools {
 
   /**
    * Asks a question (the arguments) with the two tools on offer and prints the answer as it streams.
+   * {@code --required} first makes the model call a tool in the first round ({@code tool_choice}
+   * {@code required}: llama-server then holds the reply to the template's tool-call format with a
+   * grammar); later rounds are {@code auto}. Exit code 1 when the model still calls tools after 5
+   * rounds, 2 when a request fails.
    *
-   * @param args the question, as words
+   * @param args {@code [--required] QUESTION...}
    */
   public static void main(String[] args) {
-    String question = args.length > 0 ? String.join(" ", args) : "What is the weather in Paris, and the time in Europe/Paris?";
+    List<String> words = new java.util.ArrayList<>(List.of(args));
+    ToolChoice first = words.remove("--required") ? ToolChoice.REQUIRED : ToolChoice.AUTO;
+    String question = words.isEmpty() ? "What is the weather in Paris, and the time in Europe/Paris?" : String.join(" ", words);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    int code = 0;
     try (LlamaClient client = LlamaClient.fromEnv()) {
-      run(client, question, 5, out);
+      run(client, question, first, 5, out);
     } catch (ToolRoundsExceededException e) {
       out.println("[" + e.getMessage() + "]");
-      System.exit(1);
+      code = 1;
+    } catch (LlamaException e) {
+      System.err.println("error: " + e.getMessage());
+      code = 2;
     }
+    System.exit(code);
   }
 
-  // tag::loop[]
   /**
-   * Runs the loop: at most {@code maxRounds} streamed replies.
+   * {@link #run(LlamaClient, String, ToolChoice, int, PrintStream)} with {@code auto} in every round.
    *
    * @return the last reply (the answer), the whole conversation, the number of rounds
    * @throws ToolRoundsExceededException if the model still calls tools in the last round
    */
   static ToolLoopResult run(LlamaClient client, String question, int maxRounds, PrintStream out) {
-    ChatRequest request =
-        ChatRequest.builder().user(question).tools(WEATHER, TIME).toolChoice(ToolChoice.AUTO).build();
+    return run(client, question, ToolChoice.AUTO, maxRounds, out);
+  }
+
+  // tag::loop[]
+  /**
+   * Runs the loop: at most {@code maxRounds} streamed replies; {@code first} is the first round's
+   * {@code tool_choice}, later rounds are {@code auto}. A call whose arguments are not JSON (cut by
+   * {@code max_tokens}, say) is not run: the loop tells the model in its result.
+   *
+   * @param client the client
+   * @param question the user's question
+   * @param first the first round's tool choice
+   * @param maxRounds the most replies streamed
+   * @param out where the answer and the calls are printed
+   * @return the last reply (the answer), the whole conversation, the number of rounds
+   * @throws ToolRoundsExceededException if the model still calls tools in the last round
+   */
+  public static ToolLoopResult run(LlamaClient client, String question, ToolChoice first, int maxRounds, PrintStream out) {
+    ChatRequest request = ChatRequest.builder().user(question).tools(WEATHER, TIME).toolChoice(first).build();
     ToolLoopResult result =
         ToolLoop.builder(client)
             .maxRounds(maxRounds)
+            .followUp(next -> next.toolChoice(ToolChoice.AUTO)) // after the first round the model may answer
             .onEvent(e -> {
               if (e instanceof ChatEvent.Content) {
                 out.print(((ChatEvent.Content) e).text()); // the answer streams as usual

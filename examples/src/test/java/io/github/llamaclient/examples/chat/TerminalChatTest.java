@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.ChildProcess;
 import io.github.llamaclient.examples.testing.PacedUpstream;
+import io.github.llamaclient.testing.RawServer;
 import io.github.llamaclient.testing.Transcript;
+import java.io.ByteArrayOutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +27,9 @@ import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import org.jline.terminal.Size;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,8 +37,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The terminal chat run as a process, its standard input and output piped, against a server
- * replaying recordings.
+ * The terminal chat run as a process, its standard input and output piped (so it reads plain lines),
+ * against a server replaying recordings; its JLine input on a terminal made of pipes, in process;
+ * and the {@code ./chat} script's first build, with a stand-in for Maven.
  */
 @Timeout(60)
 class TerminalChatTest {
@@ -260,6 +271,178 @@ class TerminalChatTest {
     assertThat(messages.get(1).get("content").asText()).isEqualTo("Tell me about AI.");
     assertThat(messages.get(2).get("content").asText()).isEqualTo(basic.expectedContent());
     assertThat(messages.get(3).get("content").asText()).isEqualTo("And then?");
+  }
+
+  /** A chat reply in the recordings' chunk shape, its content given as JSON string text. */
+  private static MockResponse sseReply(String... jsonContents) {
+    StringBuilder body = new StringBuilder();
+    for (String c : jsonContents) {
+      body.append(RawServer.contentEvent(c));
+    }
+    body.append(RawServer.finishEvent()).append("data: [DONE]\n\n");
+    return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(body.toString()).build();
+  }
+
+  @Test
+  void controlCharactersFromTheModelAreEscapedNewlinesAndTabsKept() throws Exception {
+    server.enqueue(Transcript.load("health").response());
+    // clear screen, a carriage return, a bell, a C1 control, a right-to-left override
+    server.enqueue(sseReply("a\\u001b[2Jb", "\\rc\\u0007", "\\td\\ne", "\\u009bf\\u202eg"));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString()), Map.of())) {
+      chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
+      chat.type("Hi");
+      String out = chat.awaitStdout(s -> s.contains("finish: stop]"), WAIT, "the stats line");
+      assertThat(out).contains("a^[[2Jb^Mc^G\td\ne\\u009bf\\u202eg");
+      assertThat(out.chars().filter(c -> (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == 0x202e))
+          .as("raw control characters on stdout")
+          .isEmpty();
+      chat.endInput();
+      assertThat(chat.awaitExit(WAIT)).isZero();
+    }
+  }
+
+  @Test
+  void a401SaysHowToGiveTheServersKey() throws Exception {
+    server.enqueue(Transcript.load("auth-health-public").response());
+    server.enqueue(Transcript.load("auth-missing-key").response());
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString()), Map.of())) {
+      chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
+      chat.type("Hi");
+      chat.awaitStdout(s -> chat.count(TerminalChat.PROMPT) == 2, WAIT, "the next prompt");
+      chat.endInput();
+      assertThat(chat.awaitExit(WAIT)).isZero();
+      assertThat(chat.stderr())
+          .contains("wants an API key (401): it was started with --api-key")
+          .contains("./chat --api-key KEY (or set LLAMA_API_KEY)");
+    }
+  }
+
+  @Test
+  void aWrongKeyIsCalledWrong() throws Exception {
+    server.enqueue(Transcript.load("auth-health-public").response());
+    server.enqueue(Transcript.load("auth-wrong-key").response());
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), "--api-key", "sk-wrong"), Map.of())) {
+      chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
+      chat.type("Hi");
+      chat.awaitStdout(s -> chat.count(TerminalChat.PROMPT) == 2, WAIT, "the next prompt");
+      chat.endInput();
+      chat.awaitExit(WAIT);
+      assertThat(chat.stderr()).contains("refused the API key given (401)").contains("--api-key KEY");
+    }
+  }
+
+  @Test
+  void aServerThatListensButNeverAnswersIsToldApartWithTheTimeWaited() throws Exception {
+    try (RawServer silent = RawServer.start(c -> {})) { // reads the request, never answers
+      String url = silent.url().toString();
+      try (ChildProcess chat = ChildProcess.start(MAIN, args(url, "--wait", "1"), Map.of())) {
+        assertThat(chat.awaitExit(WAIT)).as(chat.describe()).isEqualTo(2);
+        assertThat(chat.stderr())
+            .contains("Something is listening at " + url + " but did not answer GET /health")
+            .containsPattern("waited [1-9]\\.\\d s")
+            .doesNotContain("No llama-server answers");
+        assertThat(chat.stdout()).doesNotContain(TerminalChat.PROMPT);
+      }
+      assertThat(silent.accepted()).isPositive();
+    }
+  }
+
+  @Test
+  void theInputLineCanBeEditedRecallsHistoryAndTakesAPasteAsOneMessage() throws Exception {
+    Transcript basic = Transcript.load("chat-stream-basic");
+    server.enqueue(Transcript.load("health").response());
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(basic.response());
+    }
+    PipedOutputStream keys = new PipedOutputStream();
+    PipedInputStream terminalIn = new PipedInputStream(keys, 1 << 16);
+    ByteArrayOutputStream screen = new ByteArrayOutputStream();
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    Terminal terminal =
+        TerminalBuilder.builder().system(false).streams(terminalIn, screen).type("xterm").size(new Size(80, 24)).build();
+    ChatOptions options = ChatOptions.parse(List.of("--no-color"), false);
+    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+      TerminalChat chat =
+          new TerminalChat(client, client, options, false, new PrintStream(printed, true, StandardCharsets.UTF_8));
+      java.util.concurrent.CompletableFuture<Integer> code =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> chat.run(LineInput.jline(terminal), new PrintStream(errors, true, StandardCharsets.UTF_8)));
+      // "helo", cursor left, "l": hello; then arrow up recalls it; then a bracketed paste of two lines
+      // (the arrows as an xterm sends them in the keypad mode JLine switches on)
+      keys.write("helo\u001bODl\r".getBytes(StandardCharsets.UTF_8));
+      keys.write("\u001bOA\r".getBytes(StandardCharsets.UTF_8));
+      keys.write("\u001b[200~line one\nline two\u001b[201~\r".getBytes(StandardCharsets.UTF_8));
+      keys.flush();
+      // Ctrl-D once the third reply is done (typed ahead, the terminal's line discipline would take it)
+      long end = System.nanoTime() + WAIT.toNanos();
+      while (STATS.matcher(printed.toString(StandardCharsets.UTF_8)).results().count() < 3 && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      keys.write(4);
+      keys.flush();
+      Integer exit;
+      try {
+        exit = code.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new AssertionError(
+            "the chat did not end; screen:\n" + screen.toString(StandardCharsets.UTF_8).replace("\u001b", "^[")
+                + "\nprinted:\n" + printed.toString(StandardCharsets.UTF_8) + "\nerrors:\n" + errors.toString(StandardCharsets.UTF_8),
+            e);
+      }
+      assertThat(exit).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+    } finally {
+      terminal.close();
+    }
+    server.takeRequest(); // health
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      JsonNode messages = JSON.readTree(server.takeRequest().getBody().utf8()).get("messages");
+      sent.add(messages.get(messages.size() - 1).get("content").asText());
+    }
+    assertThat(sent).containsExactly("hello", "hello", "line one\nline two");
+    assertThat(STATS.matcher(printed.toString(StandardCharsets.UTF_8)).results().count()).isEqualTo(3);
+  }
+
+  @Test
+  void theFirstBuildShowsItsProgress(@TempDir Path root) throws Exception {
+    Path repo = Path.of("..").toAbsolutePath().normalize();
+    Files.copy(repo.resolve("chat"), root.resolve("chat"));
+    for (String src : List.of("llama-client-core/src", "llama-client-session/src", "examples/src")) {
+      Files.createDirectories(root.resolve(src));
+    }
+    // a stand-in for the Maven wrapper: Maven's lines for a two-module build (none with -q, as Maven),
+    // then the jar; and for java, which the script runs last
+    Files.writeString(
+        root.resolve("mvnw"),
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "for a in \"$@\"; do [ \"$a\" = -q ] && { mkdir -p examples/target; : > examples/target/llama-chat.jar; exit 0; }; done",
+            "echo '[INFO] Scanning for projects...'",
+            "echo 'Downloaded from central: https://repo.example/a.jar (10 kB at 1 MB/s)'",
+            "echo '[INFO] Building llama-client core 0.1.0-SNAPSHOT                             [1/2]'",
+            "echo '[INFO] Building examples 0.1.0-SNAPSHOT                                      [2/2]'",
+            "mkdir -p examples/target; : > examples/target/llama-chat.jar",
+            ""));
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.writeString(bin.resolve("java"), "#!/bin/sh\necho \"chat started: $*\"\n");
+    for (Path p : List.of(root.resolve("mvnw"), root.resolve("chat"), bin.resolve("java"))) {
+      p.toFile().setExecutable(true);
+    }
+    ProcessBuilder pb = new ProcessBuilder("sh", root.resolve("chat").toString(), "--help").redirectErrorStream(false);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(stderr).isZero();
+    assertThat(stderr)
+        .contains("Building the chat (first run only)")
+        .contains("downloading libraries: 1 files so far")
+        .contains("  building llama-client core 0.1.0-SNAPSHOT [1/2]")
+        .contains("  building examples 0.1.0-SNAPSHOT [2/2]")
+        .containsPattern("Built in \\d+ s\\.");
+    assertThat(stdout).contains("chat started: -jar " + root.resolve("examples/target/llama-chat.jar") + " --help");
   }
 
   @Test

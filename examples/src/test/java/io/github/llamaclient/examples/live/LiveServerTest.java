@@ -3,6 +3,7 @@ package io.github.llamaclient.examples.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatRequest;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ChatStream;
@@ -11,8 +12,14 @@ import io.github.llamaclient.CompletionStream;
 import io.github.llamaclient.FinishReason;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.SlotInfo;
+import io.github.llamaclient.ToolChoice;
+import io.github.llamaclient.ToolLoopResult;
 import io.github.llamaclient.examples.console.ConsoleStreaming;
 import io.github.llamaclient.examples.testing.ChildProcess;
+import io.github.llamaclient.examples.tools.LocalTools;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +34,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * Against a real llama-server (started by {@code .ci/live-check.sh} with a tiny random model, which
- * sets {@code LLAMA_LIVE_URL}): every face streams a reply, and closing a stream early makes the
- * server stop generating. Runs only where that server is; the replay tests cover everything else.
+ * sets {@code LLAMA_LIVE_URL}): every face streams a reply, closing a stream early makes the server
+ * stop generating, and the tool-loop example runs to the end, also when a call is cut. Runs only where that server is; the replay tests cover everything else.
  */
 @EnabledIfEnvironmentVariable(named = "LLAMA_LIVE_URL", matches = "http://.+")
 @Timeout(120)
@@ -104,6 +111,46 @@ class LiveServerTest {
             Map.of("LLAMA_SERVER_URL", System.getenv("LLAMA_LIVE_URL"), "LLM_MAX_TOKENS", "12"))) {
       assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.describe()).isZero();
       assertThat(p.stdout()).isNotBlank();
+    }
+  }
+
+  @Test
+  @Timeout(300) // two replies of up to 120 tokens under a grammar: slow on a busy 2-core machine
+  void theToolLoopExampleRunsToTheEnd() throws Exception {
+    // the tiny model calls get_weather in the first round (tool_choice required: the server's grammar
+    // holds it to the template's call format), reads the result and answers in the second
+    try (ChildProcess p =
+        ChildProcess.start(
+            LocalTools.class.getName(),
+            List.of("--required", "What", "is", "the", "weather", "in", "Paris?"),
+            Map.of("LLAMA_SERVER_URL", System.getenv("LLAMA_LIVE_URL"), "LLM_MAX_TOKENS", "120"))) {
+      assertThat(p.awaitExit(Duration.ofSeconds(280))).as(p.describe()).isZero();
+      assertThat(p.stdout()).as(p.describe()).contains("[get_weather {");
+      assertThat(p.stderr()).as(p.describe()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  @Timeout(300)
+  void aToolCallCutByMaxTokensIsToldToTheModelAndTheLoopGoesOn() {
+    // 60 tokens end the first reply inside the call's arguments: {"city": "... never goes back as
+    // it is (llama-server would answer 500 to every later round)
+    try (LlamaClient small = LlamaClient.builder().baseUrl(System.getenv("LLAMA_LIVE_URL")).defaultMaxTokens(60).build()) {
+      ToolLoopResult r =
+          LocalTools.run(
+              small,
+              "What is the weather in Paris?",
+              ToolChoice.REQUIRED,
+              5,
+              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      assertThat(r.result().toolCalls()).isEmpty();
+      assertThat(r.rounds()).isGreaterThanOrEqualTo(2);
+      ChatMessage calls = r.messages().get(1);
+      assertThat(calls.toolCalls()).isNotEmpty();
+      ChatMessage told = r.messages().get(1 + calls.toolCalls().size());
+      assertThat(told.role()).isEqualTo("tool");
+      assertThat(told.content()).contains("\"error\"").contains("max_tokens");
+      assertThat(calls.toolCalls().get(calls.toolCalls().size() - 1).arguments()).isEqualTo("{}");
     }
   }
 
