@@ -19,11 +19,14 @@ echo "== compiling core and its tests"
 ./mvnw -B -o -q -pl llama-client-core test-compile || ./mvnw -B -q -pl llama-client-core test-compile || exit 1
 
 hog_pids=()
-stop_hogs() {
+run_pid=
+stop() {
+  [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
   for p in "${hog_pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${hog_pids[@]}"; do wait "$p" 2>/dev/null; done
 }
-trap stop_hogs EXIT
+trap stop EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 1 "$hogs"); do
   yes > /dev/null &
   hog_pids+=($!)
@@ -34,7 +37,12 @@ failed=0
 for i in $(seq 1 "$runs"); do
   start=$(date +%s)
   log="$out/run-$i.log"
-  if ./mvnw -B -o -q -pl llama-client-core surefire:test ${tests:+-Dtest="$tests"} > "$log" 2>&1; then
+  ./mvnw -B -o -q -pl llama-client-core surefire:test ${tests:+-Dtest="$tests"} > "$log" 2>&1 &
+  run_pid=$!
+  wait "$run_pid"
+  status=$?
+  run_pid=
+  if [ "$status" = 0 ]; then
     echo "run $i/$runs: passed in $(( $(date +%s) - start )) s"
     rm -f "$log"
   else
