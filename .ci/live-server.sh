@@ -4,17 +4,73 @@
 # Debian's llama.cpp packages (unstable), unpacked into $LIVE_DIR without installing anything, and
 # run with the C library of those packages; the model is written by .ci/tiny-model.py (python3 with
 # numpy). Not part of the tests: a manual check, e.g. `./chat` or the console example against it.
+# The packages come from the Debian mirror in this machine's apt sources (through apt's proxy, if
+# it has one), or from $DEBIAN_MIRROR when set: the script names no host of its own.
 #
 #   .ci/live-server.sh            # then, in another terminal: ./chat
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${LIVE_DIR:-/tmp/llama-live}
 port=${PORT:-8080}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# The http(s) URIs of apt's Debian sources ("deb" entries of a release suite with the main
+# component), from one-line (.list) and deb822 (.sources) files, in apt's own order.
+apt_mirrors() {
+  eval "$(apt-config shell etc Dir::Etc/d list Dir::Etc::sourcelist/f parts Dir::Etc::sourceparts/d 2>/dev/null)"
+  etc=${etc:-/etc/apt/}
+  list=${list:-${etc}sources.list}
+  parts=${parts:-${etc}sources.list.d/}
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  for f in "$list" "$parts"*.list "$parts"*.sources; do
+    [ -f "$f" ] || continue
+    case "$f" in
+      *.sources) awk -v RS= '
+          { types = uris = suites = comps = ""; enabled = "yes"
+            n = split($0, lines, "\n")
+            for (i = 1; i <= n; i++) {
+              l = lines[i]; if (l ~ /^#/) continue
+              k = tolower(l); sub(/:.*/, "", k); v = l; sub(/^[^:]*:[ \t]*/, "", v)
+              if (k == "types") types = v; else if (k == "uris") uris = v
+              else if (k == "suites") suites = v; else if (k == "components") comps = v
+              else if (k == "enabled") enabled = tolower(v)
+            }
+            if (enabled == "no" || (" " types " ") !~ / deb / || (" " comps " ") !~ / main /) next
+            split(uris, u, " "); split(suites, s, " ")
+            for (i in u) for (j in s) print u[i], s[j]
+          }' "$f" ;;
+      *) sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" | awk '$1 == "deb" && (" " $0 " ") ~ / main / { print $2, $3 }' ;;
+    esac
+  done | awk -v c="$codename" '
+      $1 ~ /^https?:\/\// && ($2 == c || $2 ~ /^(sid|unstable|testing|stable|oldstable)$/) && !seen[$1]++ {
+        sub(/\/+$/, "", $1); print $1 }'
+}
+
+# apt's proxy, if it has one, for curl too
+if [ -z "${http_proxy:-}" ]; then
+  eval "$(apt-config shell http_proxy Acquire::http::Proxy 2>/dev/null)"
+  [ -n "${http_proxy:-}" ] && [ "$http_proxy" != DIRECT ] && export http_proxy || unset http_proxy
+fi
+if [ -z "${https_proxy:-}" ]; then
+  eval "$(apt-config shell https_proxy Acquire::https::Proxy 2>/dev/null)"
+  [ -n "${https_proxy:-}" ] && [ "$https_proxy" != DIRECT ] && export https_proxy || unset https_proxy
+fi
+
 mkdir -p "$dir/debs" "$dir/root"
 if [ ! -x "$dir/root/usr/bin/llama-server" ]; then
   echo "fetching Debian's llama.cpp packages (unstable) into $dir ..."
-  curl -fsS "$mirror/dists/sid/main/binary-amd64/Packages.xz" -o "$dir/Packages.xz"
+  mirror=
+  for m in ${DEBIAN_MIRROR:-$(apt_mirrors)}; do
+    if curl -fsS "$m/dists/sid/main/binary-amd64/Packages.xz" -o "$dir/Packages.xz"; then
+      mirror=$m
+      break
+    fi
+  done
+  if [ -z "$mirror" ]; then
+    echo "no Debian mirror with unstable (sid) found: apt's sources list none that answers;" \
+      "set DEBIAN_MIRROR to one (the URI of a Debian archive)" >&2
+    exit 1
+  fi
+  echo "from $mirror"
   xz -dc "$dir/Packages.xz" | python3 -c '
 import sys
 want = {"llama.cpp-tools", "libllama0", "libggml0", "libc6", "libstdc++6", "libgcc-s1", "libssl3t64",

@@ -1,7 +1,6 @@
 package io.github.llamaclient;
 
 import java.util.concurrent.Flow;
-import org.reactivestreams.tck.TestEnvironment;
 import org.reactivestreams.tck.flow.FlowPublisherVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.SkipException;
@@ -20,7 +19,7 @@ public class EventPublisherTckTest extends FlowPublisherVerification<ChatEvent> 
   private LlamaClient failing;
 
   public EventPublisherTckTest() {
-    super(new TestEnvironment(
+    super(new TckEnvironment(
             GeneratePublisherTckTest.TIMEOUT_MS, GeneratePublisherTckTest.NO_SIGNALS_MS, GeneratePublisherTckTest.POLL_MS), 1000);
   }
 

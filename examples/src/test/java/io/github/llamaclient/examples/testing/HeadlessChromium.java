@@ -62,7 +62,8 @@ public final class HeadlessChromium implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "no Chromium found: install the Debian packages chromium and chromium-driver (.ci/run does), or set CHROMIUM");
+        "no Chromium found: run the tests with ./test, which installs it, or install the Debian package"
+            + " chromium yourself (apt-get install chromium), or set CHROMIUM to a Chromium binary");
   }
 
   public static HeadlessChromium start() throws Exception {

@@ -50,7 +50,9 @@ public final class Mosquitto implements AutoCloseable {
         }
       }
     }
-    throw new IllegalStateException("mosquitto not found: install the Debian package mosquitto (.ci/run does)");
+    throw new IllegalStateException(
+        "mosquitto not found: run the tests with ./test, which installs it, or install the Debian package"
+            + " mosquitto yourself (apt-get install mosquitto)");
   }
 
   public static Mosquitto start() throws Exception {
