@@ -35,6 +35,7 @@ public final class ChatRequest {
   private final @Nullable Boolean cachePrompt;
   private final @Nullable Integer idSlot;
   private final boolean includeUsage;
+  private final java.time.@Nullable Duration responseTimeout;
   private final boolean returnProgress;
   private final boolean timingsPerToken;
   private final @Nullable String reasoningFormat;
@@ -58,6 +59,7 @@ public final class ChatRequest {
     this.cachePrompt = b.cachePrompt;
     this.idSlot = b.idSlot;
     this.includeUsage = b.includeUsage;
+    this.responseTimeout = b.responseTimeout;
     this.returnProgress = b.returnProgress;
     this.timingsPerToken = b.timingsPerToken;
     this.reasoningFormat = b.reasoningFormat;
@@ -97,6 +99,7 @@ public final class ChatRequest {
     b.cachePrompt = cachePrompt;
     b.idSlot = idSlot;
     b.includeUsage = includeUsage;
+    b.responseTimeout = responseTimeout;
     b.returnProgress = returnProgress;
     b.timingsPerToken = timingsPerToken;
     b.reasoningFormat = reasoningFormat;
@@ -239,6 +242,16 @@ public final class ChatRequest {
    */
   public boolean includeUsage() {
     return includeUsage;
+  }
+
+  /**
+   * The response timeout for this request alone, or null for the client's ({@link
+   * LlamaClient.Builder#responseTimeout(java.time.Duration)}). Not sent to the server.
+   *
+   * @return the per-call limit, or null
+   */
+  public java.time.@Nullable Duration responseTimeout() {
+    return responseTimeout;
   }
 
   /**
@@ -387,6 +400,7 @@ public final class ChatRequest {
     private @Nullable Boolean cachePrompt;
     private @Nullable Integer idSlot;
     private boolean includeUsage;
+    private java.time.@Nullable Duration responseTimeout;
     private boolean returnProgress;
     private boolean timingsPerToken;
     private @Nullable String reasoningFormat;
@@ -618,6 +632,25 @@ public final class ChatRequest {
         throw new IllegalArgumentException("idSlot must be -1 (any) or a slot id, was " + idSlot);
       }
       this.idSlot = idSlot;
+      return this;
+    }
+
+    /**
+     * A response timeout for this request alone: how long to wait for the response head (which
+     * llama-server sends with the first token, after the prompt) instead of the client's limit. A
+     * long prompt may need more than a quick call; not sent to the server.
+     *
+     * @param timeout the limit, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public Builder responseTimeout(java.time.Duration timeout) {
+      java.util.Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("responseTimeout must be positive, was " + timeout);
+      }
+      this.responseTimeout = timeout;
       return this;
     }
 

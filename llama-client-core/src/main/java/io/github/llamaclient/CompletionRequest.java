@@ -26,9 +26,11 @@ public final class CompletionRequest {
 
   private final @Nullable Object prompt; // String or List<Integer>
   private final Map<String, @Nullable Object> fields;
+  private final java.time.@Nullable Duration responseTimeout;
 
   private CompletionRequest(Builder b) {
     this.prompt = b.prompt;
+    this.responseTimeout = b.responseTimeout;
     this.fields = Collections.unmodifiableMap(new LinkedHashMap<>(b.fields));
   }
 
@@ -98,6 +100,15 @@ public final class CompletionRequest {
     return out.toByteArray();
   }
 
+  /**
+   * The response timeout for this request alone, or null for the client's. Not sent to the server.
+   *
+   * @return the per-call limit, or null
+   */
+  public java.time.@Nullable Duration responseTimeout() {
+    return responseTimeout;
+  }
+
   @Override
   public String toString() {
     return "CompletionRequest[" + (prompt instanceof String ? ((String) prompt).length() + " chars" : prompt == null ? "no prompt" : "tokens") + ", " + fields.keySet() + "]";
@@ -107,8 +118,27 @@ public final class CompletionRequest {
   public static final class Builder {
     private @Nullable Object prompt;
     private final Map<String, @Nullable Object> fields = new LinkedHashMap<>();
+    private java.time.@Nullable Duration responseTimeout;
 
     private Builder() {}
+
+    /**
+     * A response timeout for this request alone: how long to wait for the response head (after
+     * the prompt is processed) instead of the client's limit. Not sent to the server.
+     *
+     * @param timeout the limit, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public Builder responseTimeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("responseTimeout must be positive, was " + timeout);
+      }
+      this.responseTimeout = timeout;
+      return this;
+    }
 
     /**
      * Sets the prompt as text.

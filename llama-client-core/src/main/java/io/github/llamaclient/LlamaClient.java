@@ -66,6 +66,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LlamaClient implements AutoCloseable {
 
+  /** The longest a GET of the server's state (health, props, slots, models, metrics) waits for its head. */
+  private static final Duration SMALL_GET_LIMIT = Duration.ofSeconds(30);
+
   /** The default server address, {@code http://localhost:8080}. */
   public static final URI DEFAULT_BASE_URL = URI.create("http://localhost:8080");
 
@@ -769,7 +772,7 @@ public final class LlamaClient implements AutoCloseable {
    * @throws IllegalArgumentException if the request has no prompt
    */
   public CompletionStream completionStream(CompletionRequest request) {
-    return completionStream(post("/completion", completionBody(request, true, false), true), false);
+    return completionStream(post("/completion", completionBody(request, true, false), true, false, request.responseTimeout()), false);
   }
 
   /**
@@ -782,7 +785,7 @@ public final class LlamaClient implements AutoCloseable {
    * @throws IllegalArgumentException if the request has no prompt
    */
   public CompletionStream textCompletionStream(CompletionRequest request) {
-    return completionStream(post("/v1/completions", completionBody(request, true, true), true), true);
+    return completionStream(post("/v1/completions", completionBody(request, true, true), true, false, request.responseTimeout()), true);
   }
 
   /**
@@ -806,7 +809,7 @@ public final class LlamaClient implements AutoCloseable {
    * @throws IllegalArgumentException if the request has no prompt
    */
   public Flow.Publisher<String> completionPublisher(CompletionRequest request) {
-    Request http = post("/completion", completionBody(request, true, false), true);
+    Request http = post("/completion", completionBody(request, true, false), true, false, request.responseTimeout());
     return subscriber ->
         PushSink.subscribe(
             this,
@@ -829,7 +832,7 @@ public final class LlamaClient implements AutoCloseable {
   public CompletionResult complete(CompletionRequest request) {
     return JsonCall.json(
         this,
-        post("/completion", completionBody(request, false, false), false),
+        post("/completion", completionBody(request, false, false), false, false, request.responseTimeout()),
         CompletionDecoder::whole);
   }
 
@@ -1142,7 +1145,7 @@ public final class LlamaClient implements AutoCloseable {
 
   Request chatHttpRequest(ChatRequest request, boolean stream) {
     Objects.requireNonNull(request, "request");
-    return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream);
+    return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream, false, request.responseTimeout());
   }
 
   /** A POST that does work on the server: never sent twice unless the connection provably died unused. */
@@ -1152,12 +1155,20 @@ public final class LlamaClient implements AutoCloseable {
 
   /** A POST; {@code idempotent} for the ones that only compute (tokenize, detokenize, templates). */
   Request post(String path, byte[] body, boolean stream, boolean idempotent) {
+    return post(path, body, stream, idempotent, null);
+  }
+
+  /** A POST with its own response timeout (null: the client's). */
+  Request post(String path, byte[] body, boolean stream, boolean idempotent, @Nullable Duration responseTimeout) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(resolve(path))
             .version(HttpClient.Version.HTTP_1_1)
             .header("Content-Type", "application/json")
             .header("Accept", stream ? "text/event-stream" : "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (responseTimeout != null) {
+      b.timeout(responseTimeout);
+    }
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
@@ -1169,6 +1180,9 @@ public final class LlamaClient implements AutoCloseable {
         HttpRequest.newBuilder(resolve(path))
             .version(HttpClient.Version.HTTP_1_1)
             .header("Accept", "application/json")
+            // a GET only reads the server's state: it answers at once even while a slot works, so
+            // it does not wait as long as a prompt may (a hung /health must not take 10 minutes)
+            .timeout(responseTimeout.compareTo(SMALL_GET_LIMIT) < 0 ? responseTimeout : SMALL_GET_LIMIT)
             .GET();
     if (authorization != null) {
       b.header("Authorization", authorization);

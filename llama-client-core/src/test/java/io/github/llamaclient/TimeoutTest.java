@@ -337,4 +337,62 @@ class TimeoutTest {
     assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
     assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
   }
+
+  @ParameterizedTest(name = "read on the consuming thread: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void aRequestsOwnResponseTimeoutWinsOverTheClients(boolean readOnConsumingThread) throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    server = RawServer.start(c -> {
+      asked.countDown();
+      c.awaitClientClose(Duration.ofSeconds(60));
+    });
+    client = builder().responseTimeout(Duration.ofMinutes(10)).readOnConsumingThread(readOnConsumingThread).build();
+    ChatRequest quick = ChatRequest.builder().user("hi").responseTimeout(Duration.ofSeconds(2)).build();
+    Future<Throwable> f = runner.submit(() -> Faces.BLOCKING.run(client, quick).failure());
+    assertThat(asked.await(20, TimeUnit.SECONDS)).isTrue();
+    while (!f.isDone()) {
+      clock.advance(Duration.ofMillis(500)); // far from the client's 10 minutes
+      try {
+        f.get(5, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // on
+      }
+    }
+    assertThat(f.get())
+        .isInstanceOfSatisfying(
+            LlamaTimeoutException.ResponseHeaders.class, e -> assertThat(e.limit()).isEqualTo(Duration.ofSeconds(2)));
+  }
+
+  @Test
+  void aGetOfTheServersStateDoesNotWaitAsLongAsAPrompt() throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    server = RawServer.start(c -> {
+      asked.countDown();
+      c.awaitClientClose(Duration.ofSeconds(60));
+    });
+    client = builder().responseTimeout(Duration.ofMinutes(10)).build();
+    Future<Throwable> f = runner.submit(() -> {
+      try {
+        client.props();
+        return null;
+      } catch (LlamaException e) {
+        return e;
+      }
+    });
+    assertThat(asked.await(20, TimeUnit.SECONDS)).isTrue();
+    long advanced = 0;
+    while (!f.isDone()) {
+      clock.advance(Duration.ofSeconds(5));
+      advanced += 5;
+      try {
+        f.get(5, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // on
+      }
+    }
+    assertThat(f.get())
+        .isInstanceOfSatisfying(
+            LlamaTimeoutException.ResponseHeaders.class, e -> assertThat(e.limit()).isEqualTo(Duration.ofSeconds(30)));
+    assertThat(advanced).as("seconds of fake time").isLessThan(120);
+  }
 }
