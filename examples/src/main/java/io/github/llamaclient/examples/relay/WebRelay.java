@@ -284,7 +284,7 @@ public final class WebRelay implements AutoCloseable {
         ex.send(jsonReply(400, h, e.getMessage()));
         return;
       }
-      relay(ex, h, client.eventPublisher(chat));
+      relay(ex, h, client.eventPublisher(chat), () -> {});
     } else {
       sessionTurn(ex, h, body);
     }
@@ -311,14 +311,15 @@ public final class WebRelay implements AutoCloseable {
       return;
     }
     live.begin(id);
+    Runnable end = once(() -> live.end(id));
     try {
       String systemPrompt = text(body, "system_prompt");
       if (systemPrompt != null && !systemPrompt.isBlank() && !systemPrompt.equals(session.systemPrompt())) {
         session.systemPrompt(systemPrompt);
       }
-      relay(ex, h, session.sendEventPublisher(List.of(ChatMessage.user(message)), turnOptions));
+      relay(ex, h, session.sendEventPublisher(List.of(ChatMessage.user(message)), turnOptions), end);
     } finally {
-      live.end(id);
+      end.run();
     }
   }
 
@@ -328,7 +329,8 @@ public final class WebRelay implements AutoCloseable {
    * event only when it has written the last, writes a heartbeat comment when none came for a
    * while, and cancels the reply (closing the upstream) when a write fails.
    */
-  private void relay(Exchange ex, Map<String, String> h, Flow.Publisher<ChatEvent> reply) throws IOException {
+  private void relay(Exchange ex, Map<String, String> h, Flow.Publisher<ChatEvent> reply, Runnable turnEnded)
+      throws IOException {
     if (!streams.tryAcquire()) {
       ex.send(jsonReply(503, h, "the relay is busy; try again in a moment"));
       return;
@@ -353,9 +355,11 @@ public final class WebRelay implements AutoCloseable {
             }
             events.request();
           } else if (next instanceof Throwable) {
+            turnEnded.run(); // before the browser learns of the end, so its next request finds the turn over
             event(body, JSON.createObjectNode().put("error", publicMessage((Throwable) next)));
             break;
           } else { // complete
+            turnEnded.run();
             event(body, result == null ? JSON.createObjectNode().put("done", true) : done(result));
             break;
           }
@@ -372,6 +376,16 @@ public final class WebRelay implements AutoCloseable {
     }
   }
   // end::relay[]
+
+  /** Runs {@code r} the first time it is called, never again. */
+  private static Runnable once(Runnable r) {
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        r.run();
+      }
+    };
+  }
 
   private void write(OutputStream body, ChatEvent e) throws IOException {
     if (e instanceof ChatEvent.Content) {
