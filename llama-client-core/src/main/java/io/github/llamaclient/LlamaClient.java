@@ -339,7 +339,7 @@ public final class LlamaClient implements AutoCloseable {
       if (!hasNext()) {
         throw new java.util.NoSuchElementException();
       }
-      String s = next;
+      String s = Objects.requireNonNull(next, "hasNext() set it");
       next = null;
       return s;
     }
@@ -559,7 +559,7 @@ public final class LlamaClient implements AutoCloseable {
       } catch (LlamaConnectException e) {
         state = "connection refused";
       } catch (LlamaTimeoutException e) {
-        state = e.getMessage();
+        state = String.valueOf(e.getMessage()); // never null: every LlamaTimeoutException has a message
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {

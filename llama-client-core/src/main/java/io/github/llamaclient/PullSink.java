@@ -25,7 +25,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
 
   /** A block of queue slots; the producer fills it, the consumer empties it. */
   private static final class Chunk {
-    final ChatEvent[] items = new ChatEvent[CHUNK];
+    final @Nullable ChatEvent[] items = new @Nullable ChatEvent[CHUNK]; // null: not written yet, or taken
     @Nullable Chunk next; // written by the producer before the count that covers it is published
   }
 
@@ -153,6 +153,9 @@ final class PullSink<R> extends Exchange.Sink<R> {
       spare.compareAndSet(null, done);
     }
     ChatEvent e = head.items[headIndex];
+    if (e == null) { // cannot be: the slot was written before the count that covers it was published
+      throw new IllegalStateException("pull queue: published slot without its event");
+    }
     head.items[headIndex++] = null;
     read++;
     if (read == available || (read & 63) == 0) {
@@ -172,7 +175,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
       boolean pumps = x != null && x.readsOnConsumer();
       try {
         for (;;) {
-          if (pumps) {
+          if (pumps && x != null) { // x != null follows from pumps; spelled out for NullAway
             // this thread reads the connection itself: no producer thread, no wake-up
             a = produced;
             if (a != read || ended || discarded) {
@@ -187,7 +190,7 @@ final class PullSink<R> extends Exchange.Sink<R> {
           if (a != read || ended || discarded) {
             break;
           }
-          if (pumps && x.pumpable()) {
+          if (pumps && x != null && x.pumpable()) {
             continue; // started meanwhile
           }
           if (Thread.interrupted()) {

@@ -82,7 +82,7 @@ public final class ResponseFormat {
    * @return {@code text}, {@code json_object} or {@code json_schema}
    */
   public String type() {
-    return (String) wire.get("type");
+    return (String) Objects.requireNonNull(wire.get("type"), "every factory sets the type");
   }
 
   @Override

@@ -206,7 +206,7 @@ public final class ToolLoop {
   /** Builds a {@link ToolLoop}. Not thread-safe. */
   public static final class Builder {
     private final LlamaClient client;
-    private ToolExecutor executor;
+    private @Nullable ToolExecutor executor; // null until executor(...); build() checks it
     private int maxRounds = 8;
     private Consumer<? super ChatEvent> onEvent = e -> {};
     private UnaryOperator<ChatRequest.Builder> followUp = UnaryOperator.identity();
