@@ -1,0 +1,724 @@
+package io.github.llamaclient.internal.exchange;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.LlamaConnectException;
+import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.LlamaHttpException;
+import io.github.llamaclient.LlamaProtocolException;
+import io.github.llamaclient.LlamaTimeoutException;
+import io.github.llamaclient.StreamCancelledException;
+import io.github.llamaclient.StreamInterruptedException;
+import io.github.llamaclient.internal.json.ChatChunkDecoder;
+import io.github.llamaclient.testing.FakeClock;
+import io.github.llamaclient.testing.MockTransport;
+import io.github.llamaclient.testing.MockTransport.MockCall;
+import io.github.llamaclient.testing.MockTransport.Mode;
+import io.github.llamaclient.testing.Transcript;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The exchange state machine alone: a {@link MockTransport} instead of sockets, a {@link FakeClock}
+ * instead of time. Each contract is checked on both transport modes where it applies to both.
+ */
+class ExchangeTest {
+  static final Duration RESPONSE = Duration.ofSeconds(10);
+  static final Duration IDLE = Duration.ofSeconds(5);
+  static final Duration MS = Duration.ofMillis(1);
+  static final String JSON = "application/json";
+
+  final FakeClock clock = new FakeClock();
+
+  // ------------------------------------------------------------------ set-up
+
+  /** A sink that records everything, and counts what arrives after the terminal signal. */
+  static final class TestSink<R> extends Exchange.Sink<R> {
+    final List<ChatEvent> events = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger terminals = new AtomicInteger();
+    final AtomicInteger late = new AtomicInteger();
+    volatile @Nullable R result;
+    volatile @Nullable LlamaException failure;
+    volatile boolean wantsMore = true;
+
+    @Override
+    protected void event(ChatEvent event) {
+      if (terminals.get() > 0) {
+        late.incrementAndGet();
+      }
+      events.add(event);
+    }
+
+    @Override
+    protected void complete(R r) {
+      if (terminals.getAndIncrement() > 0) {
+        late.incrementAndGet();
+      }
+      result = r;
+    }
+
+    @Override
+    protected void fail(LlamaException f) {
+      if (terminals.getAndIncrement() > 0) {
+        late.incrementAndGet();
+      }
+      failure = f;
+    }
+
+    @Override
+    protected boolean wantsMore() {
+      return wantsMore;
+    }
+
+    void consume() {
+      consumed();
+    }
+
+    String text() {
+      StringBuilder sb = new StringBuilder();
+      synchronized (events) {
+        for (ChatEvent e : events) {
+          if (e instanceof ChatEvent.Content c) {
+            sb.append(c.text());
+          }
+        }
+      }
+      return sb.toString();
+    }
+  }
+
+  Engine engine(MockTransport t, @Nullable Duration total) {
+    return new Engine(clock, Duration.ofSeconds(5), RESPONSE, IDLE, total, 64 * 1024, null, t, t, Secrets.NONE, UnaryOperator.identity());
+  }
+
+  static Request post(boolean stream, boolean idempotent) {
+    HttpRequest http =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/v1/chat/completions"))
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    return new Request(http, "{}".getBytes(UTF_8), stream, idempotent);
+  }
+
+  Exchange<ChatResult> streaming(MockTransport t, TestSink<ChatResult> sink) {
+    return Exchange.streaming(engine(t, null), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
+  }
+
+  Exchange<Exchange.Collected> collecting(MockTransport t, Request r, TestSink<Exchange.Collected> sink) {
+    return Exchange.collecting(engine(t, null), r, t, 1 << 20, c -> c, sink);
+  }
+
+  /** Pulled: steps while the attempt at hand has something scripted. Pushed: nothing to do. */
+  static void pump(Exchange<?> x, MockTransport t) throws InterruptedException {
+    if (!t.pulled()) {
+      return;
+    }
+    for (int i = 0; i < 1_000_000; i++) {
+      MockCall c = t.attempts() == 0 ? t.call(0) : t.current();
+      if (!x.pumpable() || c.scriptLeft() == 0) {
+        return;
+      }
+      x.pump();
+    }
+    throw new AssertionError("the exchange never stopped");
+  }
+
+  static byte[] basicBody() {
+    return Transcript.load("chat-stream-basic").body();
+  }
+
+  static byte[] ascii(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  // ------------------------------------------------------------------ streams and releases
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRecordedStreamInReadsOfAnySizeEndsAtDoneAndReleasesItsConnectionNotReusable(Mode mode) throws Exception {
+    Transcript tr = Transcript.load("chat-stream-basic");
+    for (int size : new int[] {1, 7, 100, tr.body().length}) {
+      MockTransport t = new MockTransport(mode);
+      TestSink<ChatResult> sink = new TestSink<>();
+      Exchange<ChatResult> x = streaming(t, sink);
+      t.call(0).sseHead().bodyEvery(tr.body(), size).end();
+      x.start();
+      pump(x, t);
+      assertThat(sink.failure).as("reads of %s bytes", size).isNull();
+      assertThat(sink.result.text()).isEqualTo(tr.expectedContent());
+      assertThat(sink.text()).isEqualTo(tr.expectedContent());
+      assertThat(sink.terminals.get()).isEqualTo(1);
+      MockCall c = t.call(0);
+      assertThat(c.releases()).as("released once at [DONE], never kept: the server closes it").containsExactly(false);
+      assertThat(c.aborts()).isZero();
+      assertThat(t.mayReuse()).containsExactly(true);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aCollectedBodyReleasesItsConnectionReusableOnlyAfterItsEnd(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<Exchange.Collected> sink = new TestSink<>();
+    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
+    byte[] body = ascii("{\"tokens\":[1,2,3]}");
+    MockCall c = t.call(0).head(200, "Content-Type", JSON).body(body, 3, 5);
+    x.start();
+    pump(x, t);
+    assertThat(c.releases()).isEmpty();
+    assertThat(sink.terminals.get()).isZero();
+    c.end();
+    pump(x, t);
+    assertThat(sink.result.body()).isEqualTo(body);
+    assertThat(sink.result.status()).isEqualTo(200);
+    assertThat(c.releases()).containsExactly(true);
+    assertThat(c.aborts()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anEventCutAtTheEndOfInputFailsWithTheTextSoFar(Mode mode) throws Exception {
+    byte[] body = basicBody();
+    String text = new String(body, UTF_8);
+    int cut = -1;
+    for (int i = 0; i < 6; i++) {
+      cut = text.indexOf("data: ", cut + 1);
+    }
+    cut += 40; // inside the sixth event
+    StringBuilder expected = new StringBuilder();
+    ObjectMapper json = new ObjectMapper();
+    for (String event : text.substring(0, cut).split("\n\n")) {
+      if (text.substring(0, cut).indexOf(event + "\n\n") >= 0) { // complete events only
+        JsonNode content = json.readTree(event.substring(6)).path("choices").path(0).path("delta").path("content");
+        expected.append(content.isTextual() ? content.asText() : "");
+      }
+    }
+    assertThat(expected.toString()).isNotEmpty();
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    t.call(0).sseHead().body(java.util.Arrays.copyOf(body, cut), 50).end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(StreamInterruptedException.class).hasMessageContaining("in the middle of an SSE event");
+    assertThat(((StreamInterruptedException) sink.failure).partialText()).isEqualTo(expected.toString());
+    assertThat(sink.text()).isEqualTo(expected.toString());
+    assertThat(t.call(0).aborts()).isEqualTo(1);
+    assertThat(t.call(0).releases()).isEmpty();
+  }
+
+  @Test
+  void theTerminationHookRunsOnceWhateverEnds() throws Exception {
+    for (int how = 0; how < 4; how++) {
+      MockTransport t = new MockTransport(Mode.PUSHED);
+      TestSink<Exchange.Collected> sink = new TestSink<>();
+      Exchange<Exchange.Collected> x = collecting(t, post(false, false), sink);
+      AtomicInteger hooks = new AtomicInteger();
+      x.onTerminate(hooks::incrementAndGet);
+      if (how == 3) {
+        x.reject(new LlamaException("the client is closed"));
+      }
+      x.start();
+      MockCall c = t.call(0);
+      switch (how) {
+        case 0 -> c.head(200, "Content-Type", JSON).body("{}").end();
+        case 1 -> c.fail(new ConnectException("refused"), false);
+        case 2 -> x.cancel();
+        default -> {}
+      }
+      x.cancel();
+      c.then(r -> r.failed(new IOException("late"), false));
+      x.reject(new LlamaException("late"));
+      assertThat(hooks.get()).as("case %s", how).isEqualTo(1);
+      assertThat(sink.terminals.get()).isEqualTo(1);
+      assertThat(x.isDone()).isTrue();
+      assertThat(t.attempts()).isEqualTo(how == 3 ? 0 : 1);
+    }
+  }
+
+  // ------------------------------------------------------------------ cancel
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void afterCancelTheCallIsAbortedAndNothingMoreReachesTheSink(Mode mode) throws Exception {
+    byte[] body = basicBody();
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c = t.call(0).sseHead().body(java.util.Arrays.copyOf(body, 2000), 700);
+    x.start();
+    pump(x, t);
+    int events = sink.events.size();
+    int demands = c.demands();
+    assertThat(events).isPositive();
+    x.cancel();
+    assertThat(x.isCancelled()).isTrue();
+    assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(c.releases()).isEmpty();
+    // a transport that goes on anyway: the rest of the body, its end, a failure, a resume
+    x.body(body, 2000, body.length - 2000);
+    x.delivered();
+    x.end();
+    x.failed(new IOException("reset"), false);
+    sink.consume();
+    x.cancel();
+    assertThat(x.pump()).isFalse();
+    assertThat(sink.events).hasSize(events);
+    assertThat(sink.terminals.get()).isEqualTo(1);
+    assertThat(sink.late.get()).isZero();
+    assertThat(c.demands()).isEqualTo(demands);
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(t.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aCancelFromAnotherThreadEndsAPulledStepBlockedInIo() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c = t.call(0).sseHead().blockedUntilClosed().body(basicBody());
+    x.start();
+    Thread consumer = new Thread(() -> {
+      try {
+        pump(x, t);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    consumer.start();
+    c.awaitBlocked(Duration.ofSeconds(30));
+    x.cancel();
+    consumer.join(30_000);
+    assertThat(consumer.isAlive()).isFalse();
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+    assertThat(sink.events).isEmpty();
+    assertThat(c.scriptLeft()).as("no step after the cancel").isEqualTo(1);
+  }
+
+  @Test
+  void aCancelBeforeStartOpensNothing() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    x.cancel();
+    x.start();
+    assertThat(t.attempts()).isZero();
+    assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+    assertThat(clock.pending()).isZero();
+  }
+
+  // ------------------------------------------------------------------ races
+
+  /**
+   * Three threads end one exchange at once: the body's end, a cancel, a connection failure, and the
+   * idle watchdog on the clock. Whoever wins, the sink hears once, the hook runs once and the call
+   * is closed once (released after a completion, aborted otherwise).
+   */
+  @Test
+  void exactlyOneTerminalSignalWhenEndCancelFailureAndTimeoutRace() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < 400; i++) {
+        FakeClock time = new FakeClock();
+        MockTransport t = new MockTransport(Mode.PUSHED);
+        TestSink<Exchange.Collected> sink = new TestSink<>();
+        Engine engine = new Engine(time, Duration.ofSeconds(5), RESPONSE, IDLE, null, 1024, null, t, t, Secrets.NONE, UnaryOperator.identity());
+        Exchange<Exchange.Collected> x = Exchange.collecting(engine, post(false, false), t, 1024, c -> c, sink);
+        AtomicInteger hooks = new AtomicInteger();
+        x.onTerminate(hooks::incrementAndGet);
+        MockCall c = t.call(0).head(200, "Content-Type", JSON).body("{\"n\":1}");
+        x.start();
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(4);
+        List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+        fs.add(pool.submit(() -> race(go, c::end)));
+        fs.add(pool.submit(() -> race(go, x::cancel)));
+        fs.add(pool.submit(() -> race(go, () -> c.fail(new IOException("reset"), false))));
+        fs.add(pool.submit(() -> race(go, () -> time.advance(IDLE))));
+        for (java.util.concurrent.Future<?> f : fs) {
+          f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(sink.terminals.get()).as("round %s", i).isEqualTo(1);
+        assertThat(sink.late.get()).isZero();
+        assertThat(hooks.get()).isEqualTo(1);
+        assertThat(c.aborts() + c.releases().size()).as("closed once").isEqualTo(1);
+        if (sink.result != null) {
+          assertThat(sink.failure).isNull();
+          assertThat(c.releases()).containsExactly(true);
+        } else {
+          assertThat(sink.failure).isNotNull();
+          assertThat(c.aborts()).isEqualTo(1);
+        }
+        assertThat(x.isDone()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Void race(java.util.concurrent.CyclicBarrier go, Runnable r) throws Exception {
+    go.await(30, java.util.concurrent.TimeUnit.SECONDS);
+    r.run();
+    return null;
+  }
+
+  // ------------------------------------------------------------------ the retry rule
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anIdempotentRequestIsSentOnceMoreOnANewConnectionWhenNoHeadCame(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<Exchange.Collected> sink = new TestSink<>();
+    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
+    t.call(0).fail(new IOException("connection reset"), false);
+    t.call(1).head(200, "Content-Type", JSON).body("{}").end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isNull();
+    assertThat(sink.result.body()).isEqualTo(ascii("{}"));
+    assertThat(t.mayReuse()).containsExactly(true, false);
+    assertThat(t.requests()).hasSize(2).allMatch(r -> r == t.requests().get(0));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anIdempotentRequestIsNeverSentTwiceAgain(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<Exchange.Collected> sink = new TestSink<>();
+    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
+    t.call(0).fail(new IOException("connection reset"), true);
+    t.call(1).fail(new ConnectException("refused"), true);
+    t.call(2).head(200).end();
+    x.start();
+    pump(x, t);
+    assertThat(t.attempts()).isEqualTo(2);
+    assertThat(sink.failure).isInstanceOf(LlamaConnectException.class);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void noRequestIsSentAgainAfterAHead(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<Exchange.Collected> sink = new TestSink<>();
+    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
+    t.call(0).head(200, "Content-Type", JSON).fail(new IOException("connection reset"), true);
+    t.call(1).head(200).end();
+    x.start();
+    pump(x, t);
+    assertThat(t.attempts()).isEqualTo(1);
+    assertThat(sink.failure).isInstanceOf(StreamInterruptedException.class).hasMessageContaining("broke");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aNonIdempotentRequestIsSentAgainOnlyWithTheStaleFactWithinOneSecond(Mode mode) throws Exception {
+    // {stale, milliseconds after the send, sent again}
+    long[][] cases = {{0, 0, 0}, {1, 0, 1}, {1, 999, 1}, {1, 1000, 0}, {1, 5000, 0}};
+    for (long[] k : cases) {
+      MockTransport t = new MockTransport(mode);
+      TestSink<Exchange.Collected> sink = new TestSink<>();
+      Exchange<Exchange.Collected> x = collecting(t, post(false, false), sink);
+      t.call(0).busyFor(clock, Duration.ofMillis(k[1])).fail(new IOException("connection reset"), k[0] == 1);
+      t.call(1).head(200, "Content-Type", JSON).body("{}").end();
+      x.start();
+      pump(x, t);
+      String what = "stale " + k[0] + " after " + k[1] + " ms";
+      if (k[2] == 1) {
+        assertThat(t.mayReuse()).as(what).containsExactly(true, false);
+        assertThat(sink.result).as(what).isNotNull();
+      } else {
+        assertThat(t.attempts()).as(what).isEqualTo(1);
+        assertThat(sink.failure).as(what).isInstanceOf(StreamInterruptedException.class).hasMessageContaining("closed before any response");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ status and content type
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anErrorStatusCollectsItsBodyAndFailsWithTheServersMessage(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    byte[] error = ascii("{\"error\":{\"code\":500,\"message\":\"boom\",\"type\":\"server_error\"}}");
+    t.call(0).head(500, "Content-Type", JSON).body(error, 1, 10, 20).end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaHttpException.class);
+    LlamaHttpException e = (LlamaHttpException) sink.failure;
+    assertThat(e.statusCode()).isEqualTo(500);
+    assertThat(e.serverMessage()).isEqualTo("boom");
+    assertThat(e.errorType()).isEqualTo("server_error");
+    assertThat(e.body()).isEqualTo(new String(error, UTF_8));
+    assertThat(sink.events).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anErrorBodyThatNeverEndsIsCutAtItsLimit(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    byte[] kb = new byte[1000];
+    java.util.Arrays.fill(kb, (byte) 'x');
+    AtomicInteger readsBeforeFailure = new AtomicInteger();
+    MockCall c = t.call(0).head(503);
+    for (int i = 0; i < 200; i++) {
+      c.then(
+          r -> {
+            if (sink.terminals.get() == 0) {
+              readsBeforeFailure.incrementAndGet();
+            }
+            r.body(kb, 0, kb.length);
+            r.delivered();
+          });
+    }
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaHttpException.class);
+    assertThat(((LlamaHttpException) sink.failure).body()).startsWith("xxxx");
+    assertThat(readsBeforeFailure.get()).as("failed by the read that reached 64 KiB, without an end").isEqualTo(66);
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(sink.terminals.get()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRedirectFailsOnItsHeadWithItsLocation(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c = t.call(0).head(302, "Location", "http://elsewhere.test/x").body("moved").end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaHttpException.class);
+    LlamaHttpException e = (LlamaHttpException) sink.failure;
+    assertThat(e.statusCode()).isEqualTo(302);
+    assertThat(e.location()).isEqualTo("http://elsewhere.test/x");
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(c.demands()).isZero();
+    assertThat(t.attempts()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aStatusThatIsNoStatusIsAProtocolError(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    t.call(0).head(600, "Content-Type", "text/event-stream").body(basicBody()).end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaProtocolException.class);
+    assertThat(((LlamaProtocolException) sink.failure).offendingLine()).isEqualTo("600");
+    assertThat(sink.events).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aStreamOfTheWrongContentTypeFailsWithAPreview(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    t.call(0).head(200, "Content-Type", "text/html").body(ascii("<html>a proxy says hello</html>"), 9).end();
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaProtocolException.class).hasMessageContaining("text/html");
+    assertThat(((LlamaProtocolException) sink.failure).offendingLine()).contains("a proxy says hello");
+    assertThat(sink.events).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ timeouts, pushed
+
+  @Test
+  void pushedTheResponseLimitRunsFromTheSend() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    x.start();
+    clock.advance(RESPONSE.minus(MS));
+    assertThat(sink.terminals.get()).isZero();
+    clock.advance(MS);
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
+    assertThat(t.call(0).aborts()).isEqualTo(1);
+    assertThat(clock.pending()).isZero();
+  }
+
+  @Test
+  void pushedTheIdleLimitRunsFromTheLastRead() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    byte[] body = basicBody();
+    MockCall c = t.call(0).sseHead();
+    x.start();
+    clock.advance(IDLE.minus(MS));
+    c.body(java.util.Arrays.copyOf(body, 500));
+    clock.advance(IDLE.minus(MS));
+    c.body(java.util.Arrays.copyOfRange(body, 500, 1000));
+    clock.advance(IDLE.minus(MS));
+    assertThat(sink.terminals.get()).isZero();
+    clock.advance(MS);
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
+    assertThat(c.aborts()).isEqualTo(1);
+  }
+
+  @Test
+  void pushedTheTotalLimitEndsABusyStream() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = Exchange.streaming(engine(t, Duration.ofSeconds(12)), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
+    byte[] body = basicBody();
+    MockCall c = t.call(0).sseHead();
+    x.start();
+    for (int i = 0; i < 11; i++) {
+      c.body(java.util.Arrays.copyOfRange(body, i * 100, i * 100 + 100));
+      clock.advance(Duration.ofSeconds(1));
+    }
+    assertThat(sink.terminals.get()).isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Total.class);
+  }
+
+  // ------------------------------------------------------------------ push flow control
+
+  @Test
+  void pushedNoDemandWhileTheSinkWantsNoMoreAndNoIdleTimeoutWhilePaused() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    sink.wantsMore = false;
+    Exchange<ChatResult> x = streaming(t, sink);
+    byte[] body = basicBody();
+    MockCall c = t.call(0).sseHead();
+    x.start();
+    assertThat(c.demands()).isZero();
+    sink.consume();
+    assertThat(c.demands()).as("a resume while the sink still wants no more").isZero();
+    clock.advance(IDLE.multipliedBy(10));
+    assertThat(sink.terminals.get()).as("a paused stream waits for its consumer, not the server").isZero();
+    sink.wantsMore = true;
+    sink.consume();
+    assertThat(c.demands()).isEqualTo(1);
+    c.body(java.util.Arrays.copyOf(body, 600));
+    assertThat(c.demands()).isEqualTo(2);
+    sink.wantsMore = false;
+    c.body(java.util.Arrays.copyOfRange(body, 600, 1200));
+    assertThat(c.demands()).isEqualTo(2);
+    clock.advance(IDLE.multipliedBy(10));
+    assertThat(sink.terminals.get()).isZero();
+    sink.wantsMore = true;
+    sink.consume();
+    sink.consume();
+    assertThat(c.demands()).as("one resume, one demand").isEqualTo(3);
+    clock.advance(IDLE.minus(MS));
+    assertThat(sink.terminals.get()).as("the idle limit restarts at the resume").isZero();
+    clock.advance(MS);
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
+  }
+
+  @Test
+  void pushedACollectedBodyIsReadWhateverTheSinkWants() {
+    MockTransport t = new MockTransport(Mode.PUSHED);
+    TestSink<Exchange.Collected> sink = new TestSink<>();
+    sink.wantsMore = false;
+    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
+    MockCall c = t.call(0).head(200, "Content-Type", JSON);
+    x.start();
+    assertThat(c.demands()).isEqualTo(1);
+    c.body("{\"a\":");
+    assertThat(c.demands()).isEqualTo(2);
+    c.body("1}").end();
+    assertThat(sink.result.body()).isEqualTo(ascii("{\"a\":1}"));
+  }
+
+  // ------------------------------------------------------------------ timeouts, pulled
+
+  @Test
+  void pulledAStepBlockedPastTheResponseLimitFails() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c = t.call(0).blockedFor(clock, RESPONSE.plusSeconds(1)).sseHead();
+    x.start();
+    x.pump();
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(x.pump()).isFalse();
+    assertThat(c.scriptLeft()).isEqualTo(1);
+  }
+
+  @Test
+  void pulledAConsumerThatIsNotSteppingOrIsDecodingIsNotTimedOut() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    byte[] body = basicBody();
+    MockCall c = t.call(0).busyFor(clock, Duration.ZERO);
+    x.start();
+    x.pump(); // sent
+    clock.advance(RESPONSE.multipliedBy(10));
+    c.sseHead();
+    pump(x, t);
+    clock.advance(IDLE.multipliedBy(10));
+    c.busyFor(clock, IDLE.multipliedBy(10)); // a step that decodes for long: not the server's silence
+    pump(x, t);
+    c.blockedFor(clock, IDLE.minus(MS)).body(java.util.Arrays.copyOf(body, 1000));
+    pump(x, t);
+    assertThat(sink.terminals.get()).isZero();
+    assertThat(sink.events).isNotEmpty();
+    c.body(java.util.Arrays.copyOfRange(body, 1000, body.length));
+    pump(x, t);
+    assertThat(sink.failure).isNull();
+    assertThat(sink.result).isNotNull();
+  }
+
+  @Test
+  void pulledAReadBlockedForTheIdleLimitFails() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c = t.call(0).sseHead();
+    x.start();
+    x.pump();
+    clock.advance(IDLE.multipliedBy(3)); // not stepping
+    c.blockedFor(clock, IDLE.minus(MS)).blockedFor(clock, IDLE);
+    x.pump();
+    assertThat(sink.terminals.get()).isZero();
+    x.pump();
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
+    assertThat(c.aborts()).isEqualTo(1);
+  }
+
+  @Test
+  void pulledTheTotalLimitRunsEvenWhileTheConsumerIsAway() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = Exchange.streaming(engine(t, Duration.ofSeconds(30)), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
+    MockCall c = t.call(0).sseHead();
+    x.start();
+    x.pump();
+    clock.advance(Duration.ofSeconds(30).minus(MS));
+    assertThat(sink.terminals.get()).isZero();
+    clock.advance(MS);
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Total.class);
+    assertThat(c.aborts()).isEqualTo(1);
+  }
+}
