@@ -57,6 +57,12 @@ class ExchangeTest {
     volatile @Nullable R result;
     volatile @Nullable LlamaException failure;
     volatile boolean wantsMore = true;
+    final AtomicInteger startables = new AtomicInteger();
+
+    @Override
+    protected void startable() {
+      startables.incrementAndGet();
+    }
 
     @Override
     protected void event(ChatEvent event) {
@@ -314,6 +320,32 @@ class ExchangeTest {
   }
 
   @Test
+  void aPulledExchangeSendsOnlyWhenItsConsumerStepsAPushedOneAtStart() {
+    MockTransport pulled = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> ps = new TestSink<>();
+    Exchange<ChatResult> px = streaming(pulled, ps);
+    MockCall c = pulled.call(0).sseHead();
+    px.start();
+    assertThat(ps.startables.get()).isEqualTo(1);
+    assertThat(pulled.attempts()).isZero();
+    assertThat(px.pumpable()).isTrue();
+    px.sendNow();
+    assertThat(pulled.attempts()).isEqualTo(1);
+    assertThat(c.steps()).isEqualTo(1);
+    assertThat(c.begins()).isEqualTo(1);
+
+    MockTransport pushed = new MockTransport(Mode.PUSHED);
+    TestSink<ChatResult> qs = new TestSink<>();
+    Exchange<ChatResult> qx = streaming(pushed, qs);
+    qx.start();
+    qx.sendNow();
+    assertThat(qs.startables.get()).isZero();
+    assertThat(pushed.attempts()).isEqualTo(1);
+    assertThat(pushed.call(0).begins()).isEqualTo(1);
+    assertThat(pushed.call(0).mayReuse()).isTrue();
+  }
+
+  @Test
   void aCancelBeforeStartOpensNothing() {
     MockTransport t = new MockTransport(Mode.PUSHED);
     TestSink<ChatResult> sink = new TestSink<>();
@@ -328,29 +360,44 @@ class ExchangeTest {
   // ------------------------------------------------------------------ races
 
   /**
-   * Three threads end one exchange at once: the body's end, a cancel, a connection failure, and the
-   * idle watchdog on the clock. Whoever wins, the sink hears once, the hook runs once and the call
-   * is closed once (released after a completion, aborted otherwise).
+   * Four threads end one exchange at once: the body's end, a cancel, a connection failure (pushed;
+   * pulled: a second cancel, since a pulled failure comes from the same step as the end) and the
+   * total deadline on the clock. Whoever wins, the sink hears once, the hook runs once and the call
+   * is closed once (released reusable after a completion, aborted otherwise).
    */
-  @Test
-  void exactlyOneTerminalSignalWhenEndCancelFailureAndTimeoutRace() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void exactlyOneTerminalSignalWhenEndCancelFailureAndTimeoutRace(Mode mode) throws Exception {
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
     try {
-      for (int i = 0; i < 400; i++) {
+      for (int i = 0; i < 300; i++) {
         FakeClock time = new FakeClock();
-        MockTransport t = new MockTransport(Mode.PUSHED);
+        MockTransport t = new MockTransport(mode);
         TestSink<Exchange.Collected> sink = new TestSink<>();
-        Engine engine = new Engine(time, Duration.ofSeconds(5), RESPONSE, IDLE, null, 1024, null, t, t, Secrets.NONE, UnaryOperator.identity());
+        Engine engine = new Engine(time, Duration.ofSeconds(5), RESPONSE, IDLE, IDLE, 1024, null, t, t, Secrets.NONE, UnaryOperator.identity());
         Exchange<Exchange.Collected> x = Exchange.collecting(engine, post(false, false), t, 1024, c -> c, sink);
         AtomicInteger hooks = new AtomicInteger();
         x.onTerminate(hooks::incrementAndGet);
         MockCall c = t.call(0).head(200, "Content-Type", JSON).body("{\"n\":1}");
         x.start();
+        pump(x, t);
         java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(4);
         List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
-        fs.add(pool.submit(() -> race(go, c::end)));
+        if (mode == Mode.PUSHED) {
+          fs.add(pool.submit(() -> race(go, c::end)));
+          fs.add(pool.submit(() -> race(go, () -> c.fail(new IOException("reset"), false))));
+        } else {
+          c.end();
+          fs.add(pool.submit(() -> race(go, () -> {
+            try {
+              x.pump();
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+          })));
+          fs.add(pool.submit(() -> race(go, x::cancel)));
+        }
         fs.add(pool.submit(() -> race(go, x::cancel)));
-        fs.add(pool.submit(() -> race(go, () -> c.fail(new IOException("reset"), false))));
         fs.add(pool.submit(() -> race(go, () -> time.advance(IDLE))));
         for (java.util.concurrent.Future<?> f : fs) {
           f.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -363,10 +410,11 @@ class ExchangeTest {
           assertThat(sink.failure).isNull();
           assertThat(c.releases()).containsExactly(true);
         } else {
-          assertThat(sink.failure).isNotNull();
+          assertThat(sink.failure).isInstanceOfAny(StreamCancelledException.class, StreamInterruptedException.class, LlamaTimeoutException.Total.class);
           assertThat(c.aborts()).isEqualTo(1);
         }
         assertThat(x.isDone()).isTrue();
+        assertThat(time.pending()).as("no watchdog left armed").isZero();
       }
     } finally {
       pool.shutdownNow();
