@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
@@ -14,7 +13,6 @@ import io.github.llamaclient.LlamaProtocolException;
 import io.github.llamaclient.LlamaTimeoutException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamInterruptedException;
-import io.github.llamaclient.internal.json.ChatChunkDecoder;
 import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.MockTransport;
 import io.github.llamaclient.testing.MockTransport.MockCall;
@@ -22,137 +20,21 @@ import io.github.llamaclient.testing.MockTransport.Mode;
 import io.github.llamaclient.testing.Transcript;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The exchange state machine alone: a {@link MockTransport} instead of sockets, a {@link FakeClock}
- * instead of time. Each contract is checked on both transport modes where it applies to both.
+ * instead of time. Each contract is checked on both transport modes where it applies to both;
+ * the timeouts and push flow control are in {@link ExchangeTimeoutTest}.
  */
-class ExchangeTest {
-  static final Duration RESPONSE = Duration.ofSeconds(10);
-  static final Duration IDLE = Duration.ofSeconds(5);
-  static final Duration MS = Duration.ofMillis(1);
-  static final String JSON = "application/json";
-
-  final FakeClock clock = new FakeClock();
-
-  // ------------------------------------------------------------------ set-up
-
-  /** A sink that records everything, and counts what arrives after the terminal signal. */
-  static final class TestSink<R> extends Exchange.Sink<R> {
-    final List<ChatEvent> events = Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger terminals = new AtomicInteger();
-    final AtomicInteger late = new AtomicInteger();
-    volatile @Nullable R result;
-    volatile @Nullable LlamaException failure;
-    volatile boolean wantsMore = true;
-    final AtomicInteger startables = new AtomicInteger();
-
-    @Override
-    protected void startable() {
-      startables.incrementAndGet();
-    }
-
-    @Override
-    protected void event(ChatEvent event) {
-      if (terminals.get() > 0) {
-        late.incrementAndGet();
-      }
-      events.add(event);
-    }
-
-    @Override
-    protected void complete(R r) {
-      if (terminals.getAndIncrement() > 0) {
-        late.incrementAndGet();
-      }
-      result = r;
-    }
-
-    @Override
-    protected void fail(LlamaException f) {
-      if (terminals.getAndIncrement() > 0) {
-        late.incrementAndGet();
-      }
-      failure = f;
-    }
-
-    @Override
-    protected boolean wantsMore() {
-      return wantsMore;
-    }
-
-    void consume() {
-      consumed();
-    }
-
-    String text() {
-      StringBuilder sb = new StringBuilder();
-      synchronized (events) {
-        for (ChatEvent e : events) {
-          if (e instanceof ChatEvent.Content c) {
-            sb.append(c.text());
-          }
-        }
-      }
-      return sb.toString();
-    }
-  }
-
-  Engine engine(MockTransport t, @Nullable Duration total) {
-    return new Engine(clock, Duration.ofSeconds(5), RESPONSE, IDLE, total, 64 * 1024, null, t, t, Secrets.NONE, UnaryOperator.identity());
-  }
-
-  static Request post(boolean stream, boolean idempotent) {
-    HttpRequest http =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/v1/chat/completions"))
-            .POST(HttpRequest.BodyPublishers.ofString("{}"))
-            .build();
-    return new Request(http, "{}".getBytes(UTF_8), stream, idempotent);
-  }
-
-  Exchange<ChatResult> streaming(MockTransport t, TestSink<ChatResult> sink) {
-    return Exchange.streaming(engine(t, null), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
-  }
-
-  Exchange<Exchange.Collected> collecting(MockTransport t, Request r, TestSink<Exchange.Collected> sink) {
-    return Exchange.collecting(engine(t, null), r, t, 1 << 20, c -> c, sink);
-  }
-
-  /** Pulled: steps while the attempt at hand has something scripted. Pushed: nothing to do. */
-  static void pump(Exchange<?> x, MockTransport t) throws InterruptedException {
-    if (!t.pulled()) {
-      return;
-    }
-    for (int i = 0; i < 1_000_000; i++) {
-      MockCall c = t.attempts() == 0 ? t.call(0) : t.current();
-      if (!x.pumpable() || c.scriptLeft() == 0) {
-        return;
-      }
-      x.pump();
-    }
-    throw new AssertionError("the exchange never stopped");
-  }
-
-  static byte[] basicBody() {
-    return Transcript.load("chat-stream-basic").body();
-  }
-
-  static byte[] ascii(String s) {
-    return s.getBytes(UTF_8);
-  }
-
+class ExchangeTest extends ExchangeFixture {
   // ------------------------------------------------------------------ streams and releases
 
   @ParameterizedTest
@@ -592,181 +474,5 @@ class ExchangeTest {
     assertThat(sink.failure).isInstanceOf(LlamaProtocolException.class).hasMessageContaining("text/html");
     assertThat(((LlamaProtocolException) sink.failure).offendingLine()).contains("a proxy says hello");
     assertThat(sink.events).isEmpty();
-  }
-
-  // ------------------------------------------------------------------ timeouts, pushed
-
-  @Test
-  void pushedTheResponseLimitRunsFromTheSend() {
-    MockTransport t = new MockTransport(Mode.PUSHED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = streaming(t, sink);
-    x.start();
-    clock.advance(RESPONSE.minus(MS));
-    assertThat(sink.terminals.get()).isZero();
-    clock.advance(MS);
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
-    assertThat(t.call(0).aborts()).isEqualTo(1);
-    assertThat(clock.pending()).isZero();
-  }
-
-  @Test
-  void pushedTheIdleLimitRunsFromTheLastRead() {
-    MockTransport t = new MockTransport(Mode.PUSHED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = streaming(t, sink);
-    byte[] body = basicBody();
-    MockCall c = t.call(0).sseHead();
-    x.start();
-    clock.advance(IDLE.minus(MS));
-    c.body(java.util.Arrays.copyOf(body, 500));
-    clock.advance(IDLE.minus(MS));
-    c.body(java.util.Arrays.copyOfRange(body, 500, 1000));
-    clock.advance(IDLE.minus(MS));
-    assertThat(sink.terminals.get()).isZero();
-    clock.advance(MS);
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
-    assertThat(c.aborts()).isEqualTo(1);
-  }
-
-  @Test
-  void pushedTheTotalLimitEndsABusyStream() {
-    MockTransport t = new MockTransport(Mode.PUSHED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = Exchange.streaming(engine(t, Duration.ofSeconds(12)), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
-    byte[] body = basicBody();
-    MockCall c = t.call(0).sseHead();
-    x.start();
-    for (int i = 0; i < 11; i++) {
-      c.body(java.util.Arrays.copyOfRange(body, i * 100, i * 100 + 100));
-      clock.advance(Duration.ofSeconds(1));
-    }
-    assertThat(sink.terminals.get()).isZero();
-    clock.advance(Duration.ofSeconds(1));
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Total.class);
-  }
-
-  // ------------------------------------------------------------------ push flow control
-
-  @Test
-  void pushedNoDemandWhileTheSinkWantsNoMoreAndNoIdleTimeoutWhilePaused() {
-    MockTransport t = new MockTransport(Mode.PUSHED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    sink.wantsMore = false;
-    Exchange<ChatResult> x = streaming(t, sink);
-    byte[] body = basicBody();
-    MockCall c = t.call(0).sseHead();
-    x.start();
-    assertThat(c.demands()).isZero();
-    sink.consume();
-    assertThat(c.demands()).as("a resume while the sink still wants no more").isZero();
-    clock.advance(IDLE.multipliedBy(10));
-    assertThat(sink.terminals.get()).as("a paused stream waits for its consumer, not the server").isZero();
-    sink.wantsMore = true;
-    sink.consume();
-    assertThat(c.demands()).isEqualTo(1);
-    c.body(java.util.Arrays.copyOf(body, 600));
-    assertThat(c.demands()).isEqualTo(2);
-    sink.wantsMore = false;
-    c.body(java.util.Arrays.copyOfRange(body, 600, 1200));
-    assertThat(c.demands()).isEqualTo(2);
-    clock.advance(IDLE.multipliedBy(10));
-    assertThat(sink.terminals.get()).isZero();
-    sink.wantsMore = true;
-    sink.consume();
-    sink.consume();
-    assertThat(c.demands()).as("one resume, one demand").isEqualTo(3);
-    clock.advance(IDLE.minus(MS));
-    assertThat(sink.terminals.get()).as("the idle limit restarts at the resume").isZero();
-    clock.advance(MS);
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
-  }
-
-  @Test
-  void pushedACollectedBodyIsReadWhateverTheSinkWants() {
-    MockTransport t = new MockTransport(Mode.PUSHED);
-    TestSink<Exchange.Collected> sink = new TestSink<>();
-    sink.wantsMore = false;
-    Exchange<Exchange.Collected> x = collecting(t, post(false, true), sink);
-    MockCall c = t.call(0).head(200, "Content-Type", JSON);
-    x.start();
-    assertThat(c.demands()).isEqualTo(1);
-    c.body("{\"a\":");
-    assertThat(c.demands()).isEqualTo(2);
-    c.body("1}").end();
-    assertThat(sink.result.body()).isEqualTo(ascii("{\"a\":1}"));
-  }
-
-  // ------------------------------------------------------------------ timeouts, pulled
-
-  @Test
-  void pulledAStepBlockedPastTheResponseLimitFails() throws Exception {
-    MockTransport t = new MockTransport(Mode.PULLED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = streaming(t, sink);
-    MockCall c = t.call(0).blockedFor(clock, RESPONSE.plusSeconds(1)).sseHead();
-    x.start();
-    x.pump();
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
-    assertThat(c.aborts()).isEqualTo(1);
-    assertThat(x.pump()).isFalse();
-    assertThat(c.scriptLeft()).isEqualTo(1);
-  }
-
-  @Test
-  void pulledAConsumerThatIsNotSteppingOrIsDecodingIsNotTimedOut() throws Exception {
-    MockTransport t = new MockTransport(Mode.PULLED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = streaming(t, sink);
-    byte[] body = basicBody();
-    MockCall c = t.call(0).busyFor(clock, Duration.ZERO);
-    x.start();
-    x.pump(); // sent
-    clock.advance(RESPONSE.multipliedBy(10));
-    c.sseHead();
-    pump(x, t);
-    clock.advance(IDLE.multipliedBy(10));
-    c.busyFor(clock, IDLE.multipliedBy(10)); // a step that decodes for long: not the server's silence
-    pump(x, t);
-    c.blockedFor(clock, IDLE.minus(MS)).body(java.util.Arrays.copyOf(body, 1000));
-    pump(x, t);
-    assertThat(sink.terminals.get()).isZero();
-    assertThat(sink.events).isNotEmpty();
-    c.body(java.util.Arrays.copyOfRange(body, 1000, body.length));
-    pump(x, t);
-    assertThat(sink.failure).isNull();
-    assertThat(sink.result).isNotNull();
-  }
-
-  @Test
-  void pulledAReadBlockedForTheIdleLimitFails() throws Exception {
-    MockTransport t = new MockTransport(Mode.PULLED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = streaming(t, sink);
-    MockCall c = t.call(0).sseHead();
-    x.start();
-    x.pump();
-    clock.advance(IDLE.multipliedBy(3)); // not stepping
-    c.blockedFor(clock, IDLE.minus(MS)).blockedFor(clock, IDLE);
-    x.pump();
-    assertThat(sink.terminals.get()).isZero();
-    x.pump();
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Idle.class);
-    assertThat(c.aborts()).isEqualTo(1);
-  }
-
-  @Test
-  void pulledTheTotalLimitRunsEvenWhileTheConsumerIsAway() throws Exception {
-    MockTransport t = new MockTransport(Mode.PULLED);
-    TestSink<ChatResult> sink = new TestSink<>();
-    Exchange<ChatResult> x = Exchange.streaming(engine(t, Duration.ofSeconds(30)), post(true, false), t, new ChatChunkDecoder(1 << 20), sink);
-    MockCall c = t.call(0).sseHead();
-    x.start();
-    x.pump();
-    clock.advance(Duration.ofSeconds(30).minus(MS));
-    assertThat(sink.terminals.get()).isZero();
-    clock.advance(MS);
-    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.Total.class);
-    assertThat(c.aborts()).isEqualTo(1);
   }
 }
