@@ -9,8 +9,12 @@ import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.MockTransport;
 import io.github.llamaclient.testing.MockTransport.MockCall;
 import io.github.llamaclient.testing.MockTransport.Mode;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The exchange's limits on a {@link FakeClock} (response, idle, total; pulled limits count only
@@ -29,6 +33,26 @@ class ExchangeTimeoutTest extends ExchangeFixture {
     assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
     assertThat(t.call(0).aborts()).isEqualTo(1);
     assertThat(clock.pending()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRequestsOwnResponseLimitReplacesTheDefault(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    HttpRequest http =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(2))
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    Exchange<ChatResult> x =
+        Exchange.streaming(engine(t, null), new Request(http, new byte[2], true, false), t, new ChatChunkDecoder(1 << 20), sink);
+    t.call(0).blockedFor(clock, Duration.ofSeconds(2).minus(MS)).blockedFor(clock, Duration.ofSeconds(1));
+    x.start();
+    pump(x, t);
+    assertThat(sink.failure).isInstanceOf(LlamaTimeoutException.ResponseHeaders.class);
+    assertThat(((LlamaTimeoutException) sink.failure).limit()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(clock.nanoTime() - 1_000_000_000L).as("failed at 2 s, not at the default 10 s").isLessThan(Duration.ofSeconds(3).toNanos());
   }
 
   @Test
