@@ -42,6 +42,7 @@ abstract class ExchangeFixture {
     volatile @Nullable R result;
     volatile @Nullable LlamaException failure;
     volatile boolean wantsMore = true;
+    volatile int cancelAtEvent; // 1 or more: the sink cancels its exchange when that event arrives
     final AtomicInteger startables = new AtomicInteger();
 
     @Override
@@ -55,6 +56,12 @@ abstract class ExchangeFixture {
         late.incrementAndGet();
       }
       events.add(event);
+      if (events.size() == cancelAtEvent) {
+        Exchange<R> x = exchange();
+        if (x != null) {
+          x.cancel(); // as a consumer's callback may
+        }
+      }
     }
 
     @Override

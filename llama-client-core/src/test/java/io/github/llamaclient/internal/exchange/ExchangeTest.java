@@ -2,6 +2,7 @@ package io.github.llamaclient.internal.exchange;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,8 @@ import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.LlamaHttpException;
 import io.github.llamaclient.LlamaProtocolException;
+import io.github.llamaclient.LlamaStreamException;
+import io.github.llamaclient.ResponseTooLargeException;
 import io.github.llamaclient.LlamaTimeoutException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamInterruptedException;
@@ -111,6 +114,78 @@ class ExchangeTest extends ExchangeFixture {
     assertThat(t.call(0).releases()).isEmpty();
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void recordedStreamsThatEndWithoutDoneFailWithTheTextSoFar(Mode mode) throws Exception {
+    for (String scenario : List.of("chat-stream-error-mid-stream", "chat-stream-cut-mid-stream")) {
+      Transcript tr = Transcript.load(scenario);
+      MockTransport t = new MockTransport(mode);
+      TestSink<ChatResult> sink = new TestSink<>();
+      Exchange<ChatResult> x = streaming(t, sink);
+      t.call(0).sseHead().bodyEvery(tr.body(), 333).end();
+      x.start();
+      pump(x, t);
+      assertThat(sink.text()).as(scenario).isEqualTo(tr.expectedContent()).isNotEmpty();
+      assertThat(sink.terminals.get()).isEqualTo(1);
+      assertThat(t.call(0).aborts()).isEqualTo(1);
+      if (scenario.contains("error")) {
+        assertThat(sink.failure).isInstanceOf(LlamaStreamException.class);
+        LlamaStreamException e = (LlamaStreamException) sink.failure;
+        assertThat(e.serverMessage()).isEqualTo("Compute error.");
+        assertThat(e.partialText()).isEqualTo(tr.expectedContent());
+      } else {
+        assertThat(sink.failure).isInstanceOf(StreamInterruptedException.class);
+        assertThat(((StreamInterruptedException) sink.failure).partialText()).isEqualTo(tr.expectedContent());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aCollectedBodyLargerThanItsBoundFailsAndIsNotKept(Mode mode) throws Exception {
+    for (int size : new int[] {16, 17}) {
+      MockTransport t = new MockTransport(mode);
+      TestSink<Exchange.Collected> sink = new TestSink<>();
+      Exchange<Exchange.Collected> x = Exchange.collecting(engine(t, null), post(false, true), t, 16, c -> c, sink);
+      byte[] body = new byte[size];
+      java.util.Arrays.fill(body, (byte) '7');
+      MockCall c = t.call(0).head(200, "Content-Type", JSON).body(body, 10).end();
+      x.start();
+      pump(x, t);
+      if (size == 16) {
+        assertThat(sink.result.body()).isEqualTo(body);
+        assertThat(c.releases()).containsExactly(true);
+      } else {
+        assertThat(sink.failure).isInstanceOf(ResponseTooLargeException.class);
+        assertThat(c.releases()).isEmpty();
+        assertThat(c.aborts()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void anInterruptedPulledStepCancelsTheExchange() throws Exception {
+    MockTransport t = new MockTransport(Mode.PULLED);
+    TestSink<ChatResult> sink = new TestSink<>();
+    Exchange<ChatResult> x = streaming(t, sink);
+    MockCall c =
+        t.call(0)
+            .sseHead()
+            .then(
+                r -> {
+                  throw new InterruptedException("interrupted in a read");
+                })
+            .body(basicBody());
+    x.start();
+    x.pump();
+    assertThatThrownBy(x::pump).isInstanceOf(InterruptedException.class);
+    assertThat(x.isCancelled()).isTrue();
+    assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+    assertThat(c.aborts()).isEqualTo(1);
+    assertThat(x.pump()).isFalse();
+    assertThat(c.scriptLeft()).isEqualTo(1);
+  }
+
   @Test
   void theTerminationHookRunsOnceWhateverEnds() throws Exception {
     for (int how = 0; how < 4; how++) {
@@ -174,6 +249,26 @@ class ExchangeTest extends ExchangeFixture {
     assertThat(c.demands()).isEqualTo(demands);
     assertThat(c.aborts()).isEqualTo(1);
     assertThat(t.attempts()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aCancelFromTheSinksOwnCallbackStopsEventsAtOnce(Mode mode) throws Exception {
+    // each chunk of this recording decodes into two events: its text and its timings
+    Transcript tr = Transcript.load("chat-stream-timings-per-token");
+    for (int at = 1; at <= 4; at++) {
+      MockTransport t = new MockTransport(mode);
+      TestSink<ChatResult> sink = new TestSink<>();
+      sink.cancelAtEvent = at;
+      Exchange<ChatResult> x = streaming(t, sink);
+      t.call(0).sseHead().body(tr.body()).end();
+      x.start();
+      pump(x, t);
+      assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+      assertThat(sink.late.get()).as("events after the cancel in event %s: %s", at, sink.events).isZero();
+      assertThat(sink.events).hasSize(at);
+      assertThat(t.call(0).aborts()).isEqualTo(1);
+    }
   }
 
   @Test
