@@ -59,6 +59,7 @@ class ExchangeTest extends ExchangeFixture {
       assertThat(c.releases()).as("released once at [DONE], never kept: the server closes it").containsExactly(false);
       assertThat(c.aborts()).isZero();
       assertThat(t.mayReuse()).containsExactly(true);
+      assertThat(clock.pending()).as("no watchdog left armed").isZero();
     }
   }
 
@@ -80,6 +81,7 @@ class ExchangeTest extends ExchangeFixture {
     assertThat(sink.result.status()).isEqualTo(200);
     assertThat(c.releases()).containsExactly(true);
     assertThat(c.aborts()).isZero();
+    assertThat(clock.pending()).as("no watchdog left armed").isZero();
   }
 
   @ParameterizedTest
