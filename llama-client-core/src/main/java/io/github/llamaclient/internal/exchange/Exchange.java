@@ -673,6 +673,9 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
 
   @Override
   public void emit(ChatEvent event) {
+    if (state.get() >= DONE) {
+      return; // ended by an earlier event of the same chunk (a consumer's cancel): nothing more goes out
+    }
     sink.event(event);
   }
 
