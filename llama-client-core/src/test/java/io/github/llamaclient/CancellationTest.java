@@ -178,7 +178,7 @@ class CancellationTest {
                   @Override
                   public void onSubscribe(Flow.Subscription s) {
                     this.s = s;
-                    s.request(1);
+                    s.request(BURST); // demand for the queued events: only the cancel holds them back
                   }
 
                   @Override
