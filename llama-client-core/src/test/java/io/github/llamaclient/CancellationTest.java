@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,19 +24,51 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Closing is cancelling: however the consumer stops (closing the Stream or ChatStream, cancelling
  * the subscription, the handle or the future, interrupting the consuming thread), the server sees
- * the connection close while it is still generating. The server writes an event every 50 ms for
- * more than a minute, so a disconnect within the test's wait can only come from the client.
+ * the connection close while it is still generating. The server writes a burst of events, then an
+ * event every 50 ms for more than a minute, so a disconnect within the test's wait can only come
+ * from the client.
+ *
+ * <p>No test sleeps: a stop waits for the client to have read events (a {@link WireListener}), and
+ * "no signal after the cancel" is checked once every signal that could follow the cancel has been
+ * delivered: callbacks run on one thread, so a task queued there after the cancel (and after the
+ * server saw the connection close) runs after any signal the cancel could still cause.
  */
 @Timeout(30)
 class CancellationTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final ChatRequest REQUEST = ChatRequest.builder().user("Tell me about AI.").build();
 
+  /** Events the client reads before the slow ones; they are queued when a consumer stops. */
+  private static final int BURST = 5;
+
   private RawServer server;
   private LlamaClient client;
+  /** The client's callback executor: one thread, so its tasks run in order. */
+  private final ExecutorService callbacks = Executors.newSingleThreadExecutor();
+  /** Counts down for each event line the client read. */
+  private final CountDownLatch eventsRead = new CountDownLatch(BURST + 2);
+
+  /** What a stop needs besides the client. */
+  record Context(LlamaClient client, RawServer server, ExecutorService callbacks, CountDownLatch eventsRead) {
+    /**
+     * Returns once every signal the cancel could still cause was delivered: the client closed the
+     * connection (so no more bytes arrive), then every task queued on the callback thread so far ran.
+     */
+    void awaitQuiet() throws Exception {
+      awaitQuiet(server.awaitRequest(WAIT));
+    }
+
+    /** As {@link #awaitQuiet()}, for the connection {@code c} already taken from the server. */
+    void awaitQuiet(RawServer.Connection c) throws Exception {
+      assertThat(c).isNotNull();
+      assertThat(c.awaitClientClose(WAIT)).as("the client closed the connection").isTrue();
+      callbacks.submit(() -> {}).get(10, TimeUnit.SECONDS);
+    }
+  }
 
   @AfterEach
   void stop() {
+    callbacks.shutdownNow();
     if (client != null) {
       client.close();
     }
@@ -43,14 +77,47 @@ class CancellationTest {
     }
   }
 
+  private LlamaClient.Builder builder() {
+    WireListener reads =
+        new WireListener() {
+          @Override
+          public void onLine(java.net.URI uri, String line, Duration sinceRequest) {
+            if (line.startsWith("data:")) {
+              eventsRead.countDown();
+            }
+          }
+        };
+    return LlamaClient.builder().baseUrl(server.url()).callbackExecutor(callbacks).wireListener(reads);
+  }
+
+  private Context context() {
+    return new Context(client, server, callbacks, eventsRead);
+  }
+
+  /** t0 to t4 at once (one write), then t5, t6, ... every 50 ms until the client closes. */
   private void startGenerating() {
-    server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(50), 2000));
-    client = LlamaClient.builder().baseUrl(server.url()).build();
+    server =
+        RawServer.start(
+            c -> {
+              c.sseHeaders();
+              StringBuilder burst = new StringBuilder();
+              for (int i = 0; i < BURST; i++) {
+                burst.append(RawServer.contentEvent("t" + i + " "));
+              }
+              c.chunk(burst.toString());
+              for (int i = BURST; i < 2000 && !c.clientClosed(); i++) {
+                c.chunk(RawServer.contentEvent("t" + i + " "));
+                if (c.awaitClientClose(Duration.ofMillis(50))) {
+                  return;
+                }
+              }
+            });
+    client = builder().build();
   }
 
   private void startNeverAnswering() {
     server = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(60)));
-    client = LlamaClient.builder().baseUrl(server.url()).build();
+    client = builder().build();
   }
 
   private RawServer.Connection assertServerSawDisconnect() throws InterruptedException {
@@ -64,7 +131,8 @@ class CancellationTest {
   enum Stop {
     CLOSE_STREAM {
       @Override
-      void run(LlamaClient client) {
+      void run(Context x) {
+        LlamaClient client = x.client();
         Stream<String> text = client.generateStream(REQUEST);
         Iterator<String> it = text.iterator();
         assertThat(it.next()).isEqualTo("t0 ");
@@ -75,7 +143,8 @@ class CancellationTest {
     },
     CLOSE_STREAM_AFTER_LIMIT {
       @Override
-      void run(LlamaClient client) {
+      void run(Context x) {
+        LlamaClient client = x.client();
         try (Stream<String> text = client.generateStream(REQUEST)) {
           assertThat(text.limit(3)).containsExactly("t0 ", "t1 ", "t2 ");
         }
@@ -83,7 +152,8 @@ class CancellationTest {
     },
     CLOSE_CHAT_STREAM {
       @Override
-      void run(LlamaClient client) {
+      void run(Context x) {
+        LlamaClient client = x.client();
         ChatStream events = client.stream(REQUEST);
         Iterator<ChatEvent> it = events.iterator();
         assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
@@ -94,7 +164,8 @@ class CancellationTest {
     },
     CANCEL_SUBSCRIPTION {
       @Override
-      void run(LlamaClient client) throws Exception {
+      void run(Context x) throws Exception {
+        LlamaClient client = x.client();
         CompletableFuture<String> first = new CompletableFuture<>();
         AtomicReference<Throwable> signalAfterCancel = new AtomicReference<>();
         client
@@ -107,7 +178,7 @@ class CancellationTest {
                   @Override
                   public void onSubscribe(Flow.Subscription s) {
                     this.s = s;
-                    s.request(1);
+                    s.request(BURST); // demand for the queued events: only the cancel holds them back
                   }
 
                   @Override
@@ -131,13 +202,14 @@ class CancellationTest {
                   }
                 });
         assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("t0 ");
-        Thread.sleep(200); // signals after cancel would arrive now
+        x.awaitQuiet(); // t1 to t4 were queued when it cancelled: any signal after the cancel came by now
         assertThat(signalAfterCancel.get()).isNull();
       }
     },
     CANCEL_HANDLE {
       @Override
-      void run(LlamaClient client) throws Exception {
+      void run(Context x) throws Exception {
+        LlamaClient client = x.client();
         CountDownLatch chunks = new CountDownLatch(2);
         AtomicReference<Object> callbackAfterCancel = new AtomicReference<>();
         StreamHandle h =
@@ -150,21 +222,23 @@ class CancellationTest {
             .isInstanceOf(ExecutionException.class)
             .hasCauseInstanceOf(StreamCancelledException.class);
         h.cancel(); // idempotent
-        Thread.sleep(200);
+        x.awaitQuiet();
         assertThat(callbackAfterCancel.get()).isNull();
       }
     },
     CANCEL_ASYNC_FUTURE {
       @Override
-      void run(LlamaClient client) throws Exception {
+      void run(Context x) throws Exception {
+        LlamaClient client = x.client();
         CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
-        Thread.sleep(150); // a few events in
+        assertThat(x.eventsRead().await(10, TimeUnit.SECONDS)).as("a few events in").isTrue();
         assertThat(f.cancel(true)).isTrue();
       }
     },
     INTERRUPT_STREAM_ITERATION {
       @Override
-      void run(LlamaClient client) throws Exception {
+      void run(Context x) throws Exception {
+        LlamaClient client = x.client();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Boolean> flag = new AtomicReference<>();
         CountDownLatch reading = new CountDownLatch(1);
@@ -188,7 +262,8 @@ class CancellationTest {
     },
     INTERRUPT_CHAT {
       @Override
-      void run(LlamaClient client) throws Exception {
+      void run(Context x) throws Exception {
+        LlamaClient client = x.client();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Boolean> flag = new AtomicReference<>();
         Thread t =
@@ -202,7 +277,8 @@ class CancellationTest {
                   }
                 });
         t.start();
-        Thread.sleep(150); // blocked in chat(), a few events in
+        // the consuming thread reads: once it read a few events, it is in chat(), generating
+        assertThat(x.eventsRead().await(10, TimeUnit.SECONDS)).as("a few events in").isTrue();
         t.interrupt();
         t.join(10_000);
         assertThat(thrown.get()).isInstanceOf(StreamCancelledException.class);
@@ -210,14 +286,14 @@ class CancellationTest {
       }
     };
 
-    abstract void run(LlamaClient client) throws Exception;
+    abstract void run(Context x) throws Exception;
   }
 
   @ParameterizedTest
   @EnumSource(Stop.class)
   void stoppingClosesTheConnectionWhileTheServerGenerates(Stop stop) throws Exception {
     startGenerating();
-    stop.run(client);
+    stop.run(context());
     RawServer.Connection c = assertServerSawDisconnect();
     assertThat(c.requestLine()).isEqualTo("POST /v1/chat/completions HTTP/1.1");
     assertThat(server.accepted()).as("one request, no retry").isEqualTo(1);
@@ -263,11 +339,12 @@ class CancellationTest {
                 signal.set("complete");
               }
             });
-    assertThat(server.awaitRequest(WAIT)).isNotNull();
+    RawServer.Connection c = server.awaitRequest(WAIT);
+    assertThat(c).isNotNull();
     sub.get().cancel();
-    assertServerSawDisconnect();
-    Thread.sleep(100);
+    context().awaitQuiet(c); // the cancel's own failure, if it were delivered, came by now
     assertThat(signal.get()).as("no signal after cancel").isNull();
+    assertServerSawDisconnect();
   }
 
   @Test
@@ -308,16 +385,20 @@ class CancellationTest {
         RawServer.start(
             c -> {
               c.sseHeaders();
+              StringBuilder all = new StringBuilder();
               for (int i = 0; i < 100; i++) {
-                c.chunk(RawServer.contentEvent("t" + i + " "));
+                all.append(RawServer.contentEvent("t" + i + " "));
               }
+              int size = all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+              c.write(Integer.toHexString(size) + "\r\n" + all + "\r\n"); // one write: read together
               c.awaitClientClose(Duration.ofSeconds(60));
             });
-    client = LlamaClient.builder().baseUrl(server.url()).build();
+    client = builder().build();
     ChatStream events = client.stream(REQUEST);
     Iterator<ChatEvent> it = events.iterator();
     assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
-    Thread.sleep(200); // let the other 99 queue up
+    // the read that brought t0 brought the events after it: they are queued, not yet taken
+    assertThat(eventsRead.await(10, TimeUnit.SECONDS)).as("events read past the one taken").isTrue();
     Thread closer = new Thread(events::close);
     closer.start();
     closer.join(10_000);

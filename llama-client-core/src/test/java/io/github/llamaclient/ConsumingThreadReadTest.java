@@ -4,6 +4,7 @@ import io.github.llamaclient.internal.http1.Http1Socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.KeepAliveServer;
 import io.github.llamaclient.testing.RawServer;
 import io.github.llamaclient.testing.Transcript;
@@ -276,17 +277,26 @@ class ConsumingThreadReadTest {
 
   @Test
   void aStreamReadLaterThanTheResponseLimitIsNotTimedOut() throws Exception {
+    FakeClock clock = new FakeClock();
+    java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(2);
     try (RawServer server = RawServer.start(c -> {
           c.sseHeaders();
           c.chunk(BODY);
           c.endChunks();
+          answered.countDown();
         });
         LlamaClient client =
-            LlamaClient.builder().baseUrl(server.url()).responseTimeout(Duration.ofMillis(200)).idleTimeout(Duration.ofMillis(200)).build();
+            LlamaClient.builder()
+                .baseUrl(server.url())
+                .clock(clock)
+                .responseTimeout(Duration.ofMillis(200))
+                .idleTimeout(Duration.ofMillis(200))
+                .build();
         Stream<String> first = client.generateStream(REQUEST);
         Stream<String> second = client.generateStream(REQUEST)) {
       assertThat(first.collect(Collectors.joining())).isEqualTo(BASIC.expectedContent());
-      Thread.sleep(700); // the consumer is busy elsewhere, well past both limits; the server answered long ago
+      assertThat(answered.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the server answered both").isTrue();
+      clock.advance(Duration.ofMillis(700)); // the consumer is busy elsewhere, well past both limits
       assertThat(second.collect(Collectors.joining())).isEqualTo(BASIC.expectedContent());
     }
   }

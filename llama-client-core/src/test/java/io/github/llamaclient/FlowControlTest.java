@@ -1,13 +1,16 @@
 package io.github.llamaclient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.llamaclient.testing.Await;
 import io.github.llamaclient.testing.KeepAliveServer;
 import io.github.llamaclient.testing.RawServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -57,19 +60,46 @@ class FlowControlTest {
     return sb.toString();
   }
 
-  @Test
-  void pullConsumerThatKeepsPausingTheExchangeGetsEverythingInOrder() throws Exception {
+  /**
+   * Pulled from a pushed exchange (the HttpClient reads): every 500 events the consumer stops until
+   * the exchange has read about {@link PullSink#HIGH_WATER} events past what was taken, so it
+   * pauses, and the next take resumes it. Read on the consuming thread, nothing pauses: the same stream plainly.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void pullConsumerThatKeepsPausingTheExchangeGetsEverythingInOrder(boolean readOnConsumingThread) throws Exception {
+    AtomicInteger lines = new AtomicInteger();
+    WireListener counting =
+        new WireListener() {
+          @Override
+          public void onLine(java.net.URI uri, String line, Duration sinceRequest) {
+            if (line.startsWith("data:")) {
+              lines.incrementAndGet();
+            }
+          }
+        };
+    int allLines = EVENTS + 2; // the contents, the finish, [DONE]
     try (RawServer server = fastServer();
-        LlamaClient client = LlamaClient.builder().baseUrl(server.url()).idleTimeout(Duration.ofSeconds(5)).build()) {
+        LlamaClient client =
+            LlamaClient.builder()
+                .baseUrl(server.url())
+                .idleTimeout(Duration.ofSeconds(5))
+                .readOnConsumingThread(readOnConsumingThread)
+                .wireListener(counting)
+                .build()) {
       for (int round = 0; round < 10; round++) {
         StringBuilder sb = new StringBuilder();
+        lines.set(0);
         try (Stream<String> s = client.generateStream(REQUEST)) {
           Iterator<String> it = s.iterator();
           int n = 0;
           while (it.hasNext()) {
             sb.append(it.next());
-            if (++n % 500 == 0) {
-              Thread.sleep(20); // let the queue fill past its high-water mark: the exchange pauses
+            if (++n % 500 == 0 && !readOnConsumingThread) {
+              // the queue fills to its high-water mark: the exchange pauses until the next take
+              // (the sink learns what was taken every 64 events, so it may pause up to 64 early)
+              int past = Math.min(n - 64 + PullSink.HIGH_WATER, allLines);
+              Await.until("read " + past + " events, took " + n, () -> lines.get() >= past);
             }
           }
         }
@@ -143,31 +173,52 @@ class FlowControlTest {
   void closingFromAnotherThreadWhileIteratingNeverHangs() throws Exception {
     try (RawServer server = fastServer();
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
+      int all;
+      try (ChatStream whole = client.stream(REQUEST)) {
+        all = (int) whole.events().count();
+      }
+      assertThat(all).as("the events of a whole stream").isGreaterThan(EVENTS);
       for (int round = 0; round < 50; round++) {
         ChatStream events = client.stream(REQUEST);
         int closeAfter = ThreadLocalRandom.current().nextInt(EVENTS / 2);
-        CompletableFuture<Integer> taken = new CompletableFuture<>();
+        CountDownLatch tookEnough = new CountDownLatch(closeAfter);
+        CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
+        AtomicInteger taken = new AtomicInteger();
         Thread reader =
             new Thread(
                 () -> {
-                  int n = 0;
                   try {
                     for (ChatEvent e : events) {
-                      n++;
+                      taken.incrementAndGet();
+                      tookEnough.countDown();
                     }
-                    taken.complete(n);
+                    cancelled.complete(false);
                   } catch (StreamCancelledException e) {
-                    taken.complete(n);
+                    cancelled.complete(true);
                   } catch (Throwable t) {
-                    taken.completeExceptionally(t);
+                    cancelled.completeExceptionally(t);
                   }
                 });
         reader.start();
-        Thread.sleep(closeAfter % 5);
+        assertThat(tookEnough.await(10, TimeUnit.SECONDS)).as("the reader took %d events", closeAfter).isTrue();
         events.close();
-        // the reader ends: at once with the cancellation, or with a stream that had completed
-        assertThat(taken.get(10, TimeUnit.SECONDS)).isBetween(0, EVENTS + 1);
+        // the reader ends: with the cancellation, or (when the stream had completed before the
+        // close) with every event; never silently with a part of them
+        boolean wasCancelled = cancelled.get(10, TimeUnit.SECONDS);
         reader.join(5000);
+        assertThat(taken.get()).as("events taken").isGreaterThanOrEqualTo(closeAfter);
+        if (wasCancelled) {
+          assertThat(taken.get()).as("events taken before the cancellation").isLessThanOrEqualTo(all);
+          try {
+            // closed after the exchange had completed: the result stays, whole
+            assertThat(events.result().text()).isEqualTo(expected());
+          } catch (StreamCancelledException e) {
+            // closed while the exchange was running: the usual case
+          }
+        } else {
+          assertThat(taken.get()).as("a stream that ended without the cancellation had all its events").isEqualTo(all);
+          assertThat(events.result().text()).isEqualTo(expected());
+        }
       }
     }
   }

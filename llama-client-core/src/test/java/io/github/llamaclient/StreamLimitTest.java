@@ -3,6 +3,8 @@ package io.github.llamaclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.llamaclient.testing.Await;
+import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.Transcript;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,13 +53,7 @@ class StreamLimitTest {
   }
 
   private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met in time");
-      }
-      Thread.sleep(5);
-    }
+    Await.until("the stream limiter's state", condition);
   }
 
   @Test
@@ -72,10 +68,10 @@ class StreamLimitTest {
     ChatStream c = client.stream(REQUEST); // returns at once: nobody blocks
     await(() -> server.getRequestCount() == 2);
     StreamLimiter limiter = client.limiter();
+    // c is queued: only a place freed by a or b takes it out of the queue, so it cannot have sent
     assertThat(limiter.running()).isEqualTo(2);
     assertThat(limiter.queued()).isEqualTo(1);
-    Thread.sleep(100);
-    assertThat(server.getRequestCount()).isEqualTo(2); // c is still waiting
+    assertThat(server.getRequestCount()).isEqualTo(2);
     a.close();
     String text = c.events().filter(e -> e instanceof ChatEvent.Content).map(e -> ((ChatEvent.Content) e).text()).collect(Collectors.joining());
     assertThat(text).isEqualTo(basic.expectedContent());
@@ -134,10 +130,17 @@ class StreamLimitTest {
 
   @Test
   void queueWaitTimesOutWithItsOwnType() throws Exception {
-    client = builder().maxConcurrentStreams(1).queueTimeout(Duration.ofMillis(200)).build();
+    FakeClock clock = new FakeClock();
+    client = builder().clock(clock).maxConcurrentStreams(1).queueTimeout(Duration.ofMillis(200)).build();
     server.enqueue(slow());
     ChatStream a = client.stream(REQUEST);
     ChatStream b = client.stream(REQUEST);
+    StreamLimiter waiting = client.limiter();
+    assertThat(waiting.queued()).as("b waits for a's place").isEqualTo(1);
+    clock.advance(Duration.ofMillis(199));
+    assertThat(waiting.queued()).as("not yet timed out").isEqualTo(1);
+    clock.advance(Duration.ofMillis(1)); // the queue timer runs now, on this thread
+    assertThat(waiting.queued()).as("timed out, b left the queue").isZero();
     assertThatThrownBy(b::result)
         .isInstanceOfSatisfying(
             LlamaTimeoutException.QueueWait.class, e -> assertThat(e.limit()).isEqualTo(Duration.ofMillis(200)));

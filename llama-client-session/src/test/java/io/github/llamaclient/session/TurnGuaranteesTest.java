@@ -13,6 +13,7 @@ import io.github.llamaclient.LlamaStreamException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.StreamInterruptedException;
+import io.github.llamaclient.testing.Await;
 import io.github.llamaclient.testing.Transcript;
 import java.util.Iterator;
 import java.util.List;
@@ -240,7 +241,9 @@ class TurnGuaranteesTest {
     t.start();
     awaitWaiting(t);
     take(server); // the first turn's request (sent asynchronously: wait until the server has it)
-    assertThat(server.takeRequest(300, TimeUnit.MILLISECONDS)).as("the second turn has sent nothing yet").isNull();
+    // the second turn waits for the session, which only the first stream's end frees: it cannot
+    // have sent, nor can it send before first.close()
+    assertThat(server.getRequestCount()).as("the second turn has sent nothing yet").isEqualTo(1);
     assertThat(second).isNotDone();
 
     String text = String.join("", first.toList());
@@ -352,11 +355,8 @@ class TurnGuaranteesTest {
   }
 
   static void awaitWaiting(Thread t) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(t.getState()).isEqualTo(Thread.State.WAITING);
+    // the session's lock offers no signal of a waiter: the thread parking on it is the event
+    Await.until(t.getName() + " waits for the session", () -> t.getState() == Thread.State.WAITING);
   }
 
   /** A store whose saves fail while {@code fail} is set. */
