@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * A request answered by one JSON (or text) body: the small endpoints, on the same engine as the
  * streams (same timeouts, retry rule, status handling and redaction). A blocking call runs on the
- * pulled transport (read on the calling thread), an async one on the pushed transport.
+ * pulled transport (read on the calling thread where the transport allows).
  */
 final class JsonCall {
   private JsonCall() {}
@@ -48,27 +48,6 @@ final class JsonCall {
   private static Exchange<Exchange.Collected> exchange(LlamaClient client, Request request, Transport transport, Collect sink) {
     Engine engine = client.engine();
     return Exchange.collecting(engine, request, transport, client.maxResponseChars(), c -> c, sink);
-  }
-
-  /**
-   * Sends without waiting, on the pushed transport; cancelling the future closes the connection.
-   *
-   * @param client the client
-   * @param request the request
-   * @return the future body
-   */
-  static CompletableFuture<Exchange.Collected> send(LlamaClient client, Request request) {
-    Collect sink = new Collect();
-    Exchange<Exchange.Collected> x = exchange(client, request, client.engine().pushed(), sink);
-    CompletableFuture<Exchange.Collected> out = sink.future.thenApply(c -> c);
-    out.whenComplete(
-        (r, t) -> {
-          if (out.isCancelled()) {
-            x.cancel();
-          }
-        });
-    client.startSmall(x);
-    return out;
   }
 
   /** Sends and waits, reading on this thread where the transport allows; an interrupt cancels. */

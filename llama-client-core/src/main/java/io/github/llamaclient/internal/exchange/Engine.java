@@ -65,15 +65,6 @@ public final class Engine {
   }
 
   /**
-   * The time source.
-   *
-   * @return the clock
-   */
-  public Clock clock() {
-    return clock;
-  }
-
-  /**
    * The transport for pulled faces.
    *
    * @return the transport
