@@ -42,7 +42,7 @@ class TimeoutTest {
   private RawServer server;
   private LlamaClient client;
 
-  private LlamaClient.Builder builder() {
+  private LlamaClientBuilder builder() {
     return LlamaClient.builder().baseUrl(server.url()).clock(clock);
   }
 
@@ -198,7 +198,7 @@ class TimeoutTest {
     java.util.concurrent.Semaphore read = new java.util.concurrent.Semaphore(0);
     server = pacedServer(12, Duration.ofMillis(100), read);
     client = builder().responseTimeout(LIMIT).wireListener(releasing(read)).build();
-    assertThat(client.chat(REQUEST).text()).startsWith("t0 t1 ").endsWith("t11 ");
+    assertThat(client.chat().call(REQUEST).text()).startsWith("t0 t1 ").endsWith("t11 ");
   }
 
   @ParameterizedTest
@@ -234,7 +234,7 @@ class TimeoutTest {
     java.util.concurrent.Semaphore read = new java.util.concurrent.Semaphore(0);
     server = pacedServer(10, Duration.ofMillis(100), read);
     client = builder().idleTimeout(LIMIT).wireListener(releasing(read)).build();
-    assertThat(client.chat(REQUEST).text()).endsWith("t9 ");
+    assertThat(client.chat().call(REQUEST).text()).endsWith("t9 ");
   }
 
   @Test
@@ -291,32 +291,39 @@ class TimeoutTest {
   @ParameterizedTest
   @EnumSource(Faces.class)
   void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face) throws Exception {
-    // comments keep the idle limit from firing; only a deadline for the whole call ends this
-    CountDownLatch pinging = new CountDownLatch(1);
+    // comments keep the idle limit from firing; only a deadline for the whole call ends this.
+    // Lock-step, so that load cannot starve the pings: the server sends one ping per round, and
+    // the clock moves on only once the client has read it (the wire trace sees every line).
+    java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
     server = RawServer.start(c -> {
       c.sseHeaders();
-      while (!c.clientClosed()) {
+      while (go.tryAcquire(20, TimeUnit.SECONDS) && !c.clientClosed()) {
         c.chunk(": ping\n\n");
-        pinging.countDown();
-        if (c.awaitClientClose(Duration.ofMillis(5))) {
-          return;
-        }
       }
     });
-    client = builder().idleTimeout(Duration.ofSeconds(1)).totalTimeout(Duration.ofSeconds(5)).build();
+    java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+    WireListener counter =
+        new WireListener() {
+          @Override
+          public void onLine(java.net.URI uri, String line, Duration sinceRequest) {
+            if (line.equals(": ping")) {
+              pings.incrementAndGet();
+            }
+          }
+        };
+    client = builder().idleTimeout(Duration.ofSeconds(1)).totalTimeout(Duration.ofSeconds(5)).wireListener(counter).build();
     Future<Faces.Outcome> f = runner.submit(() -> face.run(client, REQUEST));
-    assertThat(pinging.await(20, TimeUnit.SECONDS)).isTrue();
-    while (!f.isDone()) {
-      clock.advance(Duration.ofMillis(100)); // never a silence of 1 s: pings arrive in between
-      try {
-        f.get(5, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // on
-      }
+    for (int round = 1; !f.isDone(); round++) {
+      assertThat(round).as("rounds of 100 ms before the 5 s deadline").isLessThanOrEqualTo(60);
+      go.release();
+      int sent = round;
+      io.github.llamaclient.testing.Await.until("ping " + round + " read by the client", () -> pings.get() >= sent || f.isDone());
+      clock.advance(Duration.ofMillis(100)); // never a silence of 1 s: a ping was read in every step
     }
     assertThat(f.get().failure())
         .isInstanceOfSatisfying(
             LlamaTimeoutException.Total.class, e -> assertThat(e.limit()).isEqualTo(Duration.ofSeconds(5)));
+    go.release(); // the server's next ping finds the connection closed
     assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
   }
 
@@ -334,7 +341,7 @@ class TimeoutTest {
               c.awaitClientClose(Duration.ofSeconds(60));
             });
     client = builder().idleTimeout(LIMIT).build();
-    assertThat(client.chat(REQUEST).text()).isEqualTo("ok");
+    assertThat(client.chat().call(REQUEST).text()).isEqualTo("ok");
     assertThat(server.awaitDisconnect(Duration.ofSeconds(10))).as("connection closed").isNotNull();
   }
 
@@ -373,7 +380,7 @@ class TimeoutTest {
     client = builder().responseTimeout(Duration.ofMinutes(10)).build();
     Future<Throwable> f = runner.submit(() -> {
       try {
-        client.props();
+        client.server().props();
         return null;
       } catch (LlamaException e) {
         return e;
