@@ -10,7 +10,7 @@ LlamaClient client = LlamaClient.fromEnv();
 
 /** Streams the reply to a question to the console and returns the whole reply. */
 ChatResult ask(String question) {
-    try (ChatStream events = client.stream(ChatRequest.builder().user(question).build())) {
+    try (ChatStream events = client.chat().stream(ChatRequest.builder().user(question).build())) {
         for (ChatEvent e : events) {
             if (e instanceof ChatEvent.Content c) {
                 System.out.print(c.text());

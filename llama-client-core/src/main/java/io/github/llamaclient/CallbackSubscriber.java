@@ -2,28 +2,35 @@ package io.github.llamaclient;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
-/** Callbacks over a publisher of {@link ChatEvent}s ending with {@code Done}; also the {@link StreamHandle}. */
-final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHandle {
+/**
+ * A {@link StreamListener} over a publisher of {@link ChatEvent}s whose last item carries the
+ * result: an {@link End} (the facets' own publishers) or a {@link ChatEvent.Done} holding a result
+ * of the listener's type (any chat event publisher); also the {@link StreamHandle}.
+ */
+final class CallbackSubscriber<R> implements Flow.Subscriber<Object>, StreamHandle<R> {
   private static final System.Logger LOG = System.getLogger(CallbackSubscriber.class.getName());
 
-  private final Consumer<? super ChatEvent> onEvent;
-  private final Consumer<? super ChatResult> onComplete;
-  private final Consumer<? super LlamaException> onError;
-  private final CompletableFuture<ChatResult> future = new CompletableFuture<>();
+  /** The last item of a facet's callback publisher: the result. */
+  static final class End {
+    final Object result;
+
+    End(Object result) {
+      this.result = result;
+    }
+  }
+
+  private final StreamListener<? super R> listener;
+  private final Class<R> type;
+  private final CompletableFuture<R> future = new CompletableFuture<>();
   private volatile Flow.@Nullable Subscription subscription;
   private volatile boolean cancelled;
-  private @Nullable ChatResult result;
+  private @Nullable R result;
 
-  CallbackSubscriber(
-      Consumer<? super ChatEvent> onEvent,
-      Consumer<? super ChatResult> onComplete,
-      Consumer<? super LlamaException> onError) {
-    this.onEvent = onEvent;
-    this.onComplete = onComplete;
-    this.onError = onError;
+  CallbackSubscriber(StreamListener<? super R> listener, Class<R> type) {
+    this.listener = listener;
+    this.type = type;
     future.whenComplete(
         (r, e) -> {
           if (future.isCancelled()) {
@@ -43,16 +50,20 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
   }
 
   @Override
-  public void onNext(ChatEvent event) {
+  public void onNext(Object item) {
     if (cancelled) {
       return;
     }
-    if (event instanceof ChatEvent.Done) {
-      result = ((ChatEvent.Done) event).result();
+    if (item instanceof End) {
+      result = type.cast(((End) item).result);
+      return;
+    }
+    if (item instanceof ChatEvent.Done && type.isInstance(((ChatEvent.Done) item).result())) {
+      result = type.cast(((ChatEvent.Done) item).result());
       return;
     }
     try {
-      onEvent.accept(event);
+      listener.onEvent((ChatEvent) item);
     } catch (RuntimeException e) {
       LlamaException failure = new LlamaException("a stream callback threw; the stream was cancelled: " + e, e);
       cancelled = true;
@@ -78,7 +89,7 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
 
   private void deliverError(LlamaException e) {
     try {
-      onError.accept(e);
+      listener.onError(e);
     } catch (RuntimeException inner) {
       LOG.log(System.Logger.Level.WARNING, "onError callback threw", inner);
     } finally {
@@ -91,13 +102,13 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
     if (cancelled) {
       return; // no callback after cancel()
     }
-    ChatResult r = result;
+    R r = result;
     if (r == null) {
       deliverError(new LlamaException("the stream completed without a result"));
       return;
     }
     try {
-      onComplete.accept(r);
+      listener.onComplete(r);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "onComplete callback threw", e);
     } finally {
@@ -124,7 +135,7 @@ final class CallbackSubscriber implements Flow.Subscriber<ChatEvent>, StreamHand
   }
 
   @Override
-  public CompletableFuture<ChatResult> result() {
+  public CompletableFuture<R> result() {
     return future;
   }
 }

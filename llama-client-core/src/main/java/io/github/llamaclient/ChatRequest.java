@@ -246,7 +246,7 @@ public final class ChatRequest {
 
   /**
    * The response timeout for this request alone, or null for the client's ({@link
-   * LlamaClient.Builder#responseTimeout(java.time.Duration)}). Not sent to the server.
+   * LlamaClientBuilder#responseTimeout(java.time.Duration)}). Not sent to the server.
    *
    * @return the per-call limit, or null
    */

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * logged. That is a safety net with no bound on when it runs, not a way to close: close streams
  * with try-with-resources, or read them to their end.
  */
-public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
+public final class ChatStream implements EventStream<ChatResult> {
   private final PullCursor<ChatResult> cursor;
 
   ChatStream(PullSink<ChatResult> sink, Exchange<ChatResult> exchange) {
@@ -51,6 +51,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    *
    * @return the stream
    */
+  @Override
   public Stream<ChatEvent> events() {
     return cursor.events(this::close);
   }
@@ -61,6 +62,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    *
    * @return the figures, the same object for the life of the stream
    */
+  @Override
   public LiveStats stats() {
     return cursor.stats();
   }
@@ -71,6 +73,7 @@ public final class ChatStream implements Iterable<ChatEvent>, AutoCloseable {
    * @return the result
    * @throws LlamaException if the stream failed or was cancelled
    */
+  @Override
   public ChatResult result() {
     return cursor.result();
   }

@@ -16,9 +16,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable request for llama-server's raw completion endpoints: native {@code POST
- * /completion} ({@link LlamaClient#completionStream(CompletionRequest)}, {@link
- * LlamaClient#complete(CompletionRequest)}), OpenAI-style {@code POST /v1/completions} ({@link
- * LlamaClient#textCompletionStream(CompletionRequest)}) and {@code POST /infill}. No chat template
+ * /completion} ({@link StreamingApi#stream(Object)}, {@link
+ * CompletionsApi#callNonStreaming(CompletionRequest)}), OpenAI-style {@code POST /v1/completions} ({@link
+ * CompletionsApi#openAi()}) and {@code POST /infill}. No chat template
  * is applied: the prompt goes to the model as is. Settings left unset are not sent.
  */
 public final class CompletionRequest {
@@ -152,7 +152,7 @@ public final class CompletionRequest {
     }
 
     /**
-     * Sets the prompt as token ids (for example from {@link LlamaClient#tokenize(String)}).
+     * Sets the prompt as token ids (for example from {@link TokenizerApi#tokenize(String)}).
      *
      * @param tokens the token ids, at least one
      * @return this builder

@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A whole raw completion: what {@link LlamaClient#complete(CompletionRequest)} returns and what a
+ * A whole raw completion: what {@link CompletionsApi#callNonStreaming(CompletionRequest)} returns and what a
  * {@link CompletionStream} adds up to. Immutable and thread-safe.
  *
  * <p>How this type grows (0.x policy): it is a final class, not a record, and has no public

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * logged. That is a safety net with no bound on when it runs, not a way to close: close streams
  * with try-with-resources, or read them to their end.
  */
-public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseable {
+public final class CompletionStream implements EventStream<CompletionResult> {
   private final PullCursor<CompletionResult> cursor;
 
   CompletionStream(PullSink<CompletionResult> sink, Exchange<CompletionResult> exchange) {
@@ -44,6 +44,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    *
    * @return the stream
    */
+  @Override
   public Stream<ChatEvent> events() {
     return cursor.events(this::close);
   }
@@ -63,6 +64,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    * @return the result
    * @throws LlamaException if the stream failed or was cancelled
    */
+  @Override
   public CompletionResult result() {
     return cursor.result();
   }
@@ -72,6 +74,7 @@ public final class CompletionStream implements Iterable<ChatEvent>, AutoCloseabl
    *
    * @return the figures
    */
+  @Override
   public LiveStats stats() {
     return cursor.stats();
   }

@@ -45,13 +45,13 @@ final class JsonCall {
     }
   }
 
-  private static Exchange<Exchange.Collected> exchange(LlamaClient client, Request request, Transport transport, Collect sink) {
+  private static Exchange<Exchange.Collected> exchange(ClientContext client, Request request, Transport transport, Collect sink) {
     Engine engine = client.engine();
     return Exchange.collecting(engine, request, transport, client.maxResponseChars(), c -> c, sink);
   }
 
   /** Sends and waits, reading on this thread where the transport allows; an interrupt cancels. */
-  static Exchange.Collected call(LlamaClient client, Request request) {
+  static Exchange.Collected call(ClientContext client, Request request) {
     Collect sink = new Collect();
     Exchange<Exchange.Collected> x = exchange(client, request, client.engine().pulled(), sink);
     client.startSmall(x);
@@ -74,11 +74,11 @@ final class JsonCall {
     }
   }
 
-  static JsonNode json(LlamaClient client, Request request) {
+  static JsonNode json(ClientContext client, Request request) {
     return parse(client, request.uri(), call(client, request).body());
   }
 
-  static <T> T json(LlamaClient client, Request request, Function<JsonNode, T> mapper) {
+  static <T> T json(ClientContext client, Request request, Function<JsonNode, T> mapper) {
     JsonNode node = json(client, request);
     try {
       return mapper.apply(node);
@@ -94,7 +94,7 @@ final class JsonCall {
     }
   }
 
-  static JsonNode parse(LlamaClient client, URI uri, byte[] body) {
+  static JsonNode parse(ClientContext client, URI uri, byte[] body) {
     try {
       JsonNode n = Json.MAPPER.readTree(body);
       if (n == null || n.isMissingNode()) {

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * after the queued items, cancel stops everything and closes the exchange).
  *
  * <p>Signals after {@code onSubscribe} are delivered by tasks on the client's callback executor
- * ({@link LlamaClient.Builder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
+ * ({@link LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
  * time per subscription, never on the HTTP client's I/O thread unless the user chose a direct
  * executor. A task drains what one network read produced. The exchange reads more bytes only
  * while there is demand and nothing is queued.
@@ -240,7 +240,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
 
   /** Starts a publisher's exchange: onSubscribe first, then the request goes out. */
   static <T, R> void subscribe(
-      LlamaClient client,
+      ClientContext client,
       io.github.llamaclient.internal.exchange.Request request,
       StreamDecoder<R> decoder,
       Flow.Subscriber<? super T> subscriber,

@@ -2,7 +2,7 @@ package io.github.llamaclient;
 
 /**
  * The reply grew past the client's bound on what one reply may accumulate (see {@link
- * LlamaClient.Builder#maxResponseChars(int)}: answer text, reasoning, tool-call names, ids and
+ * LlamaClientBuilder#maxResponseChars(int)}: answer text, reasoning, tool-call names, ids and
  * arguments, and token probabilities, counted together); the exchange was closed so the client's
  * memory stays bounded.
  */

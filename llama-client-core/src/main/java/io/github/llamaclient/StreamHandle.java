@@ -1,50 +1,45 @@
 package io.github.llamaclient;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
- * Controls a stream started with callbacks ({@link LlamaClient#generateStream(ChatRequest,
- * java.util.function.Consumer, java.util.function.Consumer, java.util.function.Consumer)}).
- * Thread-safe.
+ * Controls a stream started with a {@link StreamListener} ({@link StreamingApi#subscribe(Object,
+ * StreamListener)}). Thread-safe.
  *
- * <p>Keeping the handle is optional: the callbacks are the stream's consumer, so a stream whose
- * handle was dropped still runs to its end (completion, failure, or a timeout) and calls them, as
- * {@link LlamaClient#chatAsync(ChatRequest)} relies on. To stop it early, call {@link #cancel()}.
+ * <p>Keeping the handle is optional: the listener is the stream's consumer, so a stream whose
+ * handle was dropped still runs to its end (completion, failure, or a timeout) and calls it, as
+ * {@link StreamingApi#callAsync(Object)} relies on. To stop it early, call {@link #cancel()}.
+ *
+ * @param <R> the result: {@link ChatResult} or {@link CompletionResult}
  */
-public interface StreamHandle {
+public interface StreamHandle<R> {
 
   /**
-   * Runs callbacks over any publisher of {@link ChatEvent}s that ends with {@link ChatEvent.Done}
-   * (such as {@link LlamaClient#eventPublisher(ChatRequest)}): subscribes now, requests everything,
-   * and calls {@code onEvent} for each event before {@code Done}, then exactly one of {@code
-   * onComplete} (with the result {@code Done} carried) and {@code onError}, on the publisher's
-   * thread; none after {@link #cancel()}. A callback that throws cancels the subscription and the
-   * failure goes to {@code onError}.
+   * Runs a listener over any publisher of {@link ChatEvent}s that ends with {@link ChatEvent.Done}
+   * (such as {@code client.chat().publisher(request)}, or a chat session's turn): subscribes now,
+   * requests everything, and calls {@link StreamListener#onEvent(ChatEvent)} for each event before
+   * {@code Done}, then exactly one of {@code onComplete} (with the result {@code Done} carried) and
+   * {@code onError}, on the publisher's thread; none after {@link #cancel()}. A listener method that
+   * throws cancels the subscription and the failure goes to {@code onError}.
    *
    * @param events the publisher; subscribed once, at once
-   * @param onEvent receives each event before the end
-   * @param onComplete receives the result
-   * @param onError receives the failure ({@link LlamaException}; another throwable is wrapped)
+   * @param listener receives the events, then the result or the failure
    * @return the handle: cancels the subscription, or waits for the result
+   * @throws NullPointerException if an argument is null
    */
-  static StreamHandle subscribe(
-      java.util.concurrent.Flow.Publisher<ChatEvent> events,
-      java.util.function.Consumer<? super ChatEvent> onEvent,
-      java.util.function.Consumer<? super ChatResult> onComplete,
-      java.util.function.Consumer<? super LlamaException> onError) {
-    java.util.Objects.requireNonNull(events, "events");
-    CallbackSubscriber subscriber =
-        new CallbackSubscriber(
-            java.util.Objects.requireNonNull(onEvent, "onEvent"),
-            java.util.Objects.requireNonNull(onComplete, "onComplete"),
-            java.util.Objects.requireNonNull(onError, "onError"));
+  static StreamHandle<ChatResult> subscribe(Flow.Publisher<ChatEvent> events, StreamListener<? super ChatResult> listener) {
+    Objects.requireNonNull(events, "events");
+    CallbackSubscriber<ChatResult> subscriber =
+        new CallbackSubscriber<>(Objects.requireNonNull(listener, "listener"), ChatResult.class);
     events.subscribe(subscriber);
     return subscriber;
   }
 
   /**
    * Stops the stream: the HTTP connection is closed, so llama-server stops generating, and no
-   * callback is called afterwards. {@link #result()} completes exceptionally with {@link
+   * listener method is called afterwards. {@link #result()} completes exceptionally with {@link
    * StreamCancelledException}. Idempotent.
    */
   void cancel();
@@ -57,11 +52,10 @@ public interface StreamHandle {
   boolean isDone();
 
   /**
-   * The reply, completing when the stream ends: normally with the {@link ChatResult}, or
-   * exceptionally with the {@link LlamaException} that ended it. Cancelling this future cancels
-   * the stream.
+   * The reply, completing when the stream ends: normally with the result, or exceptionally with the
+   * {@link LlamaException} that ended it. Cancelling this future cancels the stream.
    *
    * @return the future
    */
-  CompletableFuture<ChatResult> result();
+  CompletableFuture<R> result();
 }

@@ -2,8 +2,8 @@ package io.github.llamaclient;
 
 /**
  * A stream was refused at once because the client's limit on concurrent streams was reached and
- * its wait queue was full ({@link LlamaClient.Builder#maxConcurrentStreams(int)}, {@link
- * LlamaClient.Builder#maxQueuedStreams(int)}). Nothing was sent to the server.
+ * its wait queue was full ({@link LlamaClientBuilder#maxConcurrentStreams(int)}, {@link
+ * LlamaClientBuilder#maxQueuedStreams(int)}). Nothing was sent to the server.
  */
 public final class TooManyStreamsException extends LlamaException {
   private static final long serialVersionUID = 1L;

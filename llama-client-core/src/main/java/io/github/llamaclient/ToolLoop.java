@@ -57,7 +57,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class ToolLoop {
-  private final LlamaClient client;
+  private final ChatApi chat;
   private final ToolExecutor executor;
   private final int maxRounds;
   private final Consumer<? super ChatEvent> onEvent;
@@ -82,7 +82,7 @@ public final class ToolLoop {
   }
 
   private ToolLoop(Builder b) {
-    this.client = b.client;
+    this.chat = b.chat;
     this.executor = Objects.requireNonNull(b.executor, "executor");
     this.maxRounds = b.maxRounds;
     this.onEvent = b.onEvent;
@@ -97,7 +97,12 @@ public final class ToolLoop {
    * @return the builder
    */
   public static Builder builder(LlamaClient client) {
-    return new Builder(Objects.requireNonNull(client, "client"));
+    return new Builder(Objects.requireNonNull(client, "client").chat());
+  }
+
+  /** A builder for a loop over a chat facet. */
+  static Builder over(ChatApi chat) {
+    return new Builder(chat);
   }
 
   /**
@@ -117,7 +122,7 @@ public final class ToolLoop {
     ChatRequest current = request;
     for (int round = 1; ; round++) {
       ChatResult result;
-      try (ChatStream stream = client.stream(current)) {
+      try (ChatStream stream = chat.stream(current)) {
         for (ChatEvent e : stream) {
           onEvent.accept(e);
         }
@@ -205,15 +210,15 @@ public final class ToolLoop {
 
   /** Builds a {@link ToolLoop}. Not thread-safe. */
   public static final class Builder {
-    private final LlamaClient client;
+    private final ChatApi chat;
     private @Nullable ToolExecutor executor; // null until executor(...); build() checks it
     private int maxRounds = 8;
     private Consumer<? super ChatEvent> onEvent = e -> {};
     private UnaryOperator<ChatRequest.Builder> followUp = UnaryOperator.identity();
     private InvalidArguments invalidArguments = InvalidArguments.TELL_MODEL;
 
-    private Builder(LlamaClient client) {
-      this.client = client;
+    private Builder(ChatApi chat) {
+      this.chat = chat;
     }
 
     /**

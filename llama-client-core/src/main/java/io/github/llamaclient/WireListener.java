@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * An opt-in trace of what goes over the wire, for debugging: the request (the API key redacted),
  * the response status and headers, every raw SSE line, and the end with its timing. Set with
- * {@link LlamaClient.Builder#wireListener(WireListener)}; {@link #logging()} sends it all to {@link
+ * {@link LlamaClientBuilder#wireListener(WireListener)}; {@link #logging()} sends it all to {@link
  * System.Logger} at {@code DEBUG}.
  *
  * <p>Methods are called on the HTTP client's threads, one exchange's calls one after another; they

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class BuilderConflictTest {
 
-  private static void refuses(LlamaClient.Builder b, String... named) {
+  private static void refuses(LlamaClientBuilder b, String... named) {
     assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContainingAll(named);
   }
 
@@ -41,7 +41,7 @@ class BuilderConflictTest {
         "maxConcurrentStreams",
         "concurrencyFromServerSlots");
     // with a limit they mean something
-    LlamaClient.Builder b = LlamaClient.builder().maxQueuedStreams(8).queueTimeout(Duration.ofSeconds(3));
+    LlamaClientBuilder b = LlamaClient.builder().maxQueuedStreams(8).queueTimeout(Duration.ofSeconds(3));
     refuses(b, "maxQueuedStreams(8)");
     try (LlamaClient c = b.maxConcurrentStreams(2).build()) {
       assertThat(c.limiter()).isNotNull();
@@ -50,11 +50,11 @@ class BuilderConflictTest {
 
   @Test
   void apiKeyWithCredentialsInTheBaseUrl() {
-    LlamaClient.Builder b = LlamaClient.builder().apiKey("sk-key-1").baseUrl("http://proxy-user:hunter2@127.0.0.1:8080");
+    LlamaClientBuilder b = LlamaClient.builder().apiKey("sk-key-1").baseUrl("http://proxy-user:hunter2@127.0.0.1:8080");
     refuses(b, "apiKey(...)", "the credentials in baseUrl", "Authorization");
     assertThatThrownBy(b::build).satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2", "sk-key-1", "proxy-user"));
     // the same from the environment
-    LlamaClient.Builder env =
+    LlamaClientBuilder env =
         LlamaClient.builderFromEnv(
             Map.of("LLAMA_SERVER_URL", "http://proxy-user:hunter2@127.0.0.1:8080", "LLAMA_API_KEY", "sk-key-1"));
     refuses(env, "apiKey(...)", "the credentials in baseUrl");

@@ -77,7 +77,7 @@ class CancellationTest {
     }
   }
 
-  private LlamaClient.Builder builder() {
+  private LlamaClientBuilder builder() {
     WireListener reads =
         new WireListener() {
           @Override
@@ -154,7 +154,7 @@ class CancellationTest {
       @Override
       void run(Context x) {
         LlamaClient client = x.client();
-        ChatStream events = client.stream(REQUEST);
+        ChatStream events = client.chat().stream(REQUEST);
         Iterator<ChatEvent> it = events.iterator();
         assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
         events.close();
@@ -169,7 +169,7 @@ class CancellationTest {
         CompletableFuture<String> first = new CompletableFuture<>();
         AtomicReference<Throwable> signalAfterCancel = new AtomicReference<>();
         client
-            .generatePublisher(REQUEST)
+            .chat().textPublisher(REQUEST)
             .subscribe(
                 new Flow.Subscriber<String>() {
                   Flow.Subscription s;
@@ -212,9 +212,9 @@ class CancellationTest {
         LlamaClient client = x.client();
         CountDownLatch chunks = new CountDownLatch(2);
         AtomicReference<Object> callbackAfterCancel = new AtomicReference<>();
-        StreamHandle h =
-            client.generateStream(
-                REQUEST, s -> chunks.countDown(), callbackAfterCancel::set, callbackAfterCancel::set);
+        StreamHandle<ChatResult> h =
+            client.chat().subscribe(
+                REQUEST, StreamListener.of(s -> chunks.countDown(), callbackAfterCancel::set, callbackAfterCancel::set));
         assertThat(chunks.await(10, TimeUnit.SECONDS)).isTrue();
         h.cancel();
         assertThat(h.isDone()).isTrue();
@@ -230,7 +230,7 @@ class CancellationTest {
       @Override
       void run(Context x) throws Exception {
         LlamaClient client = x.client();
-        CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
+        CompletableFuture<ChatResult> f = client.chat().callAsync(REQUEST);
         assertThat(x.eventsRead().await(10, TimeUnit.SECONDS)).as("a few events in").isTrue();
         assertThat(f.cancel(true)).isTrue();
       }
@@ -270,7 +270,7 @@ class CancellationTest {
             new Thread(
                 () -> {
                   try {
-                    client.chat(REQUEST);
+                    client.chat().call(REQUEST);
                   } catch (Throwable e) {
                     thrown.set(e);
                     flag.set(Thread.currentThread().isInterrupted());
@@ -302,7 +302,7 @@ class CancellationTest {
   @Test
   void closingBeforeTheResponseHeadersClosesTheConnection() throws Exception {
     startNeverAnswering();
-    ChatStream events = client.stream(REQUEST);
+    ChatStream events = client.chat().stream(REQUEST);
     assertThat(server.awaitRequest(WAIT)).isNotNull();
     events.close();
     assertServerSawDisconnect();
@@ -315,7 +315,7 @@ class CancellationTest {
     AtomicReference<Flow.Subscription> sub = new AtomicReference<>();
     AtomicReference<Object> signal = new AtomicReference<>();
     client
-        .eventPublisher(REQUEST)
+        .chat().publisher(REQUEST)
         .subscribe(
             new Flow.Subscriber<ChatEvent>() {
               @Override
@@ -350,7 +350,7 @@ class CancellationTest {
   @Test
   void cancellingTheAsyncFutureBeforeTheResponseHeadersClosesTheConnection() throws Exception {
     startNeverAnswering();
-    CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
+    CompletableFuture<ChatResult> f = client.chat().callAsync(REQUEST);
     assertThat(server.awaitRequest(WAIT)).isNotNull();
     f.cancel(true);
     assertServerSawDisconnect();
@@ -364,7 +364,7 @@ class CancellationTest {
         new Thread(
             () -> {
               try {
-                client.chat(REQUEST);
+                client.chat().call(REQUEST);
               } catch (Throwable e) {
                 thrown.set(e);
               }
@@ -394,7 +394,7 @@ class CancellationTest {
               c.awaitClientClose(Duration.ofSeconds(60));
             });
     client = builder().build();
-    ChatStream events = client.stream(REQUEST);
+    ChatStream events = client.chat().stream(REQUEST);
     Iterator<ChatEvent> it = events.iterator();
     assertThat(it.next()).isEqualTo(new ChatEvent.Content("t0 "));
     // the read that brought t0 brought the events after it: they are queued, not yet taken
@@ -410,7 +410,7 @@ class CancellationTest {
   void closingAfterCompletionIsHarmless() throws Exception {
     server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(1), 3));
     client = LlamaClient.builder().baseUrl(server.url()).build();
-    ChatStream events = client.stream(REQUEST);
+    ChatStream events = client.chat().stream(REQUEST);
     ChatResult r = events.result();
     events.close();
     assertThat(r.text()).isEqualTo("t0 t1 t2 ");

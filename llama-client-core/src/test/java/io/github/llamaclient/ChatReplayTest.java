@@ -88,7 +88,7 @@ class ChatReplayTest {
   void replaysOverEveryFace(String scenario, Transcript.Cut cut, Face face, String transport) throws Exception {
     Transcript t = Transcript.load(scenario);
     server.enqueue(t.response(cut, false));
-    LlamaClient.Builder b =
+    LlamaClientBuilder b =
         LlamaClient.builder()
             .baseUrl(server.url("/").uri())
             .idleTimeout(Duration.ofSeconds(20))
@@ -235,7 +235,7 @@ class ChatReplayTest {
       Outcome run(LlamaClient c, ChatRequest r) {
         StringBuilder sb = new StringBuilder();
         ChatResult done = null;
-        try (ChatStream s = c.stream(r)) {
+        try (ChatStream s = c.chat().stream(r)) {
           for (ChatEvent e : s) {
             assertThat(done).as("nothing after Done").isNull();
             if (e instanceof ChatEvent.Content content) {
@@ -254,7 +254,7 @@ class ChatReplayTest {
       Outcome run(LlamaClient c, ChatRequest r) throws Exception {
         StringBuilder sb = new StringBuilder();
         CompletableFuture<Void> end = new CompletableFuture<>();
-        c.generatePublisher(r)
+        c.chat().textPublisher(r)
             .subscribe(
                 new Flow.Subscriber<String>() {
                   Flow.Subscription s;
@@ -296,7 +296,7 @@ class ChatReplayTest {
       Outcome run(LlamaClient c, ChatRequest r) throws Exception {
         StringBuilder sb = new StringBuilder();
         CompletableFuture<ChatResult> end = new CompletableFuture<>();
-        c.eventPublisher(r)
+        c.chat().publisher(r)
             .subscribe(
                 new Flow.Subscriber<ChatEvent>() {
                   ChatResult done;
@@ -335,15 +335,14 @@ class ChatReplayTest {
         StringBuilder sb = new StringBuilder();
         CountDownLatch latch = new CountDownLatch(1);
         ChatResult[] result = new ChatResult[1];
-        StreamHandle h =
-            c.generateStream(
-                r,
-                sb::append,
+        StreamHandle<ChatResult> h =
+            c.chat().subscribe(
+                r, StreamListener.of(sb::append,
                 res -> {
                   result[0] = res;
                   latch.countDown();
                 },
-                err -> latch.countDown());
+                err -> latch.countDown()));
         assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(h.result().get(1, TimeUnit.SECONDS)).isSameAs(result[0]);
         assertThat(h.isDone()).isTrue();
@@ -353,14 +352,14 @@ class ChatReplayTest {
     BLOCKING {
       @Override
       Outcome run(LlamaClient c, ChatRequest r) {
-        ChatResult res = c.chat(r);
+        ChatResult res = c.chat().call(r);
         return new Outcome(res.text(), res);
       }
     },
     ASYNC {
       @Override
       Outcome run(LlamaClient c, ChatRequest r) throws Exception {
-        ChatResult res = c.chatAsync(r).get(30, TimeUnit.SECONDS);
+        ChatResult res = c.chat().callAsync(r).get(30, TimeUnit.SECONDS);
         return new Outcome(res.text(), res);
       }
     };

@@ -59,7 +59,7 @@ class CompletionTest {
     server.enqueue(t.response(cut, false));
     List<ChatEvent> events = new ArrayList<>();
     CompletionResult r;
-    try (CompletionStream s = client.completionStream(ONCE)) {
+    try (CompletionStream s = client.completions().stream(ONCE)) {
       s.forEach(events::add);
       r = s.result();
       assertThat(s.stats().tokens()).isEqualTo(24); // the final timings make it exact
@@ -87,7 +87,7 @@ class CompletionTest {
     server.enqueue(t.response());
     CompletionRequest request = CompletionRequest.builder().prompt("The license").nPredict(120).seed(2).stop("software").build();
     String text;
-    try (Stream<String> s = client.generateCompletion(request)) {
+    try (Stream<String> s = client.completions().textStream(request)) {
       text = s.collect(Collectors.joining());
     }
     assertThat(text).isEqualTo(t.expectedContent());
@@ -96,7 +96,7 @@ class CompletionTest {
     assertThat(body.get("stop").isArray()).isTrue();
     // the recorded run hit n_predict before the stop word
     server.enqueue(t.response());
-    CompletionResult r = client.completionStream(request).result();
+    CompletionResult r = client.completions().stream(request).result();
     assertThat(r.stopType()).isEqualTo("limit");
     assertThat(r.tokensPredicted()).isEqualTo(120);
   }
@@ -108,7 +108,7 @@ class CompletionTest {
     String cut = body.substring(0, body.indexOf("\"stop\":true") - 40);
     cut = cut.substring(0, cut.lastIndexOf("\n\n") + 2);
     server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(cut).build());
-    assertThatThrownBy(() -> client.completionStream(ONCE).result())
+    assertThatThrownBy(() -> client.completions().stream(ONCE).result())
         .isInstanceOfSatisfying(StreamInterruptedException.class, e -> assertThat(e.getMessage()).contains("stop:true"));
   }
 
@@ -117,7 +117,7 @@ class CompletionTest {
     Transcript t = Transcript.load("completion-stream");
     server.enqueue(t.response());
     CompletableFuture<String> done = new CompletableFuture<>();
-    client.completionPublisher(ONCE).subscribe(new Flow.Subscriber<String>() {
+    client.completions().textPublisher(ONCE).subscribe(new Flow.Subscriber<String>() {
       final StringBuilder sb = new StringBuilder();
       Flow.Subscription s;
 
@@ -150,7 +150,7 @@ class CompletionTest {
   void nativeNotStreamed() throws Exception {
     Transcript t = Transcript.load("completion-complete");
     server.enqueue(t.response());
-    CompletionResult r = client.complete(ONCE);
+    CompletionResult r = client.completions().callNonStreaming(ONCE);
     assertThat(sent("/completion")).isEqualTo(t.requestBody());
     assertThat(r.content()).isEqualTo(MAPPER.readTree(t.bodyText()).get("content").asText());
     assertThat(r.stopType()).isEqualTo("limit");
@@ -164,7 +164,7 @@ class CompletionTest {
     Transcript t = Transcript.load("v1-completions-stream");
     server.enqueue(t.response(Transcript.Cut.ONE_BYTE, false));
     CompletionRequest request = CompletionRequest.builder().prompt("Once upon a time").nPredict(16).seed(1).build();
-    CompletionResult r = client.textCompletionStream(request).result();
+    CompletionResult r = client.completions().openAi().stream(request).result();
     assertThat(sent("/v1/completions")).isEqualTo(t.requestBody()); // n_predict went out as max_tokens
     assertThat(r.content()).isEqualTo(t.expectedContent());
     assertThat(r.finishReason()).isEqualTo(FinishReason.LENGTH);
@@ -176,7 +176,7 @@ class CompletionTest {
   @Test
   void promptAsTokensAndOtherFields() throws Exception {
     server.enqueue(Transcript.load("completion-complete").response());
-    client.complete(
+    client.completions().callNonStreaming(
         CompletionRequest.builder()
             .promptTokens(List.of(1, 2, 3))
             .nProbs(2)
@@ -191,7 +191,7 @@ class CompletionTest {
         MAPPER.readTree(
             "{\"prompt\":[1,2,3],\"n_probs\":2,\"id_slot\":0,\"cache_prompt\":false,\"grammar\":\"root ::= \\\"a\\\"\","
                 + "\"temperature\":0.5,\"n_keep\":4,\"stream\":false}"));
-    assertThatThrownBy(() -> client.complete(CompletionRequest.builder().build()))
+    assertThatThrownBy(() -> client.completions().callNonStreaming(CompletionRequest.builder().build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("needs a prompt");
     assertThatThrownBy(() -> CompletionRequest.builder().prompt("x").grammar("g").jsonSchema(java.util.Map.of()).build())
@@ -203,7 +203,7 @@ class CompletionTest {
     // No recording exists (the recorded model has no FIM tokens): /infill answers in /completion
     // form (API.md section 5), so the completion-complete recording is replayed as its reply.
     server.enqueue(Transcript.load("completion-complete").response());
-    CompletionResult r = client.infill("def f(", "):\n  pass", CompletionRequest.builder().nPredict(8).build());
+    CompletionResult r = client.completions().infill("def f(", "):\n  pass", CompletionRequest.builder().nPredict(8).build());
     assertThat(r.tokensPredicted()).isEqualTo(24);
     assertThat(sent("/infill"))
         .isEqualTo(MAPPER.readTree("{\"input_prefix\":\"def f(\",\"input_suffix\":\"):\\n  pass\",\"n_predict\":8,\"stream\":false}"));
@@ -212,7 +212,7 @@ class CompletionTest {
             .code(501)
             .body("{\"error\":{\"code\":501,\"message\":\"Infill is not supported by this model\",\"type\":\"not_supported_error\"}}")
             .build());
-    assertThatThrownBy(() -> client.infill("a", "b", CompletionRequest.builder().build()))
+    assertThatThrownBy(() -> client.completions().infill("a", "b", CompletionRequest.builder().build()))
         .isInstanceOfSatisfying(NotSupportedException.class, e -> assertThat(e.serverFlag()).contains("fill-in-the-middle"));
   }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Pulled streams read their connection on the consuming thread ({@link
- * LlamaClient.Builder#readOnConsumingThread(boolean)}): the HTTP/1.1 framings a server may use, the
+ * LlamaClientBuilder#readOnConsumingThread(boolean)}): the HTTP/1.1 framings a server may use, the
  * request as it goes out, malformed responses, and when the HttpClient is used instead.
  *
  * <p>The bodies are chat-stream-basic's recorded bytes; only the HTTP framing around them is
@@ -305,7 +305,7 @@ class ConsumingThreadReadTest {
   void closingTheClientClosesItsStreamsAndRefusesNewOnes() throws Exception {
     try (RawServer server = RawServer.start(c -> c.slowEvents(Duration.ofMillis(50), 1000))) {
       LlamaClient client = client(server);
-      ChatStream s = client.stream(REQUEST);
+      ChatStream s = client.chat().stream(REQUEST);
       java.util.Iterator<ChatEvent> it = s.iterator();
       assertThat(it.next()).isNotNull();
       RawServer.Connection c = server.awaitRequest(Duration.ofSeconds(5));
@@ -328,7 +328,7 @@ class ConsumingThreadReadTest {
         });
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
       for (int i = 0; i < 3; i++) {
-        assertThat(client.countTokens("abc")).isEqualTo(3);
+        assertThat(client.tokenizer().count("abc")).isEqualTo(3);
       }
       assertThat(server.connections()).as("one connection, kept alive").isEqualTo(1);
       assertThat(pool(client).idle()).isEqualTo(1);
@@ -339,7 +339,7 @@ class ConsumingThreadReadTest {
           .as("a second before the server's keep-alive timeout of 2 s")
           .isLessThan(Duration.ofMillis(1900));
       assertThat(pool(client).idle()).isZero();
-      assertThat(client.countTokens("abc")).isEqualTo(3);
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
       assertThat(server.connections()).isEqualTo(2);
     }
   }

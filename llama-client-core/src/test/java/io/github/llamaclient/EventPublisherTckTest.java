@@ -8,7 +8,7 @@ import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
- * The Reactive Streams TCK against {@link LlamaClient#eventPublisher(ChatRequest)}: N elements
+ * The Reactive Streams TCK against {@link StreamingApi#publisher(Object)}: N elements
  * are N-1 content events and the final {@link ChatEvent.Done}, so a publisher of 0 elements does
  * not exist (the TCK skips the rules that need one).
  */
@@ -45,12 +45,12 @@ public class EventPublisherTckTest extends FlowPublisherVerification<ChatEvent> 
     if (elements == 0) {
       return null;
     }
-    return client.eventPublisher(TckServer.request(elements - 1));
+    return client.chat().publisher(TckServer.request(elements - 1));
   }
 
   @Override
   public Flow.Publisher<ChatEvent> createFailedFlowPublisher() {
-    return failing.eventPublisher(TckServer.request(1));
+    return failing.chat().publisher(TckServer.request(1));
   }
 
   // The TCK 1.0.4 flow adapter fails with NullPointerException instead of skipping when

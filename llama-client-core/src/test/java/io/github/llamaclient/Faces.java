@@ -28,7 +28,7 @@ public enum Faces {
     @Override
     public Outcome run(LlamaClient c, ChatRequest r) {
       StringBuilder sb = new StringBuilder();
-      try (ChatStream s = c.stream(r)) {
+      try (ChatStream s = c.chat().stream(r)) {
         for (ChatEvent e : s) {
           if (e instanceof ChatEvent.Content t) {
             sb.append(t.text());
@@ -45,7 +45,7 @@ public enum Faces {
     public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       StringBuilder sb = new StringBuilder();
       CompletableFuture<Throwable> end = new CompletableFuture<>();
-      c.generatePublisher(r)
+      c.chat().textPublisher(r)
           .subscribe(
               new Flow.Subscriber<String>() {
                 Flow.Subscription s;
@@ -81,7 +81,7 @@ public enum Faces {
     public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       StringBuilder sb = new StringBuilder();
       CompletableFuture<Throwable> end = new CompletableFuture<>();
-      c.eventPublisher(r)
+      c.chat().publisher(r)
           .subscribe(
               new Flow.Subscriber<ChatEvent>() {
                 @Override
@@ -116,15 +116,14 @@ public enum Faces {
       StringBuilder sb = new StringBuilder();
       CountDownLatch latch = new CountDownLatch(1);
       AtomicReference<Throwable> error = new AtomicReference<>();
-      StreamHandle h =
-          c.generateStream(
-              r,
-              sb::append,
+      StreamHandle<ChatResult> h =
+          c.chat().subscribe(
+              r, StreamListener.of(sb::append,
               res -> latch.countDown(),
               err -> {
                 error.set(err);
                 latch.countDown();
-              });
+              }));
       assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
       if (error.get() != null) {
         try {
@@ -140,7 +139,7 @@ public enum Faces {
     @Override
     public Outcome run(LlamaClient c, ChatRequest r) {
       try {
-        return new Outcome(c.chat(r).text(), null);
+        return new Outcome(c.chat().call(r).text(), null);
       } catch (RuntimeException e) {
         return new Outcome("", e);
       }
@@ -150,7 +149,7 @@ public enum Faces {
     @Override
     public Outcome run(LlamaClient c, ChatRequest r) throws Exception {
       try {
-        return new Outcome(c.chatAsync(r).get(30, TimeUnit.SECONDS).text(), null);
+        return new Outcome(c.chat().callAsync(r).get(30, TimeUnit.SECONDS).text(), null);
       } catch (ExecutionException e) {
         return new Outcome("", e.getCause());
       }

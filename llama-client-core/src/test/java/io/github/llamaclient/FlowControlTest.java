@@ -119,7 +119,7 @@ class FlowControlTest {
         AtomicInteger outstanding = new AtomicInteger();
         AtomicInteger inOnNext = new AtomicInteger();
         client
-            .generatePublisher(REQUEST)
+            .chat().textPublisher(REQUEST)
             .subscribe(
                 new Flow.Subscriber<String>() {
                   Flow.Subscription s;
@@ -174,12 +174,12 @@ class FlowControlTest {
     try (RawServer server = fastServer();
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
       int all;
-      try (ChatStream whole = client.stream(REQUEST)) {
+      try (ChatStream whole = client.chat().stream(REQUEST)) {
         all = (int) whole.events().count();
       }
       assertThat(all).as("the events of a whole stream").isGreaterThan(EVENTS);
       for (int round = 0; round < 50; round++) {
-        ChatStream events = client.stream(REQUEST);
+        ChatStream events = client.chat().stream(REQUEST);
         int closeAfter = ThreadLocalRandom.current().nextInt(EVENTS / 2);
         CountDownLatch tookEnough = new CountDownLatch(closeAfter);
         CompletableFuture<Boolean> cancelled = new CompletableFuture<>();

@@ -7,7 +7,7 @@ import org.testng.annotations.BeforeClass;
 
 /**
  * The Reactive Streams TCK (TestNG, run on the JUnit Platform by the TestNG engine) against
- * {@link LlamaClient#generatePublisher(ChatRequest)}: each element is one piece of answer text of
+ * {@link StreamingApi#textPublisher(Object)}: each element is one piece of answer text of
  * a replayed stream.
  */
 @SuppressWarnings("exports") // public for TestNG, in a package the module exports
@@ -46,12 +46,12 @@ public class GeneratePublisherTckTest extends FlowPublisherVerification<String> 
 
   @Override
   public Flow.Publisher<String> createFlowPublisher(long elements) {
-    return client.generatePublisher(TckServer.request(elements));
+    return client.chat().textPublisher(TckServer.request(elements));
   }
 
   @Override
   public Flow.Publisher<String> createFailedFlowPublisher() {
-    return failing.generatePublisher(TckServer.request(1));
+    return failing.chat().textPublisher(TckServer.request(1));
   }
 
   @Override

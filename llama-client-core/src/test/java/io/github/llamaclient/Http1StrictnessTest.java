@@ -271,9 +271,9 @@ class Http1StrictnessTest {
       server.setDaemon(true);
       server.start();
       try (LlamaClient client = client(URI.create("http://127.0.0.1:" + listener.getLocalPort()))) {
-        assertThat(client.countTokens("abc")).isEqualTo(3);
+        assertThat(client.tokenizer().count("abc")).isEqualTo(3);
         assertThat(backlogSent.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(client.countTokens("abc")).as("the second call, on a new connection").isEqualTo(3);
+        assertThat(client.tokenizer().count("abc")).as("the second call, on a new connection").isEqualTo(3);
         assertThat(firstConnection.get(10, TimeUnit.SECONDS)).isEqualTo("reset: closed with bytes unread");
       }
       server.join(10_000);

@@ -83,7 +83,7 @@ class LeakTest {
         }
         break;
       case 1:
-        try (ChatStream s = client.stream(REQUEST)) {
+        try (ChatStream s = client.chat().stream(REQUEST)) {
           assertThat(s.iterator().next()).isInstanceOf(ChatEvent.Content.class);
         }
         break;
@@ -91,7 +91,7 @@ class LeakTest {
         {
           CompletableFuture<String> first = new CompletableFuture<>();
           client
-              .generatePublisher(REQUEST)
+              .chat().textPublisher(REQUEST)
               .subscribe(
                   new Flow.Subscriber<String>() {
                     Flow.Subscription s;
@@ -122,7 +122,7 @@ class LeakTest {
       case 3:
         {
           CountDownLatch chunk = new CountDownLatch(1);
-          StreamHandle h = client.generateStream(REQUEST, s -> chunk.countDown(), r -> {}, e -> {});
+          StreamHandle<ChatResult> h = client.chat().subscribe(REQUEST, StreamListener.of(s -> chunk.countDown(), r -> {}, e -> {}));
           assertThat(chunk.await(10, TimeUnit.SECONDS)).isTrue();
           h.cancel();
           break;
@@ -130,7 +130,7 @@ class LeakTest {
       default:
         {
           server.clearQueues();
-          CompletableFuture<ChatResult> f = client.chatAsync(REQUEST);
+          CompletableFuture<ChatResult> f = client.chat().callAsync(REQUEST);
           assertThat(server.awaitRequest(Duration.ofSeconds(10))).isNotNull();
           f.cancel(true);
         }

@@ -44,14 +44,14 @@ class LeakedStreamTest {
     CHAT_STREAM {
       @Override
       Object first(LlamaClient client) {
-        ChatStream s = client.stream(CHAT);
+        ChatStream s = client.chat().stream(CHAT);
         return s.iterator().next();
       }
     },
     CHAT_STREAM_EVENTS {
       @Override
       Object first(LlamaClient client) {
-        return client.stream(CHAT).events().findFirst().orElseThrow();
+        return client.chat().stream(CHAT).events().findFirst().orElseThrow();
       }
     },
     TEXT_STREAM {
@@ -64,13 +64,13 @@ class LeakedStreamTest {
     COMPLETION_STREAM {
       @Override
       Object first(LlamaClient client) {
-        return client.completionStream(COMPLETION).iterator().next();
+        return client.completions().stream(COMPLETION).iterator().next();
       }
     },
     COMPLETION_TEXT {
       @Override
       Object first(LlamaClient client) {
-        return client.generateCompletion(COMPLETION).findFirst().orElseThrow();
+        return client.completions().textStream(COMPLETION).findFirst().orElseThrow();
       }
     };
 
@@ -155,20 +155,20 @@ class LeakedStreamTest {
     int before = StreamCleaner.registered();
 
     for (int i = 0; i < 10; i++) {
-      try (ChatStream s = client.stream(CHAT)) { // closed early
+      try (ChatStream s = client.chat().stream(CHAT)) { // closed early
         faces.add(s);
         assertThat(s.iterator().next()).isInstanceOf(ChatEvent.Content.class);
       }
-      ChatStream read = client.stream(CHAT); // read to its end, never closed
+      ChatStream read = client.chat().stream(CHAT); // read to its end, never closed
       faces.add(read);
       assertThat(read.result().text()).isEqualTo("first");
       Stream<String> text = client.generateStream(CHAT); // read to its end, never closed
       faces.add(text);
       assertThat(text.iterator()).toIterable().containsExactly("first");
-      CompletionStream completion = client.completionStream(COMPLETION);
+      CompletionStream completion = client.completions().stream(COMPLETION);
       faces.add(completion);
       assertThat(completion.result().content()).isEqualTo("first");
-      assertThat(client.chat(CHAT).text()).isEqualTo("first");
+      assertThat(client.chat().call(CHAT).text()).isEqualTo("first");
     }
 
     assertThat(StreamCleaner.registered())

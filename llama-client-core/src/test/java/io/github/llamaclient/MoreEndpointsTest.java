@@ -45,7 +45,7 @@ class MoreEndpointsTest {
   @Test
   void models() throws Exception {
     server.enqueue(Transcript.load("models").response());
-    List<ModelInfo> models = client.models();
+    List<ModelInfo> models = client.server().models();
     assertThat(models).containsExactly(new ModelInfo("tiny.gguf", List.of(), "llamacpp", 1795639244L, 4537, 2048, 4096, 64, 662976L, 2651904L));
     assertThat(taken().getTarget()).isEqualTo("/v1/models");
   }
@@ -53,7 +53,7 @@ class MoreEndpointsTest {
   @Test
   void slotsWithNextTokenAsArray() throws Exception {
     server.enqueue(Transcript.load("slots").response());
-    List<SlotInfo> slots = client.slots();
+    List<SlotInfo> slots = client.slots().list();
     assertThat(slots).hasSize(2);
     assertThat(slots.get(0).id()).isEqualTo(0);
     assertThat(slots.get(0).contextSize()).isEqualTo(2048);
@@ -68,7 +68,7 @@ class MoreEndpointsTest {
   @Test
   void metricsParsedIntoNamedValues() throws Exception {
     server.enqueue(Transcript.load("metrics").response());
-    Metrics m = client.metrics();
+    Metrics m = client.server().metrics();
     assertThat(m.values()).hasSize(11);
     assertThat(m.promptTokensTotal()).isEqualTo(2620);
     assertThat(m.promptSecondsTotal()).isEqualTo(0.09);
@@ -100,7 +100,7 @@ class MoreEndpointsTest {
             "{\"model\":\"tiny.gguf\",\"object\":\"list\",\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4},"
                 + "\"data\":[{\"embedding\":[0.5,-0.25],\"index\":1,\"object\":\"embedding\"},"
                 + "{\"embedding\":[1.0,0.0],\"index\":0,\"object\":\"embedding\"}]}"));
-    List<Embedding> e = client.embeddings(List.of("a", "b"));
+    List<Embedding> e = client.embeddings().embed(List.of("a", "b"));
     assertThat(e).containsExactly(new Embedding(0, new float[] {1f, 0f}), new Embedding(1, new float[] {0.5f, -0.25f}));
     RecordedRequest r = taken();
     assertThat(r.getTarget()).isEqualTo("/v1/embeddings");
@@ -114,7 +114,7 @@ class MoreEndpointsTest {
         json(
             "{\"model\":\"rr.gguf\",\"object\":\"list\",\"usage\":{\"prompt_tokens\":9,\"total_tokens\":9},"
                 + "\"results\":[{\"index\":1,\"relevance_score\":3.5},{\"index\":0,\"relevance_score\":-1.25}]}"));
-    assertThat(client.rerank("q", List.of("d0", "d1"), 2))
+    assertThat(client.embeddings().rerank("q", List.of("d0", "d1"), 2))
         .containsExactly(new RerankResult(1, 3.5), new RerankResult(0, -1.25));
     RecordedRequest r = taken();
     assertThat(r.getTarget()).isEqualTo("/v1/rerank");
@@ -149,12 +149,12 @@ class MoreEndpointsTest {
 
   @Test
   void notSupportedNamesTheServerFlag() {
-    assertNotSupported(client::metrics, "--metrics");
-    assertNotSupported(() -> client.saveSlot(0, "a.bin"), "--slot-save-path");
-    assertNotSupported(() -> client.restoreSlot(0, "a.bin"), "--slot-save-path");
-    assertNotSupported(client::slots, "--slots");
-    assertNotSupported(() -> client.embeddings(List.of("x")), "--embeddings");
-    assertNotSupported(() -> client.rerank("q", List.of("d"), 0), "--reranking");
-    assertNotSupported(() -> client.updateProps(Map.of("n", 1)), "--props");
+    assertNotSupported(client.server()::metrics, "--metrics");
+    assertNotSupported(() -> client.slots().save(0, "a.bin"), "--slot-save-path");
+    assertNotSupported(() -> client.slots().restore(0, "a.bin"), "--slot-save-path");
+    assertNotSupported(client.slots()::list, "--slots");
+    assertNotSupported(() -> client.embeddings().embed(List.of("x")), "--embeddings");
+    assertNotSupported(() -> client.embeddings().rerank("q", List.of("d"), 0), "--reranking");
+    assertNotSupported(() -> client.server().updateProps(Map.of("n", 1)), "--props");
   }
 }

@@ -130,7 +130,7 @@ class OneChoiceTest {
         second.put("index", 1);
         choices.add(second);
         server.enqueue(json(chat));
-        assertThatThrownBy(() -> client.chatNonStreaming(ChatRequest.builder().user("x").build()))
+        assertThatThrownBy(() -> client.chat().callNonStreaming(ChatRequest.builder().user("x").build()))
             .isInstanceOf(LlamaProtocolException.class)
             .hasMessageContaining("choice 1");
         // native /completion, stream:false: several results come as an array
@@ -138,7 +138,7 @@ class OneChoiceTest {
         ObjectNode two = one.deepCopy();
         two.put("index", 1);
         server.enqueue(json(MAPPER.createArrayNode().add(one).add(two)));
-        assertThatThrownBy(() -> client.complete(CompletionRequest.builder().prompt("x").build()))
+        assertThatThrownBy(() -> client.completions().callNonStreaming(CompletionRequest.builder().prompt("x").build()))
             .isInstanceOf(LlamaProtocolException.class)
             .hasMessageContaining("one result");
       }

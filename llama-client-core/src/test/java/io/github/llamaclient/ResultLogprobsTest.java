@@ -104,21 +104,21 @@ class ResultLogprobsTest {
     ChatResult r;
     switch (face) {
       case STREAM_RESULT:
-        try (ChatStream s = client.stream(LOGPROBS)) {
+        try (ChatStream s = client.chat().stream(LOGPROBS)) {
           s.forEach(events::add);
           r = s.result();
         }
         assertThat(r.logprobs()).isEqualTo(fromEvents(events));
         break;
       case BLOCKING:
-        r = client.chat(LOGPROBS);
+        r = client.chat().call(LOGPROBS);
         break;
       case ASYNC:
-        r = client.chatAsync(LOGPROBS).get(10, TimeUnit.SECONDS);
+        r = client.chat().callAsync(LOGPROBS).get(10, TimeUnit.SECONDS);
         break;
       case CALLBACKS:
         CompletableFuture<ChatResult> done = new CompletableFuture<>();
-        client.stream(LOGPROBS, events::add, done::complete, done::completeExceptionally);
+        client.chat().subscribe(LOGPROBS, StreamListener.ofEvents(events::add, done::complete, done::completeExceptionally));
         r = done.get(10, TimeUnit.SECONDS);
         assertThat(r.logprobs()).isEqualTo(fromEvents(events));
         break;
@@ -136,7 +136,7 @@ class ResultLogprobsTest {
   @Test
   void aChatResultWithoutLogprobsHasNone() {
     server.enqueue(Transcript.load("chat-stream-basic").response());
-    assertThat(client.chat(ChatRequest.builder().user("x").build()).logprobs()).isEmpty();
+    assertThat(client.chat().call(ChatRequest.builder().user("x").build()).logprobs()).isEmpty();
   }
 
   @Test
@@ -146,7 +146,7 @@ class ResultLogprobsTest {
     logprobs.putArray("content").addAll(recordedEntries());
     ((ObjectNode) reply.get("choices").get(0)).set("logprobs", logprobs);
     server.enqueue(json(reply));
-    ChatResult r = client.chatNonStreaming(LOGPROBS);
+    ChatResult r = client.chat().callNonStreaming(LOGPROBS);
     assertEntries(r.logprobs(), recordedEntries());
     assertThat(r.text()).isEqualTo(reply.get("choices").get(0).get("message").get("content").asText());
   }
@@ -163,7 +163,7 @@ class ResultLogprobsTest {
     server.enqueue(sse(t, chunks, false));
     List<ChatEvent> events = new ArrayList<>();
     CompletionResult r;
-    try (CompletionStream s = client.completionStream(CompletionRequest.builder().prompt("Once upon a time").nProbs(2).build())) {
+    try (CompletionStream s = client.completions().stream(CompletionRequest.builder().prompt("Once upon a time").nProbs(2).build())) {
       s.forEach(events::add);
       r = s.result();
     }
@@ -182,7 +182,7 @@ class ResultLogprobsTest {
       lp.putArray("content").add(entries.get(i));
     }
     server.enqueue(sse(t, chunks, true));
-    CompletionResult r = client.textCompletionStream(CompletionRequest.builder().prompt("Once upon a time").build()).result();
+    CompletionResult r = client.completions().openAi().stream(CompletionRequest.builder().prompt("Once upon a time").build()).result();
     assertThat(r.content()).isEqualTo(t.expectedContent());
     assertEntries(r.logprobs(), entries);
   }
@@ -204,7 +204,7 @@ class ResultLogprobsTest {
       lp.putArray("text_offset").add(0);
     }
     server.enqueue(sse(t, chunks, true));
-    CompletionResult r = client.textCompletionStream(CompletionRequest.builder().prompt("Once upon a time").build()).result();
+    CompletionResult r = client.completions().openAi().stream(CompletionRequest.builder().prompt("Once upon a time").build()).result();
     assertThat(r.logprobs()).hasSameSizeAs(entries);
     for (int i = 0; i < entries.size(); i++) {
       TokenLogprob lp = r.logprobs().get(i);
@@ -221,7 +221,7 @@ class ResultLogprobsTest {
     ArrayNode probs = reply.putArray("completion_probabilities");
     probs.addAll(recordedEntries());
     server.enqueue(json(reply));
-    CompletionResult r = client.complete(CompletionRequest.builder().prompt("Once upon a time").nProbs(2).build());
+    CompletionResult r = client.completions().callNonStreaming(CompletionRequest.builder().prompt("Once upon a time").nProbs(2).build());
     assertEntries(r.logprobs(), recordedEntries());
     assertThat(r.content()).isEqualTo(reply.get("content").asText());
   }

@@ -41,10 +41,10 @@ class RetryPolicyTest {
           return true;
         });
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).build()) {
-      assertThat(client.countTokens("abc")).isEqualTo(3);
-      assertThat(client.countTokens("abc")).isEqualTo(3);
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
       assertThat(server.requests()).as("the second call was sent twice").isEqualTo(3);
-      assertThat(client.countTokens("abc")).isEqualTo(3);
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
       assertThat(server.requests()).isEqualTo(4);
     }
   }
@@ -63,8 +63,8 @@ class RetryPolicyTest {
         });
         LlamaClient client =
             LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).clock(clock).build()) {
-      assertThat(client.countTokens("abc")).isEqualTo(3); // leaves a kept-alive connection
-      assertThatThrownBy(() -> client.complete(PROMPT))
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3); // leaves a kept-alive connection
+      assertThatThrownBy(() -> client.completions().callNonStreaming(PROMPT))
           .isInstanceOf(StreamInterruptedException.class)
           .hasMessageContaining("closed before any response");
       assertThat(server.requests()).as("sent once: the server had it for 3 s").isEqualTo(2);
@@ -82,8 +82,8 @@ class RetryPolicyTest {
           return true;
         });
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).build()) {
-      assertThat(client.countTokens("abc")).isEqualTo(3);
-      assertThat(client.complete(PROMPT).content()).isEqualTo("ok");
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
+      assertThat(client.completions().callNonStreaming(PROMPT).content()).isEqualTo("ok");
       assertThat(server.requests()).as("resent once, on a new connection").isEqualTo(3);
       assertThat(server.connections()).isEqualTo(2);
     }
@@ -100,8 +100,8 @@ class RetryPolicyTest {
           return true;
         });
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).readOnConsumingThread(readOnConsumingThread).build()) {
-      assertThat(client.countTokens("abc")).isEqualTo(3);
-      assertThatThrownBy(() -> client.complete(PROMPT)).isInstanceOf(StreamInterruptedException.class);
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
+      assertThatThrownBy(() -> client.completions().callNonStreaming(PROMPT)).isInstanceOf(StreamInterruptedException.class);
       assertThat(server.requests()).as("not sent again: nothing proves the server did not work on it").isEqualTo(2);
     }
   }

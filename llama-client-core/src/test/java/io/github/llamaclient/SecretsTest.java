@@ -160,7 +160,7 @@ class SecretsTest {
               c.close();
             });
     client = LlamaClient.builder().baseUrl(withCredentials(server.url())).build();
-    assertThat(client.props().totalSlots()).isEqualTo(3);
+    assertThat(client.server().props().totalSlots()).isEqualTo(3);
     RawServer.Connection c = server.awaitRequest(Duration.ofSeconds(5));
     assertThat(c.headers().get("authorization")).startsWith("Basic ");
     assertThat(c.requestLine()).isEqualTo("GET /props HTTP/1.1");
@@ -220,7 +220,7 @@ class SecretsTest {
   void keyEchoedInASmallEndpointErrorIsRedacted() {
     server = RawServer.start(answering("HTTP/1.1 401 Unauthorized", error401("got Bearer " + KEY)));
     client = LlamaClient.builder().baseUrl(server.url()).apiKey(KEY).build();
-    assertThatThrownBy(client::props)
+    assertThatThrownBy(client.server()::props)
         .isInstanceOf(LlamaHttpException.class)
         .satisfies(e -> assertNoPartOf(KEY, messages(e), ((LlamaHttpException) e).body()))
         .hasMessageContaining("got Bearer ***");
@@ -295,7 +295,7 @@ class SecretsTest {
   void keyInASmallEndpointReplyThatIsNotJsonIsRedacted() {
     server = RawServer.start(answering("HTTP/1.1 200 OK", "{\"total_slots\": " + KEY + "}"));
     client = LlamaClient.builder().baseUrl(server.url()).apiKey(KEY).build();
-    assertThatThrownBy(client::props)
+    assertThatThrownBy(client.server()::props)
         .isInstanceOf(LlamaProtocolException.class)
         .satisfies(e -> assertNoPartOf(KEY, messages(e), ((LlamaProtocolException) e).offendingLine()));
   }

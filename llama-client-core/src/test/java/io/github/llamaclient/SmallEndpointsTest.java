@@ -57,7 +57,7 @@ class SmallEndpointsTest {
   @Test
   void tokenizeWithPieces() throws Exception {
     Transcript t = replay("tokenize");
-    List<Token> tokens = client.tokenize("Hello world, the license");
+    List<Token> tokens = client.tokenizer().tokenize("Hello world, the license");
     assertThat(tokens).hasSize(19);
     assertThat(tokens.get(0)).isEqualTo(new Token(301, "H", false));
     assertThat(tokens.get(11)).isEqualTo(new Token(371, " the", false));
@@ -67,7 +67,7 @@ class SmallEndpointsTest {
   @Test
   void detokenize() throws Exception {
     Transcript t = replay("detokenize");
-    assertThat(client.detokenize(List.of(300, 400, 500))).isEqualTo("Gbybut");
+    assertThat(client.tokenizer().detokenize(List.of(300, 400, 500))).isEqualTo("Gbybut");
     assertSent(t);
   }
 
@@ -75,7 +75,7 @@ class SmallEndpointsTest {
   void applyTemplate() throws Exception {
     Transcript t = replay("apply-template");
     String prompt =
-        client.applyTemplate(List.of(ChatMessage.system("You are a helpful assistant."), ChatMessage.user("Tell me about AI.")));
+        client.tokenizer().applyTemplate(List.of(ChatMessage.system("You are a helpful assistant."), ChatMessage.user("Tell me about AI.")));
     assertThat(prompt).startsWith("<|im_start|>system\nYou are a helpful assistant.<|im_end|>").endsWith("<|im_start|>assistant\n");
     assertSent(t);
   }
@@ -83,7 +83,7 @@ class SmallEndpointsTest {
   @Test
   void props() throws Exception {
     Transcript t = replay("props");
-    ServerProps p = client.props();
+    ServerProps p = client.server().props();
     assertThat(p.contextSize()).isEqualTo(2048);
     assertThat(p.totalSlots()).isEqualTo(2);
     assertThat(p.modelAlias()).isEqualTo("tiny.gguf");
@@ -95,20 +95,20 @@ class SmallEndpointsTest {
   @Test
   void slotSaveRestoreErase() throws Exception {
     Transcript save = replay("slot-save");
-    assertThat(client.saveSlot(0, "session-42.bin")).isEqualTo(new SlotSaveResult(0, "session-42.bin", 128, 67664, 0.783));
+    assertThat(client.slots().save(0, "session-42.bin")).isEqualTo(new SlotSaveResult(0, "session-42.bin", 128, 67664, 0.783));
     assertSent(save);
     Transcript restore = replay("slot-restore");
-    assertThat(client.restoreSlot(0, "session-42.bin"))
+    assertThat(client.slots().restore(0, "session-42.bin"))
         .isEqualTo(new SlotRestoreResult(0, "session-42.bin", 128, 67664, 0.153));
     assertSent(restore);
     Transcript erase = replay("slot-erase");
-    assertThat(client.eraseSlot(0)).isEqualTo(128);
+    assertThat(client.slots().erase(0)).isEqualTo(128);
     assertSent(erase);
   }
 
   @Test
   void slotFilenameMustBePlain() {
-    assertThatThrownBy(() -> client.saveSlot(0, "../etc/passwd"))
+    assertThatThrownBy(() -> client.slots().save(0, "../etc/passwd"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("plain file name");
     assertThat(server.getRequestCount()).isZero();
@@ -124,30 +124,52 @@ class SmallEndpointsTest {
             .body("{\"error\":{\"message\":\"Loading model\",\"type\":\"unavailable_error\",\"code\":503}}")
             .build());
     server.enqueue(Transcript.load("health").response());
-    client.awaitReady(Duration.ofSeconds(5));
+    client.server().awaitReady(Duration.ofSeconds(5));
     assertThat(server.getRequestCount()).isEqualTo(2);
     server.enqueue(Transcript.load("health").response());
-    assertThat(client.isReady()).isTrue();
+    assertThat(client.server().isReady()).isTrue();
   }
 
   @Test
-  void awaitReadyTimesOutWithItsOwnType() {
-    for (int i = 0; i < 50; i++) {
+  void awaitReadyTimesOutWithItsOwnTypeOnTheClientsClock() throws Exception {
+    // two minutes of the client's clock, not of real time: a wait in real time would outlast the
+    // class's 30 s limit
+    for (int i = 0; i < 200; i++) {
       server.enqueue(
           new MockResponse.Builder()
               .code(503)
               .body("{\"error\":{\"message\":\"Loading model\",\"type\":\"unavailable_error\",\"code\":503}}")
               .build());
     }
-    assertThatThrownBy(() -> client.awaitReady(Duration.ofMillis(300)))
-        .isInstanceOf(LlamaTimeoutException.NotReady.class)
-        .hasMessageContaining("503 Loading model");
+    io.github.llamaclient.testing.FakeClock clock = new io.github.llamaclient.testing.FakeClock();
+    java.util.concurrent.ExecutorService waiter = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (LlamaClient c = LlamaClient.builder().baseUrl(server.url("/").uri()).clock(clock).build()) {
+      java.util.concurrent.Future<?> f = waiter.submit(() -> c.server().awaitReady(Duration.ofMinutes(2)));
+      while (!f.isDone()) {
+        clock.advance(Duration.ofSeconds(1)); // a poll interval is at most 1 s
+        try {
+          f.get(5, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // on
+        } catch (java.util.concurrent.ExecutionException e) {
+          break; // the failure is checked below
+        }
+      }
+      assertThatThrownBy(f::get)
+          .cause()
+          .isInstanceOf(LlamaTimeoutException.NotReady.class)
+          .hasMessageContaining("503 Loading model")
+          .hasMessageContaining("PT2M");
+      assertThat(server.getRequestCount()).as("polled, at most once per second of the clock").isBetween(2, 130);
+    } finally {
+      waiter.shutdownNow();
+    }
   }
 
   @Test
   void notFoundIsTyped() {
     server.enqueue(Transcript.load("not-found").response());
-    assertThatThrownBy(() -> client.props())
+    assertThatThrownBy(() -> client.server().props())
         .isInstanceOfSatisfying(
             LlamaHttpException.class,
             e -> {

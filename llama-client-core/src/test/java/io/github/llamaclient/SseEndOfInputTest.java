@@ -30,9 +30,9 @@ class SseEndOfInputTest {
     /** Every face through {@code java.net.http}. */
     HTTP_CLIENT(b -> b.readOnConsumingThread(false));
 
-    final UnaryOperator<LlamaClient.Builder> setting;
+    final UnaryOperator<LlamaClientBuilder> setting;
 
-    Transport(UnaryOperator<LlamaClient.Builder> setting) {
+    Transport(UnaryOperator<LlamaClientBuilder> setting) {
       this.setting = setting;
     }
 

@@ -132,7 +132,7 @@ class StatusTest {
               c.close();
             });
     client = LlamaClient.builder().baseUrl(server.url()).build();
-    assertThatThrownBy(client::props)
+    assertThatThrownBy(client.server()::props)
         .isInstanceOfSatisfying(
             LlamaHttpException.class,
             e -> {
@@ -150,6 +150,6 @@ class StatusTest {
               c.close();
             });
     client = LlamaClient.builder().baseUrl(server.url()).build();
-    assertThatThrownBy(client::props).isInstanceOf(LlamaProtocolException.class).hasMessageContaining("999");
+    assertThatThrownBy(client.server()::props).isInstanceOf(LlamaProtocolException.class).hasMessageContaining("999");
   }
 }

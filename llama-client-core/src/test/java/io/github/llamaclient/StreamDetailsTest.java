@@ -47,7 +47,7 @@ class StreamDetailsTest {
 
   private List<ChatEvent> events(ChatRequest request, ChatStream[] keep) {
     List<ChatEvent> out = new ArrayList<>();
-    try (ChatStream s = client.stream(request)) {
+    try (ChatStream s = client.chat().stream(request)) {
       keep[0] = s;
       for (ChatEvent e : s) {
         out.add(e);
@@ -76,7 +76,7 @@ class StreamDetailsTest {
     assertThat(reasoning).isNotEmpty();
     assertThat(answer).isEqualTo(t.expectedContent()); // generateStream leaves reasoning out
     server.enqueue(t.response());
-    r = client.chat(request);
+    r = client.chat().call(request);
     assertThat(r.reasoning()).isEqualTo(reasoning);
     sentBody();
   }
@@ -84,7 +84,7 @@ class StreamDetailsTest {
   @Test
   void enableThinkingAndReasoningFormatAreSent() throws Exception {
     server.enqueue(Transcript.load("chat-stream-reasoning").response());
-    client.chat(ChatRequest.builder().user("Why?").enableThinking(false).reasoningFormat("deepseek").build());
+    client.chat().call(ChatRequest.builder().user("Why?").enableThinking(false).reasoningFormat("deepseek").build());
     JsonNode body = sentBody();
     assertThat(body.get("chat_template_kwargs")).isEqualTo(MAPPER.readTree("{\"enable_thinking\":false}"));
     assertThat(body.get("reasoning_format").asText()).isEqualTo("deepseek");
@@ -198,7 +198,7 @@ class StreamDetailsTest {
                     "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":20},"
                         + "\"age\":{\"type\":\"integer\"}},\"required\":[\"name\",\"age\"]}"))
             .build();
-    ChatResult r = client.chat(request);
+    ChatResult r = client.chat().call(request);
     assertThat(sentBody()).isEqualTo(t.requestBody());
     assertThat(MAPPER.readTree(r.text()).has("name")).isTrue();
   }
@@ -207,11 +207,11 @@ class StreamDetailsTest {
   void otherStructuredOutputFieldsAreSent() throws Exception {
     server.enqueue(Transcript.load("chat-stream-basic").response());
     server.enqueue(Transcript.load("chat-stream-basic").response());
-    client.chat(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonObject()).jsonSchema(Map.of("type", "object")).build());
+    client.chat().call(ChatRequest.builder().user("x").responseFormat(ResponseFormat.jsonObject()).jsonSchema(Map.of("type", "object")).build());
     JsonNode body = sentBody();
     assertThat(body.get("response_format")).isEqualTo(MAPPER.readTree("{\"type\":\"json_object\"}"));
     assertThat(body.get("json_schema")).isEqualTo(MAPPER.readTree("{\"type\":\"object\"}"));
-    client.chat(ChatRequest.builder().user("x").grammar("root ::= \"yes\" | \"no\"").build());
+    client.chat().call(ChatRequest.builder().user("x").grammar("root ::= \"yes\" | \"no\"").build());
     assertThat(sentBody().get("grammar").asText()).isEqualTo("root ::= \"yes\" | \"no\"");
   }
 }

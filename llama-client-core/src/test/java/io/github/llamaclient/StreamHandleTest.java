@@ -38,18 +38,17 @@ class StreamHandleTest {
 
   private final List<String> calls = new CopyOnWriteArrayList<>();
 
-  private StreamHandle subscribe(Manual p) {
+  private StreamHandle<ChatResult> subscribe(Manual p) {
     return StreamHandle.subscribe(
-        p,
-        e -> calls.add("event " + ((ChatEvent.Content) e).text()),
+        p, StreamListener.ofEvents(e -> calls.add("event " + ((ChatEvent.Content) e).text()),
         r -> calls.add("complete " + r.text()),
-        e -> calls.add("error " + e.getMessage()));
+        e -> calls.add("error " + e.getMessage())));
   }
 
   @Test
   void eventsThenTheResult() throws Exception {
     Manual p = new Manual();
-    StreamHandle h = subscribe(p);
+    StreamHandle<ChatResult> h = subscribe(p);
     p.subscriber.get().onNext(new ChatEvent.Content("H"));
     p.subscriber.get().onNext(new ChatEvent.Content("i"));
     p.subscriber.get().onNext(new ChatEvent.Done(RESULT));
@@ -62,7 +61,7 @@ class StreamHandleTest {
   @Test
   void noCallbackAfterCancel() {
     Manual p = new Manual();
-    StreamHandle h = subscribe(p);
+    StreamHandle<ChatResult> h = subscribe(p);
     h.cancel();
     assertThat(p.cancelled).isTrue();
     // a publisher may still signal the end it was already delivering
@@ -78,9 +77,9 @@ class StreamHandleTest {
   @Test
   void aThrowingCallbackCancelsAndReportsIt() {
     Manual p = new Manual();
-    StreamHandle h =
+    StreamHandle<ChatResult> h =
         StreamHandle.subscribe(
-            p, e -> { throw new IllegalStateException("boom"); }, r -> calls.add("complete"), e -> calls.add("error " + e.getMessage()));
+            p, StreamListener.ofEvents(e -> { throw new IllegalStateException("boom"); }, r -> calls.add("complete"), e -> calls.add("error " + e.getMessage())));
     p.subscriber.get().onNext(new ChatEvent.Content("x"));
     assertThat(p.cancelled).isTrue();
     assertThat(calls).singleElement().asString().startsWith("error a stream callback threw").contains("boom");

@@ -48,7 +48,7 @@ class StreamLimitTest {
     return Transcript.load("chat-stream-basic").response().newBuilder().headersDelay(3, TimeUnit.SECONDS).build();
   }
 
-  private LlamaClient.Builder builder() {
+  private LlamaClientBuilder builder() {
     return LlamaClient.builder().baseUrl(server.url("/").uri());
   }
 
@@ -63,9 +63,9 @@ class StreamLimitTest {
     server.enqueue(slow());
     Transcript basic = Transcript.load("chat-stream-basic");
     server.enqueue(basic.response());
-    ChatStream a = client.stream(REQUEST);
-    ChatStream b = client.stream(REQUEST);
-    ChatStream c = client.stream(REQUEST); // returns at once: nobody blocks
+    ChatStream a = client.chat().stream(REQUEST);
+    ChatStream b = client.chat().stream(REQUEST);
+    ChatStream c = client.chat().stream(REQUEST); // returns at once: nobody blocks
     await(() -> server.getRequestCount() == 2);
     StreamLimiter limiter = client.limiter();
     // c is queued: only a place freed by a or b takes it out of the queue, so it cannot have sent
@@ -84,11 +84,11 @@ class StreamLimitTest {
   void waitingIsFirstInFirstOut() throws Exception {
     client = builder().maxConcurrentStreams(1).build();
     server.enqueue(slow());
-    ChatStream first = client.stream(REQUEST);
+    ChatStream first = client.chat().stream(REQUEST);
     await(() -> server.getRequestCount() == 1);
     List<ChatStream> waiting = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      waiting.add(client.stream(ChatRequest.builder().user("n" + i).build()));
+      waiting.add(client.chat().stream(ChatRequest.builder().user("n" + i).build()));
     }
     for (int i = 0; i < 3; i++) {
       server.enqueue(Transcript.load("chat-stream-basic").response());
@@ -107,9 +107,9 @@ class StreamLimitTest {
   void fullQueueIsATypedRejectionNotAHang() throws Exception {
     client = builder().maxConcurrentStreams(1).maxQueuedStreams(1).build();
     server.enqueue(slow());
-    ChatStream a = client.stream(REQUEST);
-    ChatStream b = client.stream(REQUEST);
-    ChatStream c = client.stream(REQUEST);
+    ChatStream a = client.chat().stream(REQUEST);
+    ChatStream b = client.chat().stream(REQUEST);
+    ChatStream c = client.chat().stream(REQUEST);
     assertThatThrownBy(c::result)
         .isInstanceOfSatisfying(
             TooManyStreamsException.class,
@@ -119,7 +119,7 @@ class StreamLimitTest {
             });
     // the publisher face gets the same rejection through onError
     java.util.concurrent.CompletableFuture<Throwable> error = new java.util.concurrent.CompletableFuture<>();
-    client.stream(REQUEST, e -> {}, r -> {}, error::complete);
+    client.chat().subscribe(REQUEST, StreamListener.ofEvents(e -> {}, r -> {}, error::complete));
     assertThat(error.get(5, TimeUnit.SECONDS)).isInstanceOf(TooManyStreamsException.class);
     b.close(); // cancel while queued: leaves the queue
     a.close();
@@ -133,8 +133,8 @@ class StreamLimitTest {
     FakeClock clock = new FakeClock();
     client = builder().clock(clock).maxConcurrentStreams(1).queueTimeout(Duration.ofMillis(200)).build();
     server.enqueue(slow());
-    ChatStream a = client.stream(REQUEST);
-    ChatStream b = client.stream(REQUEST);
+    ChatStream a = client.chat().stream(REQUEST);
+    ChatStream b = client.chat().stream(REQUEST);
     StreamLimiter waiting = client.limiter();
     assertThat(waiting.queued()).as("b waits for a's place").isEqualTo(1);
     clock.advance(Duration.ofMillis(199));
@@ -155,9 +155,9 @@ class StreamLimitTest {
     server.enqueue(Transcript.load("props").response()); // total_slots: 2
     server.enqueue(slow());
     server.enqueue(slow());
-    ChatStream a = client.stream(REQUEST);
-    ChatStream b = client.stream(REQUEST);
-    ChatStream c = client.stream(REQUEST);
+    ChatStream a = client.chat().stream(REQUEST);
+    ChatStream b = client.chat().stream(REQUEST);
+    ChatStream c = client.chat().stream(REQUEST);
     await(() -> server.getRequestCount() == 3);
     assertThat(server.takeRequest().getTarget()).isEqualTo("/props");
     assertThat(client.limiter().queued()).isEqualTo(1);
@@ -194,7 +194,7 @@ class StreamLimitTest {
     for (int batch = 0; batch < 20; batch++) {
       List<ChatStream> streams = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        streams.add(client.stream(REQUEST));
+        streams.add(client.chat().stream(REQUEST));
       }
       for (int i = 0; i < 10; i++) {
         ChatStream s = streams.get(i);
@@ -219,7 +219,7 @@ class StreamLimitTest {
     for (int i = 0; i < 3; i++) {
       server.enqueue(slow());
     }
-    List<ChatStream> three = List.of(client.stream(REQUEST), client.stream(REQUEST), client.stream(REQUEST));
+    List<ChatStream> three = List.of(client.chat().stream(REQUEST), client.chat().stream(REQUEST), client.chat().stream(REQUEST));
     await(() -> limiter.running() == 3 && limiter.queued() == 0);
     three.forEach(ChatStream::close);
     await(() -> limiter.running() == 0);

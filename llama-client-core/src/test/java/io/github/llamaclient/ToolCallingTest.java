@@ -72,7 +72,7 @@ class ToolCallingTest {
   void toolsRequestBodyEqualsTheRecording() throws Exception {
     Transcript t = Transcript.load("chat-stream-tools");
     server.enqueue(t.response());
-    ChatResult r = client.chat(toolsRequest());
+    ChatResult r = client.chat().call(toolsRequest());
     assertThat(sentBody()).isEqualTo(t.requestBody());
     // three calls, accumulated per index, each with the id and name of its first delta
     assertThat(r.toolCalls())
@@ -101,7 +101,7 @@ class ToolCallingTest {
     List<ChatEvent.ToolCallStarted> started = new ArrayList<>();
     Map<Integer, StringBuilder> args = new LinkedHashMap<>();
     ChatResult result;
-    try (ChatStream s = client.stream(toolsRequest())) {
+    try (ChatStream s = client.chat().stream(toolsRequest())) {
       for (ChatEvent e : s) {
         if (e instanceof ChatEvent.ToolCallStarted) {
           started.add((ChatEvent.ToolCallStarted) e);
@@ -132,7 +132,7 @@ class ToolCallingTest {
             .toolChoice(ToolChoice.REQUIRED)
             .parallelToolCalls(true)
             .build();
-    ChatResult r = client.chat(request);
+    ChatResult r = client.chat().call(request);
     assertThat(sentBody()).isEqualTo(t.requestBody());
     // the tiny model made a single call although two were allowed; no name was revised
     assertThat(r.toolCalls()).hasSize(1);
@@ -255,7 +255,7 @@ class ToolCallingTest {
   void toolLoopStopsAtItsBound() {
     server.enqueue(Transcript.load("chat-stream-tools").response());
     server.enqueue(Transcript.load("chat-stream-tool-result").response());
-    assertThatThrownBy(() -> client.runTools(toolsRequest(), call -> "{}", 2))
+    assertThatThrownBy(() -> client.chat().runTools(toolsRequest(), call -> "{}", 2))
         .isInstanceOfSatisfying(
             ToolRoundsExceededException.class,
             e -> {
@@ -271,7 +271,7 @@ class ToolCallingTest {
   void nonStreamedToolCalls() throws Exception {
     Transcript t = Transcript.load("chat-complete-tools");
     server.enqueue(t.response());
-    ChatResult r = client.chatNonStreaming(toolsRequest());
+    ChatResult r = client.chat().callNonStreaming(toolsRequest());
     assertThat(sentBody()).isEqualTo(t.requestBody());
     assertThat(r.text()).isEmpty();
     assertThat(r.toolCalls()).extracting(ToolCall::id)
@@ -290,7 +290,7 @@ class ToolCallingTest {
     server.enqueue(t.response());
     ChatRequest request =
         ChatRequest.builder().system("You are a helpful assistant.").user("Count from 1 to 10 slowly").maxTokens(40).seed(3).build();
-    ChatResult r = client.chatNonStreaming(request);
+    ChatResult r = client.chat().callNonStreaming(request);
     assertThat(sentBody()).isEqualTo(t.requestBody());
     assertThat(r.text()).isEqualTo(t.requestBody() == null ? "" : MAPPER.readTree(t.bodyText()).at("/choices/0/message/content").asText());
     assertThat(r.text()).startsWith("\nlicense.");

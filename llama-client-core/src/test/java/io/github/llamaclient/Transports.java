@@ -22,7 +22,7 @@ enum Transports {
   }
 
   /** A builder for a client on this transport. */
-  LlamaClient.Builder builder(URI baseUrl) {
+  LlamaClientBuilder builder(URI baseUrl) {
     return LlamaClient.builder().baseUrl(baseUrl).readOnConsumingThread(direct);
   }
 

@@ -28,7 +28,7 @@ class ValidationTest {
 
   @Test
   void clientBuilder() {
-    LlamaClient.Builder b = LlamaClient.builder();
+    LlamaClientBuilder b = LlamaClient.builder();
     rejects(() -> b.baseUrl("ftp://host:8080"), "baseUrl must be an http or https URL, was ftp://host:8080");
     rejects(() -> b.baseUrl("localhost:8080"), "baseUrl must be an http or https URL");
     rejects(() -> b.baseUrl("http:///v1"), "baseUrl must name a host");
@@ -152,7 +152,7 @@ class ValidationTest {
         assertThat(c.responseTimeout()).isEqualTo(Duration.ofMillis(2500));
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofMillis(2500));
         assertThat(c.toString()).doesNotContain("sk-env");
-        c.chat(ChatRequest.builder().user("hi").build());
+        c.chat().call(ChatRequest.builder().user("hi").build());
       }
       RecordedRequest sent = server.takeRequest(5, TimeUnit.SECONDS);
       assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-env");

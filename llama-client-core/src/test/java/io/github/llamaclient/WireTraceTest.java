@@ -120,7 +120,7 @@ class WireTraceTest {
     try (LlamaClient client =
         LlamaClient.builder().baseUrl(server.url("/").uri()).apiKey(KEY).wireListener(rec).build()) {
       assertThat(client.toString()).doesNotContain(KEY).contains("***");
-      ChatResult r = client.chat(RecordedRequests.chat(t.requestBody()));
+      ChatResult r = client.chat().call(RecordedRequests.chat(t.requestBody()));
       assertThat(r.text()).isEqualTo(t.expectedContent());
     }
     assertThat(rec.calls).containsExactly("request POST /v1/chat/completions", "response 200", "lines", "end");

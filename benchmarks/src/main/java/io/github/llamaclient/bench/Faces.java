@@ -3,7 +3,9 @@ package io.github.llamaclient.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.ChatEvent;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatRequest;
+import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ChatStream;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamHandle;
@@ -256,7 +258,7 @@ final class Faces {
 
     @Override
     void stream(Recorder r) {
-      try (ChatStream events = client.stream(request)) {
+      try (ChatStream events = client.chat().stream(request)) {
         for (ChatEvent e : events) {
           if (e instanceof ChatEvent.Content) {
             r.delta(((ChatEvent.Content) e).text());
@@ -268,7 +270,7 @@ final class Faces {
     @Override
     long cancelAfter(int n) {
       Recorder r = new Recorder(0);
-      ChatStream events = client.stream(request);
+      ChatStream events = client.chat().stream(request);
       Iterator<ChatEvent> it = events.iterator();
       while (r.count < n && it.hasNext()) {
         ChatEvent e = it.next();
@@ -290,7 +292,7 @@ final class Faces {
 
     /** Starts a stream; {@code done} counts down when it ended, {@code failed} is set on error. */
     void start(Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed, int cancelAt, long[] cancelTime) {
-      client.generatePublisher(request).subscribe(new Flow.Subscriber<String>() {
+      client.chat().textPublisher(request).subscribe(new Flow.Subscriber<String>() {
         private Flow.Subscription s;
         private int sinceRequest;
 
@@ -356,15 +358,14 @@ final class Faces {
       super("llama-client callbacks", baseUrl);
     }
 
-    StreamHandle start(Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed) {
-      return client.generateStream(
-          request,
-          r::delta,
+    StreamHandle<ChatResult> start(Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed) {
+      return client.chat().subscribe(
+          request, StreamListener.of(r::delta,
           result -> done.countDown(),
           e -> {
             failed.incrementAndGet();
             done.countDown();
-          });
+          }));
     }
 
     @Override
@@ -379,17 +380,16 @@ final class Faces {
 
     @Override
     long cancelAfter(int n) throws Exception {
-      AtomicReference<StreamHandle> handle = new AtomicReference<>();
+      AtomicReference<StreamHandle<ChatResult>> handle = new AtomicReference<>();
       CountDownLatch reached = new CountDownLatch(1);
       long[] t = new long[1];
       Recorder r = new Recorder(0);
-      StreamHandle h =
-          client.generateStream(
-              request,
-              s -> {
+      StreamHandle<ChatResult> h =
+          client.chat().subscribe(
+              request, StreamListener.of(s -> {
                 r.delta(s);
                 if (r.count == n) {
-                  StreamHandle mine;
+                  StreamHandle<ChatResult> mine;
                   while ((mine = handle.get()) == null) {
                     Thread.onSpinWait();
                   }
@@ -399,7 +399,7 @@ final class Faces {
                 }
               },
               result -> reached.countDown(),
-              e -> reached.countDown());
+              e -> reached.countDown()));
       handle.set(h);
       if (!reached.await(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException(name + " did not reach " + n + " deltas");

@@ -8,6 +8,7 @@ import io.github.llamaclient.ChatStream;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ToolCall;
 import io.github.llamaclient.internal.flow.StreamCleaner;
 import java.lang.ref.Reference;
@@ -42,8 +43,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The faces match {@link io.github.llamaclient.LlamaClient}'s: blocking ({@link #send(String)}),
  * pulled streams ({@link #sendStream(String)}, {@link #sendEvents(List, Consumer)}), publishers
- * ({@link #sendPublisher(String)}) and callbacks ({@link #send(String, Consumer, Consumer,
- * Consumer)}). A turn's request options are applied over the manager's {@link
+ * ({@link #sendPublisher(String)}) and a listener ({@link #send(String, StreamListener)}). A turn's request options are applied over the manager's {@link
  * SessionManager.Builder#everyRequest(Consumer)} and the session's {@link #options()}; the messages
  * are always the session's.
  *
@@ -276,7 +276,7 @@ public final class ChatSession {
    */
   public ChatResult send(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
     Turn t = manager.begin(id, input, options);
-    try (ChatStream events = manager.client().stream(t.request())) {
+    try (ChatStream events = manager.client().chat().stream(t.request())) {
       for (ChatEvent e : events) {
         t.onEvent(e);
         if (e instanceof ChatEvent.Done) {
@@ -341,7 +341,7 @@ public final class ChatSession {
     Turn t = manager.begin(id, input, options);
     ChatStream events;
     try {
-      events = manager.client().stream(t.request());
+      events = manager.client().chat().stream(t.request());
     } catch (RuntimeException e) {
       t.abort(e);
       throw e;
@@ -450,7 +450,7 @@ public final class ChatSession {
    * session under {@link WhenBusy#FAIL} gives {@code onError} with {@link SessionBusyException}).
    * {@code request(n)} is honoured; {@code cancel()} closes the connection and leaves the history
    * as before; the turn commits before {@code onComplete}. Signals come as from {@link
-   * io.github.llamaclient.LlamaClient#generatePublisher(ChatRequest)}.
+   * io.github.llamaclient.StreamingApi#textPublisher(Object)}.
    *
    * @param message the user's message
    * @return the publisher
@@ -487,63 +487,44 @@ public final class ChatSession {
   // ---------------------------------------------------------------- callbacks
 
   /**
-   * Streams the reply text to callbacks. The turn begins at once, on the calling thread (so a busy
-   * session waits or throws here); the callbacks then run on the HTTP client's threads, one after
-   * another. Exactly one of {@code onComplete} (after the commit) and {@code onError} (history
-   * unchanged) is called, unless the handle cancels first (then neither; the history is unchanged).
+   * Streams the reply to a listener ({@link StreamListener#of(Consumer, Consumer, Consumer)} takes
+   * the text, the result and the failure as three lambdas). The turn begins at once, on the calling
+   * thread (so a busy session waits or throws here); the listener then runs on the client's
+   * callback executor, one call after another. Exactly one of {@code onComplete} (after the commit)
+   * and {@code onError} (history unchanged) is called, unless the handle cancels first (then
+   * neither; the history is unchanged).
    *
    * @param message the user's message
-   * @param onChunk receives each piece of reply text
-   * @param onComplete receives the committed reply
-   * @param onError receives the failure
+   * @param listener receives the reply's events, then the committed reply or the failure
    * @return a handle to cancel the turn or wait for its result
+   * @throws NullPointerException if an argument is null
    * @throws SessionBusyException if busy and failing fast, or ({@link
    *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
-  public StreamHandle send(
-      String message,
-      Consumer<? super String> onChunk,
-      Consumer<? super ChatResult> onComplete,
-      Consumer<? super LlamaException> onError) {
-    Objects.requireNonNull(onChunk, "onChunk");
-    return send(
-        List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))),
-        NO_OPTIONS,
-        e -> {
-          if (e instanceof ChatEvent.Content) {
-            onChunk.accept(((ChatEvent.Content) e).text());
-          }
-        },
-        onComplete,
-        onError);
+  public StreamHandle<ChatResult> send(String message, StreamListener<? super ChatResult> listener) {
+    return send(List.of(ChatMessage.user(Objects.requireNonNull(message, "message"))), NO_OPTIONS, listener);
   }
 
   /**
-   * Streams a turn's typed events to callbacks; as {@link #send(String, Consumer, Consumer,
-   * Consumer)} ({@link ChatEvent.Done} goes to {@code onComplete}, not {@code onEvent}).
+   * Streams a turn to a listener; as {@link #send(String, StreamListener)}, with this turn's new
+   * messages and request options ({@link ChatEvent.Done} goes to {@code onComplete}, not {@code
+   * onEvent}).
    *
    * @param input the turn's new messages (see {@link #send(List, Consumer)})
    * @param options sets this turn's request options
-   * @param onEvent receives each event
-   * @param onComplete receives the committed reply
-   * @param onError receives the failure
+   * @param listener receives the reply's events, then the committed reply or the failure
    * @return a handle to cancel the turn or wait for its result
+   * @throws NullPointerException if an argument is null
    * @throws SessionBusyException if busy and failing fast, or ({@link
    *     SessionWaitTimeoutException}) busy for longer than the manager's wait timeout
    */
-  public StreamHandle send(
-      List<ChatMessage> input,
-      Consumer<ChatRequest.Builder> options,
-      Consumer<? super ChatEvent> onEvent,
-      Consumer<? super ChatResult> onComplete,
-      Consumer<? super LlamaException> onError) {
-    Objects.requireNonNull(onEvent, "onEvent");
-    Objects.requireNonNull(onComplete, "onComplete");
-    Objects.requireNonNull(onError, "onError");
+  public StreamHandle<ChatResult> send(
+      List<ChatMessage> input, Consumer<ChatRequest.Builder> options, StreamListener<? super ChatResult> listener) {
+    Objects.requireNonNull(listener, "listener");
     Turn t = manager.begin(id, input, options);
     Flow.Publisher<ChatEvent> turn =
-        subscriber -> manager.client().eventPublisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, e -> e));
-    return StreamHandle.subscribe(turn, onEvent, onComplete, onError);
+        subscriber -> manager.client().chat().publisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, e -> e));
+    return StreamHandle.subscribe(turn, listener);
   }
 
   @Override

@@ -291,7 +291,7 @@ public final class HistoryBudget {
       ChatRequest r = request.apply(kept);
       if (!estimate) {
         try {
-          return client.countTokens(client.applyTemplate(r));
+          return client.tokenizer().count(client.tokenizer().applyTemplate(r));
         } catch (LlamaException e) {
           estimate = true;
           LOG.log(

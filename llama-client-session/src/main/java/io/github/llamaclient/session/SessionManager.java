@@ -531,7 +531,7 @@ public final class SessionManager implements AutoCloseable {
     Integer c = contextSize;
     if (c == null) {
       try {
-        c = client.props().contextSize();
+        c = client.server().props().contextSize();
         contextSize = c;
       } catch (LlamaException e) {
         LOG.log(System.Logger.Level.DEBUG, "cannot read the context size from /props: {0}", e.toString());
@@ -555,16 +555,16 @@ public final class SessionManager implements AutoCloseable {
       return;
     }
     if (owner != null) {
-      trySlot(() -> client.saveSlot(slot, SessionIds.slotFileName(owner)), "save", slot, owner);
+      trySlot(() -> client.slots().save(slot, SessionIds.slotFileName(owner)), "save", slot, owner);
     }
-    trySlot(() -> client.restoreSlot(slot, SessionIds.slotFileName(st.id())), "restore", slot, st.id());
+    trySlot(() -> client.slots().restore(slot, SessionIds.slotFileName(st.id())), "restore", slot, st.id());
   }
 
   private void saveSlotCache(SessionState st, String why) {
     Integer slot = st.slot();
     if (slotCache && slot != null && slotOwners.remove(slot, st.id())) {
       LOG.log(System.Logger.Level.DEBUG, "session ''{0}'' {1}: saving slot {2}", st.id(), why, slot);
-      trySlot(() -> client.saveSlot(slot, SessionIds.slotFileName(st.id())), "save", slot, st.id());
+      trySlot(() -> client.slots().save(slot, SessionIds.slotFileName(st.id())), "save", slot, st.id());
     }
   }
 

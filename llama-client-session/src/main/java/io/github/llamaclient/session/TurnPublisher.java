@@ -48,7 +48,7 @@ final class TurnPublisher<T> implements Flow.Publisher<T> {
       return;
     }
     try {
-      manager.client().eventPublisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, map));
+      manager.client().chat().publisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, map));
     } catch (RuntimeException e) {
       t.abort(e);
       throw e;

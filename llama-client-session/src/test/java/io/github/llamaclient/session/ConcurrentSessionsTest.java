@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.testing.Transcript;
 import java.nio.file.Path;
@@ -142,7 +143,7 @@ class ConcurrentSessionsTest {
           assertThat(String.join("", reply.toList())).isEqualTo(REPLY);
         }
       } else {
-        s.send(message, x -> {}, r -> {}, e -> {}).result().get(30, TimeUnit.SECONDS);
+        s.send(message, StreamListener.of(x -> {}, r -> {}, e -> {})).result().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {
       if (!message.endsWith("/fail")) {

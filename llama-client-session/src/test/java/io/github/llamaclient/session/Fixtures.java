@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.LlamaException;
@@ -141,17 +142,18 @@ final class Fixtures {
           throws Exception {
         StringBuilder sb = new StringBuilder();
         CompletableFuture<String> done = new CompletableFuture<>();
-        StreamHandle h =
+        StreamHandle<ChatResult> h =
             s.send(
                 input,
                 o,
-                e -> {
-                  if (e instanceof io.github.llamaclient.ChatEvent.Content) {
-                    sb.append(((io.github.llamaclient.ChatEvent.Content) e).text());
-                  }
-                },
-                (ChatResult r) -> done.complete(sb.toString()),
-                (LlamaException e) -> done.completeExceptionally(e));
+                StreamListener.ofEvents(
+                    e -> {
+                      if (e instanceof io.github.llamaclient.ChatEvent.Content) {
+                        sb.append(((io.github.llamaclient.ChatEvent.Content) e).text());
+                      }
+                    },
+                    (ChatResult r) -> done.complete(sb.toString()),
+                    (LlamaException e) -> done.completeExceptionally(e)));
         String text = unwrap(done);
         assertThat(h.result().get(10, TimeUnit.SECONDS).text()).isEqualTo(text);
         return text;

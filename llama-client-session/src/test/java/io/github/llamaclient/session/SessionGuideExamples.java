@@ -1,6 +1,7 @@
 package io.github.llamaclient.session;
 
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamHandle;
@@ -60,10 +61,10 @@ final class SessionGuideExamples {
 
     session.sendPublisher("Three").subscribe(new PrintingSubscriber());
 
-    StreamHandle handle = session.send("Four",
+    StreamHandle<ChatResult> handle = session.send("Four", StreamListener.of(
         System.out::print,                       // each piece of text
         reply -> System.out.println(),           // after the commit
-        error -> System.err.println(error));     // history unchanged
+        error -> System.err.println(error)));    // history unchanged
     handle.result().get();
     // end::faces[]
     if (blocking.text().isEmpty()) {

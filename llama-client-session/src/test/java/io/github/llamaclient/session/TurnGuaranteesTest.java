@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ContextSizeExceededException;
 import io.github.llamaclient.LlamaClient;
@@ -161,8 +162,8 @@ class TurnGuaranteesTest {
         BASIC.response(Transcript.Cut.RECORDED, false).newBuilder().throttleBody(256, 100, TimeUnit.MILLISECONDS).build());
 
     CompletableFuture<String> first = new CompletableFuture<>();
-    AtomicReference<StreamHandle> handle = new AtomicReference<>();
-    StreamHandle h = s.send("second", first::complete, r -> {}, e -> {});
+    AtomicReference<StreamHandle<ChatResult>> handle = new AtomicReference<>();
+    StreamHandle<ChatResult> h = s.send("second", StreamListener.of(first::complete, r -> {}, e -> {}));
     handle.set(h);
     first.get(10, TimeUnit.SECONDS);
     h.cancel();

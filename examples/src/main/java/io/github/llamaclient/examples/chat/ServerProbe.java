@@ -55,7 +55,7 @@ final class ServerProbe {
       long start = System.nanoTime();
       try {
         // tag::ready[]
-        ready = client.isReady(); // GET /health: false while the model loads (503)
+        ready = client.server().isReady(); // GET /health: false while the model loads (503)
         // end::ready[]
       } catch (LlamaConnectException e) {
         if (waiting) {

@@ -6,6 +6,7 @@ import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ChatStream;
 import io.github.llamaclient.LiveStats;
 import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.LlamaClientBuilder;
 import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.LlamaHttpException;
@@ -136,7 +137,7 @@ public final class TerminalChat {
   /** The client: environment variables first, then the flags. */
   static LlamaClient client(ChatOptions options, Map<String, String> env) {
     // tag::client-from-env[]
-    LlamaClient.Builder builder = LlamaClient.builderFromEnv(env); // LLAMA_SERVER_URL, LLAMA_API_KEY, ...
+    LlamaClientBuilder builder = LlamaClient.builderFromEnv(env); // LLAMA_SERVER_URL, LLAMA_API_KEY, ...
     if (options.url() != null) {
       builder.baseUrl(options.url());
     }
@@ -299,7 +300,7 @@ public final class TerminalChat {
     long start = System.nanoTime();
     long first = -1;
     boolean inReasoning = false;
-    ChatStream events = client.stream(request);
+    ChatStream events = client.chat().stream(request);
     generating.set(events);
     try (events) {
       for (ChatEvent e : events) {

@@ -12,6 +12,7 @@ import io.github.llamaclient.LlamaHttpException;
 import io.github.llamaclient.LlamaStreamException;
 import io.github.llamaclient.LlamaTimeoutException;
 import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.StreamInterruptedException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +43,7 @@ public final class StreamingFaces {
 
   static String events(LlamaClient client, ChatRequest request) {
     // tag::events[]
-    try (ChatStream events = client.stream(request)) {
+    try (ChatStream events = client.chat().stream(request)) {
       for (ChatEvent e : events) {
         if (e instanceof ChatEvent.Reasoning r) {
           System.out.print("[thinking] " + r.text());
@@ -60,12 +61,13 @@ public final class StreamingFaces {
 
   static String callbacks(LlamaClient client, ChatRequest request) throws Exception {
     // tag::callbacks[]
-    StreamHandle handle =
-        client.generateStream(
+    StreamHandle<ChatResult> handle =
+        client.chat().subscribe(
             request,
-            piece -> System.out.print(piece), // on the client's callback executor, one at a time
-            result -> System.out.println("\n[" + result.finishReason() + "]"),
-            error -> System.err.println("failed: " + error.getMessage()));
+            StreamListener.of(
+                piece -> System.out.print(piece), // on the client's callback executor, one at a time
+                result -> System.out.println("\n[" + result.finishReason() + "]"),
+                error -> System.err.println("failed: " + error.getMessage())));
     // ... handle.cancel() stops it; handle.result() is a CompletableFuture<ChatResult>
     ChatResult result = handle.result().get(5, TimeUnit.MINUTES);
     // end::callbacks[]
@@ -75,7 +77,7 @@ public final class StreamingFaces {
   static String publisher(LlamaClient client, ChatRequest request) throws Exception {
     CompletableFuture<String> done = new CompletableFuture<>();
     // tag::publisher[]
-    Flow.Publisher<String> publisher = client.generatePublisher(request); // cold: subscribing sends the request
+    Flow.Publisher<String> publisher = client.chat().textPublisher(request); // cold: subscribing sends the request
     publisher.subscribe(
         new Flow.Subscriber<String>() {
           private final StringBuilder text = new StringBuilder();
@@ -109,8 +111,8 @@ public final class StreamingFaces {
 
   static String blocking(LlamaClient client, ChatRequest request) throws Exception {
     // tag::blocking[]
-    ChatResult result = client.chat(request); // streamed underneath: the idle timeout still applies
-    CompletableFuture<ChatResult> later = client.chatAsync(request); // cancel(true) closes the connection
+    ChatResult result = client.chat().call(request); // streamed underneath: the idle timeout still applies
+    CompletableFuture<ChatResult> later = client.chat().callAsync(request); // cancel(true) closes the connection
     // end::blocking[]
     later.get(5, TimeUnit.MINUTES);
     return result.text();

@@ -261,7 +261,7 @@ public final class MqttBridge implements AutoCloseable {
       if (streamed) {
         streamReply(chat, reply);
       } else {
-        ChatResult r = llama.chat(chat);
+        ChatResult r = llama.chat().call(chat);
         ObjectNode n = summary("reply", r);
         n.put("content", r.text());
         reply.publish(n);
@@ -280,7 +280,7 @@ public final class MqttBridge implements AutoCloseable {
   // tag::stream-chunks[]
   private void streamReply(ChatRequest chat, Reply reply) {
     ChunkWriter chunks = new ChunkWriter(config.maxMessageBytes());
-    try (ChatStream events = llama.stream(chat)) {
+    try (ChatStream events = llama.chat().stream(chat)) {
       for (ChatEvent e : events) {
         if (e instanceof ChatEvent.Content) {
           for (byte[] payload : chunks.chunks(((ChatEvent.Content) e).text())) {

@@ -284,7 +284,7 @@ public final class WebRelay implements AutoCloseable {
         ex.send(jsonReply(400, h, e.getMessage()));
         return;
       }
-      relay(ex, h, client.eventPublisher(chat), () -> {});
+      relay(ex, h, client.chat().publisher(chat), () -> {});
     } else {
       sessionTurn(ex, h, body);
     }

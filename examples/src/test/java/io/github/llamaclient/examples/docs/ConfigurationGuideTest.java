@@ -2,7 +2,7 @@ package io.github.llamaclient.examples.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.LlamaClientBuilder;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/configuration.md says its builder table lists every setting: this checks the table's first
- * column against the public methods of {@link LlamaClient.Builder}, both ways, so a setting added
+ * column against the public methods of {@link LlamaClientBuilder}, both ways, so a setting added
  * to the builder fails the build until it is documented.
  */
 class ConfigurationGuideTest {
@@ -26,15 +26,15 @@ class ConfigurationGuideTest {
   void theBuilderTableListsEveryBuilderSettingAndNoOther() throws IOException {
     Set<String> documented = documentedSettings(Files.readString(PAGE));
     Set<String> settings = new TreeSet<>();
-    for (Method m : LlamaClient.Builder.class.getDeclaredMethods()) {
+    for (Method m : LlamaClientBuilder.class.getDeclaredMethods()) {
       if (Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()) && !m.isSynthetic()
           && !m.getName().equals("build")) {
         settings.add(m.getName());
       }
     }
-    assertThat(settings).as("public settings of LlamaClient.Builder").contains("baseUrl", "idleTimeout");
+    assertThat(settings).as("public settings of LlamaClientBuilder").contains("baseUrl", "idleTimeout");
     assertThat(documented)
-        .as("the settings in docs/configuration.md's builder table (first column), against LlamaClient.Builder's public methods")
+        .as("the settings in docs/configuration.md's builder table (first column), against LlamaClientBuilder's public methods")
         .containsExactlyInAnyOrderElementsOf(settings);
   }
 

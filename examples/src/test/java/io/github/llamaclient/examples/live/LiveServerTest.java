@@ -46,7 +46,7 @@ class LiveServerTest {
   @BeforeAll
   static void connect() {
     client = LlamaClient.builder().baseUrl(System.getenv("LLAMA_LIVE_URL")).build();
-    client.awaitReady(Duration.ofSeconds(30));
+    client.server().awaitReady(Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -61,7 +61,7 @@ class LiveServerTest {
 
   @Test
   void everyFaceStreamsAReply() throws Exception {
-    try (ChatStream s = client.stream(request(TOKENS))) {
+    try (ChatStream s = client.chat().stream(request(TOKENS))) {
       StringBuilder text = new StringBuilder();
       for (ChatEvent e : s) {
         if (e instanceof ChatEvent.Content c) {
@@ -77,10 +77,10 @@ class LiveServerTest {
     try (Stream<String> s = client.generateStream(request(TOKENS))) {
       assertThat(s.count()).isPositive();
     }
-    assertThat(client.chat(request(TOKENS)).finishReason()).isEqualTo(FinishReason.LENGTH);
-    assertThat(client.chatAsync(request(TOKENS)).get(30, TimeUnit.SECONDS).finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertThat(client.chat().call(request(TOKENS)).finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertThat(client.chat().callAsync(request(TOKENS)).get(30, TimeUnit.SECONDS).finishReason()).isEqualTo(FinishReason.LENGTH);
     try (CompletionStream s =
-        client.completionStream(CompletionRequest.builder().prompt("Once upon a time").nPredict(TOKENS).parameter("ignore_eos", true).build())) {
+        client.completions().stream(CompletionRequest.builder().prompt("Once upon a time").nPredict(TOKENS).parameter("ignore_eos", true).build())) {
       s.forEach(e -> {});
       assertThat(s.result().timings().predictedN()).isEqualTo(TOKENS);
     }
@@ -88,17 +88,17 @@ class LiveServerTest {
 
   @Test
   void closingAStreamStopsTheServerGenerating() throws Exception {
-    double before = client.metrics().tokensPredictedTotal();
+    double before = client.server().metrics().tokensPredictedTotal();
     try (Stream<String> s = client.generateStream(request(8000))) {
       assertThat(s.limit(5).count()).isEqualTo(5);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-    while (client.slots().stream().anyMatch(SlotInfo::processing) && System.nanoTime() < deadline) {
+    while (client.slots().list().stream().anyMatch(SlotInfo::processing) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(client.slots()).as("the server stopped within 0.5 s").noneMatch(SlotInfo::processing);
+    assertThat(client.slots().list()).as("the server stopped within 0.5 s").noneMatch(SlotInfo::processing);
     Thread.sleep(2000); // time enough to generate the 8,000 tokens, had it gone on
-    double generated = client.metrics().tokensPredictedTotal() - before;
+    double generated = client.server().metrics().tokensPredictedTotal() - before;
     assertThat(generated).as("tokens generated for the closed stream").isLessThan(2000);
   }
 
@@ -156,8 +156,8 @@ class LiveServerTest {
 
   @Test
   void smallEndpointsAnswer() {
-    assertThat(client.props().totalSlots()).isEqualTo(2);
-    List<Integer> ids = client.tokenize("hello world").stream().map(t -> t.id()).collect(Collectors.toList());
-    assertThat(client.detokenize(ids)).contains("hello world");
+    assertThat(client.server().props().totalSlots()).isEqualTo(2);
+    List<Integer> ids = client.tokenizer().tokenize("hello world").stream().map(t -> t.id()).collect(Collectors.toList());
+    assertThat(client.tokenizer().detokenize(ids)).contains("hello world");
   }
 }

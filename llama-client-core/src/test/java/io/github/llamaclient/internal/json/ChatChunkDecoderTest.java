@@ -128,7 +128,7 @@ class ChatChunkDecoderTest {
   void tooMuchTextFailsTheStream() {
     try (RawServer server = RawServer.start(c -> c.slowEvents(java.time.Duration.ofMillis(0), 400));
         LlamaClient client = LlamaClient.builder().baseUrl(server.url()).maxResponseChars(1024).build()) {
-      assertThatThrownBy(() -> client.chat(ChatRequest.builder().user("hi").build()))
+      assertThatThrownBy(() -> client.chat().call(ChatRequest.builder().user("hi").build()))
           .isInstanceOf(ResponseTooLargeException.class)
           .hasMessageContaining("1024");
     }
