@@ -150,7 +150,7 @@ public final class LlamaClient implements AutoCloseable {
       this.ownsHttp = true;
     }
     Transport pushed = new JdkTransport(http);
-    Transport pulled = readOnConsumingThread && readsOnConsumer(baseUrl) ? new Http1Transport(connectTimeout) : pushed;
+    Transport pulled = readOnConsumingThread && readsOnConsumer(baseUrl) ? new Http1Transport(connectTimeout, b.clock) : pushed;
     this.engine =
         new Engine(
             b.clock, connectTimeout, responseTimeout, idleTimeout, b.totalTimeout, maxLineBytes, wireListener, pulled, pushed,
