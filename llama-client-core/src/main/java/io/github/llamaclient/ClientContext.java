@@ -108,7 +108,7 @@ final class ClientContext {
     }
     Transport pushed = new JdkTransport(http);
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
-    Transport pulled = ownReader ? new Http1Transport(connectTimeout) : pushed;
+    Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock) : pushed;
     this.engine =
         new Engine(
             b.clock,

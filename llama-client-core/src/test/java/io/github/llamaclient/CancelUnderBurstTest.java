@@ -10,12 +10,21 @@ import org.junit.jupiter.api.RepeatedTest;
 
 /**
  * Closing after 5 of 20 events that arrived in one burst (the rest still queued in the client or
- * in socket buffers, the server then quiet): the server must see the close every time. Repeated,
- * since a lost close would be intermittent.
+ * in socket buffers, the server then quiet): the server must see the close every time, on both
+ * transports. Repeated, since a lost close would be intermittent.
  */
 class CancelUnderBurstTest {
   @RepeatedTest(50)
   void closingMidBurstAlwaysClosesTheConnection() throws Exception {
+    closeMidBurst(Transports.HTTP1);
+  }
+
+  @RepeatedTest(50)
+  void closingMidBurstAlwaysClosesTheConnectionOnTheJdkClient() throws Exception {
+    closeMidBurst(Transports.JDK);
+  }
+
+  private static void closeMidBurst(Transports transport) throws Exception {
     RawServer server =
         RawServer.start(
             c -> {
@@ -25,7 +34,7 @@ class CancelUnderBurstTest {
               }
               c.awaitClientClose(Duration.ofSeconds(30));
             });
-    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
+    try (LlamaClient client = transport.builder(server.url()).build()) {
       try (Stream<String> s = client.generateStream(ChatRequest.builder().user("hi").build())) {
         Iterator<String> it = s.iterator();
         for (int i = 0; i < 5; i++) {

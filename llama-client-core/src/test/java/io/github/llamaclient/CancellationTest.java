@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.testing.RawServer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,14 +21,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Closing is cancelling: however the consumer stops (closing the Stream or ChatStream, cancelling
  * the subscription, the handle or the future, interrupting the consuming thread), the server sees
- * the connection close while it is still generating. The server writes a burst of events, then an
- * event every 50 ms for more than a minute, so a disconnect within the test's wait can only come
- * from the client.
+ * the connection close while it is still generating, on both transports (the pulled faces read
+ * through either; the push faces always through the JDK's client), also with 50 other streams of
+ * the same client busy. The server writes a burst of events, then an event every 50 ms for more
+ * than a minute, so a disconnect within the test's wait can only come from the client.
  *
  * <p>No test sleeps: a stop waits for the client to have read events (a {@link WireListener}), and
  * "no signal after the cancel" is checked once every signal that could follow the cancel has been
@@ -78,16 +83,21 @@ class CancellationTest {
   }
 
   private LlamaClientBuilder builder() {
+    return builder(Transports.HTTP1);
+  }
+
+  /** A client whose pulled faces read through {@code transport} (the push faces always use the JDK's). */
+  private LlamaClientBuilder builder(Transports transport) {
     WireListener reads =
         new WireListener() {
           @Override
           public void onLine(java.net.URI uri, String line, Duration sinceRequest) {
-            if (line.startsWith("data:")) {
+            if (line.startsWith("data:") && line.contains("\"content\":\"t")) { // the stopped stream's, not the load's
               eventsRead.countDown();
             }
           }
         };
-    return LlamaClient.builder().baseUrl(server.url()).callbackExecutor(callbacks).wireListener(reads);
+    return transport.builder(server.url()).callbackExecutor(callbacks).wireListener(reads);
   }
 
   private Context context() {
@@ -95,7 +105,7 @@ class CancellationTest {
   }
 
   /** t0 to t4 at once (one write), then t5, t6, ... every 50 ms until the client closes. */
-  private void startGenerating() {
+  private void startGenerating(Transports transport) {
     server =
         RawServer.start(
             c -> {
@@ -112,12 +122,16 @@ class CancellationTest {
                 }
               }
             });
-    client = builder().build();
+    client = builder(transport).build();
   }
 
   private void startNeverAnswering() {
+    startNeverAnswering(Transports.HTTP1);
+  }
+
+  private void startNeverAnswering(Transports transport) {
     server = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(60)));
-    client = builder().build();
+    client = builder(transport).build();
   }
 
   private RawServer.Connection assertServerSawDisconnect() throws InterruptedException {
@@ -287,21 +301,108 @@ class CancellationTest {
     };
 
     abstract void run(Context x) throws Exception;
+
+    /** Whether the face always reads through the JDK's client (a push face). */
+    boolean pushed() {
+      return this == CANCEL_SUBSCRIPTION || this == CANCEL_HANDLE || this == CANCEL_ASYNC_FUTURE;
+    }
+  }
+
+  /** Every stop with every transport its face reads through. */
+  static Stream<Arguments> stops() {
+    List<Arguments> out = new ArrayList<>();
+    for (Stop s : Stop.values()) {
+      for (Transports t : Transports.values()) {
+        if (!s.pushed() || t == Transports.JDK) {
+          out.add(Arguments.of(s, t));
+        }
+      }
+    }
+    return out.stream();
   }
 
   @ParameterizedTest
-  @EnumSource(Stop.class)
-  void stoppingClosesTheConnectionWhileTheServerGenerates(Stop stop) throws Exception {
-    startGenerating();
+  @MethodSource("stops")
+  void stoppingClosesTheConnectionWhileTheServerGenerates(Stop stop, Transports transport) throws Exception {
+    startGenerating(transport);
     stop.run(context());
     RawServer.Connection c = assertServerSawDisconnect();
     assertThat(c.requestLine()).isEqualTo("POST /v1/chat/completions HTTP/1.1");
     assertThat(server.accepted()).as("one request, no retry").isEqualTo(1);
   }
 
-  @Test
-  void closingBeforeTheResponseHeadersClosesTheConnection() throws Exception {
-    startNeverAnswering();
+  /** Streams kept busy on the same client while one is stopped. */
+  private static final int LOAD = 50;
+  private static final ChatRequest LOAD_REQUEST = ChatRequest.builder().user("load").build();
+  /** Only a guard against a hang: the server waits this long for the close before it writes again. */
+  private static final Duration HANG_GUARD = Duration.ofSeconds(20);
+
+  /**
+   * Under load (50 streams of the same client busy receiving, the HttpClient's one selector thread
+   * and the callback thread shared with them), stopping a stream closes its connection by itself:
+   * after its first events the stopped stream's server writes nothing more until it sees the
+   * connection close, so a close that waited for the next read, or for anything but the stop, hangs
+   * here until the guard. The server writes nothing after the close, and the stop's own checks
+   * say the consumer got nothing after it.
+   */
+  @ParameterizedTest
+  @MethodSource("stops")
+  @Timeout(90)
+  void underLoadTheServerSeesTheCloseBeforeItWritesAgain(Stop stop, Transports transport) throws Exception {
+    CompletableFuture<RawServer.Connection> stopped = new CompletableFuture<>();
+    CompletableFuture<Boolean> closedBeforeNextEvent = new CompletableFuture<>();
+    server =
+        RawServer.start(
+            c -> {
+              if (c.body().contains("\"load\"")) {
+                c.sseHeaders();
+                for (int i = 0; i < 1_000_000; i++) { // writes on until the client closes
+                  c.chunk(RawServer.contentEvent("load "));
+                  if (c.awaitClientClose(Duration.ofMillis(2))) {
+                    return;
+                  }
+                }
+                return;
+              }
+              stopped.complete(c);
+              c.sseHeaders();
+              StringBuilder first = new StringBuilder(); // enough for every stop: then silence
+              for (int i = 0; i < BURST + 5; i++) {
+                first.append(RawServer.contentEvent("t" + i + " "));
+              }
+              c.chunk(first.toString());
+              boolean closed = c.awaitClientClose(HANG_GUARD);
+              closedBeforeNextEvent.complete(closed);
+              if (!closed) {
+                c.chunk(RawServer.contentEvent("late "));
+              }
+            });
+    client = builder(transport).build();
+    CountDownLatch loaded = new CountDownLatch(LOAD);
+    List<StreamHandle<ChatResult>> load = new ArrayList<>();
+    for (int i = 0; i < LOAD; i++) {
+      java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
+      load.add(client.chat().subscribe(LOAD_REQUEST, StreamListener.of(t -> {
+        if (first.compareAndSet(false, true)) {
+          loaded.countDown();
+        }
+      }, r -> {}, e -> {})));
+    }
+    assertThat(loaded.await(30, TimeUnit.SECONDS)).as("every loading stream receives").isTrue();
+    server.clearQueues(); // the next request is the stopped stream's
+    stop.run(context());
+    assertThat(closedBeforeNextEvent.get(HANG_GUARD.toSeconds() + 10, TimeUnit.SECONDS))
+        .as("the server saw the close before writing again")
+        .isTrue();
+    assertThat(stopped.get(1, TimeUnit.SECONDS).requestLine()).isEqualTo("POST /v1/chat/completions HTTP/1.1");
+    assertThat(server.accepted()).as("one request per stream, no retry").isEqualTo(LOAD + 1);
+    assertThat(load).as("the load went on meanwhile").noneMatch(StreamHandle::isDone);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transports.class)
+  void closingBeforeTheResponseHeadersClosesTheConnection(Transports transport) throws Exception {
+    startNeverAnswering(transport);
     ChatStream events = client.chat().stream(REQUEST);
     assertThat(server.awaitRequest(WAIT)).isNotNull();
     events.close();
@@ -356,9 +457,10 @@ class CancellationTest {
     assertServerSawDisconnect();
   }
 
-  @Test
-  void interruptingChatBeforeTheResponseHeadersClosesTheConnection() throws Exception {
-    startNeverAnswering();
+  @ParameterizedTest
+  @EnumSource(Transports.class)
+  void interruptingChatBeforeTheResponseHeadersClosesTheConnection(Transports transport) throws Exception {
+    startNeverAnswering(transport);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     Thread t =
         new Thread(

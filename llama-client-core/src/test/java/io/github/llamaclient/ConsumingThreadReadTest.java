@@ -259,17 +259,25 @@ class ConsumingThreadReadTest {
         }
       });
       ChatRequest big = ChatRequest.builder().user("x".repeat(8 * 1024 * 1024)).build();
+      FakeClock clock = new FakeClock(); // the response limit passes on it, not in real time
+      java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor();
       try (LlamaClient client =
-          LlamaClient.builder().baseUrl("http://127.0.0.1:" + ss.getLocalPort()).responseTimeout(Duration.ofMillis(300)).build()) {
-        long t0 = System.nanoTime();
-        Stream<String> s = client.generateStream(big); // blocked writing until the limit closes the connection
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+          LlamaClient.builder()
+              .baseUrl("http://127.0.0.1:" + ss.getLocalPort())
+              .clock(clock)
+              .responseTimeout(Duration.ofMillis(300))
+              .build()) {
+        // blocked writing until the limit closes the connection
+        java.util.concurrent.Future<Stream<String>> sent = runner.submit(() -> client.generateStream(big));
+        accepted.get(10, java.util.concurrent.TimeUnit.SECONDS); // connected: the request is being written
+        Stream<String> s = clock.advanceUntilDone(sent, Duration.ofMillis(300));
         assertThatThrownBy(() -> s.forEach(x -> {}))
             .isInstanceOfSatisfying(
                 LlamaTimeoutException.ResponseHeaders.class,
                 e -> assertThat(e.limit()).isEqualTo(Duration.ofMillis(300)));
         s.close();
       } finally {
+        runner.shutdownNow();
         accepted.get(5, java.util.concurrent.TimeUnit.SECONDS).close();
       }
     }
@@ -319,6 +327,7 @@ class ConsumingThreadReadTest {
   @Test
   void keptAliveConnectionsAreReusedAndClosedWhenTheServerWouldDropThem() throws Exception {
     byte[] json = "{\"tokens\":[1,2,3]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    FakeClock clock = new FakeClock();
     try (KeepAliveServer server = KeepAliveServer.start((request, out) -> {
           out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=2, max=100\r\n"
                   + "Content-Length: " + json.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -326,21 +335,24 @@ class ConsumingThreadReadTest {
           out.flush();
           return true;
         });
-        LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
+        LlamaClient client = LlamaClient.builder().baseUrl(server.url()).clock(clock).build()) {
       for (int i = 0; i < 3; i++) {
         assertThat(client.tokenizer().count("abc")).isEqualTo(3);
       }
       assertThat(server.connections()).as("one connection, kept alive").isEqualTo(1);
       assertThat(pool(client).idle()).isEqualTo(1);
-      long idleFrom = System.nanoTime();
-      Long closed = server.ended().poll(5, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(closed).as("the idle connection was closed").isNotNull();
-      assertThat(Duration.ofNanos(closed - idleFrom))
-          .as("a second before the server's keep-alive timeout of 2 s")
-          .isLessThan(Duration.ofMillis(1900));
-      assertThat(pool(client).idle()).isZero();
+      // a second less than the server's 2 s is the most the client reuses a connection for
+      clock.advance(Duration.ofMillis(999));
+      assertThat(pool(client).idle()).as("not expired yet").isEqualTo(1);
       assertThat(client.tokenizer().count("abc")).isEqualTo(3);
-      assertThat(server.connections()).isEqualTo(2);
+      assertThat(server.connections()).as("reused just before it expires").isEqualTo(1);
+      clock.advance(Duration.ofMillis(999));
+      assertThat(pool(client).idle()).as("still idle 999 ms after its last reply").isEqualTo(1);
+      clock.advance(Duration.ofMillis(1)); // the expiry runs now, on this thread
+      assertThat(pool(client).idle()).as("expired, and closed at once").isZero();
+      assertThat(server.ended().poll(10, java.util.concurrent.TimeUnit.SECONDS)).as("the server saw it close").isNotNull();
+      assertThat(client.tokenizer().count("abc")).isEqualTo(3);
+      assertThat(server.connections()).as("a new connection after the expiry").isEqualTo(2);
     }
   }
 

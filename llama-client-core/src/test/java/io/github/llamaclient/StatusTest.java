@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.testing.RawServer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -118,6 +122,60 @@ class StatusTest {
       assertThat(o.text()).as(face.name()).isEmpty();
       assertThat(o.failure()).as(face.name()).isInstanceOf(LlamaProtocolException.class);
     }
+  }
+
+  /**
+   * Heads that break HTTP/1.1 where the JDK's parser is as strict as ours: on both transports the
+   * server broke the protocol ({@link LlamaProtocolException}, quoting the offending line), not a
+   * connection that broke.
+   */
+  static Stream<Arguments> malformedHeads() {
+    List<Arguments> out = new ArrayList<>();
+    String[][] heads = {
+      {"HTTP/1.1 -12 Negative\r\n", "HTTP/1.1 -12 Negative"},
+      {"HTTP/1.1 099 Low\r\n", "HTTP/1.1 099 Low"},
+      {"ICY 200 OK\r\n", "ICY 200 OK"},
+      {"HTTP/1.1 200 OK\r\nBad Name: x\r\n", "Bad Name"},
+      {"HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\n", "X-Bad"},
+    };
+    for (String[] h : heads) {
+      for (Transports t : Transports.values()) {
+        out.add(Arguments.of(t, h[0], h[1]));
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformedHeads")
+  void malformedHeadIsAProtocolViolationOnBothTransports(Transports transport, String head, String offending) throws Exception {
+    server =
+        RawServer.start(
+            c -> {
+              c.write(head + "Content-Type: text/event-stream\r\nConnection: close\r\n\r\n" + RawServer.contentEvent("Hello"));
+              c.close();
+            });
+    Faces.Outcome o = run(Faces.EVENTS, transport);
+    assertThat(o.text()).isEmpty();
+    assertThat(o.failure())
+        .isInstanceOfSatisfying(
+            LlamaProtocolException.class,
+            e -> {
+              assertThat(e.offendingLine()).contains(offending);
+              assertThat(e.getMessage()).contains(offending);
+            });
+    assertThat(server.accepted()).as("a POST the server answered is not sent again").isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.github.llamaclient.Transports#faces")
+  void malformedStatusLineIsAProtocolViolationOnEveryFace(Faces face, Transports transport) throws Exception {
+    server = RawServer.start(c -> eventStream(c, "HTTP/1.1 -12 Negative", ""));
+    Faces.Outcome o = run(face, transport);
+    assertThat(o.text()).isEmpty();
+    assertThat(o.failure())
+        .isInstanceOfSatisfying(
+            LlamaProtocolException.class, e -> assertThat(e.offendingLine()).contains("HTTP/1.1 -12 Negative"));
   }
 
   @Test

@@ -53,15 +53,7 @@ class TimeoutTest {
   private Faces.Outcome advancing(Faces face, CountDownLatch ready) throws Exception {
     Future<Faces.Outcome> f = runner.submit(() -> face.run(client, REQUEST));
     assertThat(ready.await(20, TimeUnit.SECONDS)).as("precondition reached").isTrue();
-    while (!f.isDone()) {
-      clock.advance(LIMIT);
-      try {
-        return f.get(5, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // not yet: the exchange may not be waiting in its I/O yet
-      }
-    }
-    return f.get();
+    return clock.advanceUntilDone(f, LIMIT); // the exchange may not be waiting in its I/O yet
   }
 
   /** A wire listener that counts down when the client has read a line containing {@code text}. */

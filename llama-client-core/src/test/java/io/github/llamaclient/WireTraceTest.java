@@ -3,6 +3,7 @@ package io.github.llamaclient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.llamaclient.testing.FakeClock;
 import io.github.llamaclient.testing.RawServer;
 import io.github.llamaclient.testing.RecordedRequests;
 import io.github.llamaclient.testing.Transcript;
@@ -15,6 +16,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -161,15 +165,22 @@ class WireTraceTest {
         failures.add(Faces.BLOCKING.run(client, ChatRequest.builder().user("hi").build()).failure());
       }
     }
+    FakeClock clock = new FakeClock(); // the response limit passes on it, not in real time
+    ExecutorService runner = Executors.newSingleThreadExecutor();
     try (RawServer silent = RawServer.start(c -> c.awaitClientClose(Duration.ofSeconds(30)));
         LlamaClient client =
             LlamaClient.builder()
                 .baseUrl(silent.url())
                 .apiKey(KEY)
                 .wireListener(rec)
+                .clock(clock)
                 .responseTimeout(Duration.ofMillis(300))
                 .build()) {
-      failures.add(Faces.EVENTS.run(client, ChatRequest.builder().user("hi").build()).failure());
+      Future<Faces.Outcome> events = runner.submit(() -> Faces.EVENTS.run(client, ChatRequest.builder().user("hi").build()));
+      assertThat(silent.awaitRequest(Duration.ofSeconds(10))).as("the silent server has the request").isNotNull();
+      failures.add(clock.advanceUntilDone(events, Duration.ofMillis(300)).failure());
+    } finally {
+      runner.shutdownNow();
     }
     try (LlamaClient client = LlamaClient.builder().baseUrl("http://127.0.0.1:1").apiKey(KEY).wireListener(rec).build()) {
       failures.add(Faces.PUBLISHER.run(client, ChatRequest.builder().user("hi").build()).failure());

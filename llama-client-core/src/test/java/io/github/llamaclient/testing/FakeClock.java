@@ -73,6 +73,30 @@ public final class FakeClock implements Clock {
   }
 
   /**
+   * Advances time by {@code step} again and again until {@code outcome}, computed on another
+   * thread, is done, and returns it: the code under test may not be waiting on this clock yet when
+   * the first steps are taken. Each step then polls the outcome for 5 ms, a poll interval, never a
+   * wait for a limit to pass.
+   *
+   * @param <T> the outcome type
+   * @param outcome what the other thread computes
+   * @param step how far each step moves time
+   * @return the outcome
+   * @throws Exception when the outcome failed, or when waiting was interrupted
+   */
+  public <T> T advanceUntilDone(java.util.concurrent.Future<T> outcome, Duration step) throws Exception {
+    while (!outcome.isDone()) {
+      advance(step);
+      try {
+        return outcome.get(5, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // not yet
+      }
+    }
+    return outcome.get();
+  }
+
+  /**
    * The tasks still scheduled and not cancelled.
    *
    * @return how many

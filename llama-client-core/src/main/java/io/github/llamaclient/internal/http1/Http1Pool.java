@@ -1,8 +1,6 @@
 package io.github.llamaclient.internal.http1;
 
-import io.github.llamaclient.internal.exchange.Timer;
-import io.github.llamaclient.*;
-
+import io.github.llamaclient.internal.exchange.Clock;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -12,14 +10,25 @@ import org.jspecify.annotations.Nullable;
  * Idle keep-alive connections of the streams a client reads on their consuming threads. llama-server
  * keeps a connection open 5 s after a response ({@code Keep-Alive: timeout=5}); a connection is
  * reused for at most a second less than the server says, checked without blocking before each
- * reuse ({@link Http1Socket#prepareReuse()}), and closed by the shared {@link Timer} once it
- * expires, so no descriptor lingers. Thread-safe.
+ * reuse ({@link Http1Socket#prepareReuse()}), and closed by a task scheduled on the engine's
+ * {@link Clock} once it expires, so no descriptor lingers. Every time here is on that clock, so
+ * tests advance a fake one instead of waiting for a keep-alive to run out. Thread-safe.
  */
 public final class Http1Pool {
   public static final int MAX_IDLE = 16;
 
   private final ArrayDeque<Http1Socket> idle = new ArrayDeque<>();
+  private final Clock clock;
   private boolean closed;
+
+  /**
+   * Creates an empty pool.
+   *
+   * @param clock the engine's clock: expiry is measured and the sweep scheduled on it
+   */
+  public Http1Pool(Clock clock) {
+    this.clock = clock;
+  }
 
   /**
    * A live idle connection to the URI's origin, ready for a request, or null: the caller then
@@ -32,7 +41,7 @@ public final class Http1Pool {
     String origin = Http1Socket.origin(uri);
     Http1Socket s = null;
     synchronized (this) {
-      long now = System.nanoTime();
+      long now = clock.nanoTime();
       for (Iterator<Http1Socket> it = idle.descendingIterator(); it.hasNext(); ) { // newest first
         Http1Socket c = it.next();
         if (now - c.idleSince >= c.keepAliveNanos()) {
@@ -58,7 +67,7 @@ public final class Http1Pool {
   /** Takes back a connection whose exchange completed; closes it if the pool is closed or full. */
   public void give(Http1Socket s) {
     long since = s.lastRead(); // the server's keep-alive time runs from about when it sent the end
-    long left = s.keepAliveNanos() - (System.nanoTime() - since);
+    long left = s.keepAliveNanos() - (clock.nanoTime() - since);
     boolean kept = false;
     synchronized (this) {
       if (!closed && left > 0 && idle.size() < MAX_IDLE) {
@@ -68,7 +77,7 @@ public final class Http1Pool {
       }
     }
     if (kept) {
-      Timer.schedule(this::sweep, left);
+      clock.schedule(this::sweep, left);
     } else {
       s.close();
     }
@@ -78,7 +87,7 @@ public final class Http1Pool {
   public void sweep() {
     ArrayDeque<Http1Socket> expired = new ArrayDeque<>();
     synchronized (this) {
-      long now = System.nanoTime();
+      long now = clock.nanoTime();
       for (Iterator<Http1Socket> it = idle.iterator(); it.hasNext(); ) {
         Http1Socket c = it.next();
         if (now - c.idleSince >= c.keepAliveNanos()) {

@@ -1,6 +1,7 @@
 package io.github.llamaclient.internal.http1;
 
 import io.github.llamaclient.LlamaProtocolException;
+import io.github.llamaclient.internal.exchange.Clock;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -82,25 +83,34 @@ public final class Http1Socket implements AutoCloseable {
   private @Nullable ResponseHead response; // of the current exchange
   private @Nullable BodyDecoder body; // its framing, chosen once per response
   private long keepAliveNanos = TimeUnit.SECONDS.toNanos(KeepAlive.DEFAULT_SECONDS); // read by the pool under its lock
-  /** When the connection went idle (System.nanoTime); guarded by the pool. */
+  /** When the connection went idle (on {@link #clock}); guarded by the pool. */
   public long idleSince;
-  private long lastRead; // System.nanoTime() of the last read that brought bytes
+  private final Clock clock; // the engine's: keep-alive expiry is measured on it
+  private long lastRead; // clock.nanoTime() of the last read that brought bytes
 
-  private Http1Socket(SocketChannel channel, String origin) {
+  private Http1Socket(SocketChannel channel, String origin, Clock clock) {
     this.channel = channel;
     this.origin = origin;
+    this.clock = clock;
   }
 
   public static String origin(URI uri) {
     return uri.getHost() + ":" + (uri.getPort() < 0 ? 80 : uri.getPort());
   }
 
-  /** Opens an unconnected channel (blocking mode), so a close from another thread can stop the connect. */
-  public static Http1Socket open(URI uri) throws IOException {
+  /**
+   * Opens an unconnected channel (blocking mode), so a close from another thread can stop the connect.
+   *
+   * @param uri the server
+   * @param clock the engine's clock, which {@link #lastRead()} is measured on
+   * @return the socket, not connected
+   * @throws IOException when no channel can be opened
+   */
+  public static Http1Socket open(URI uri, Clock clock) throws IOException {
     SocketChannel ch = SocketChannel.open();
     try {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      return new Http1Socket(ch, origin(uri));
+      return new Http1Socket(ch, origin(uri), clock);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -307,7 +317,7 @@ public final class Http1Socket implements AutoCloseable {
     if (n > 0) {
       limit += n;
       receivedAny = true;
-      lastRead = System.nanoTime();
+      lastRead = clock.nanoTime();
     }
     return n;
   }
@@ -341,8 +351,8 @@ public final class Http1Socket implements AutoCloseable {
   }
 
   /**
-   * When the last bytes arrived: the server's keep-alive time runs from about then, not from when
-   * a slow consumer got to the end of what was read.
+   * When the last bytes arrived, on the engine's clock: the server's keep-alive time runs from
+   * about then, not from when a slow consumer got to the end of what was read.
    */
   public long lastRead() {
     return lastRead;

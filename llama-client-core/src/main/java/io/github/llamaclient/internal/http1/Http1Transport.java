@@ -1,6 +1,7 @@
 package io.github.llamaclient.internal.http1;
 
 import io.github.llamaclient.LlamaException;
+import io.github.llamaclient.internal.exchange.Clock;
 import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Transport;
 import java.io.IOException;
@@ -18,16 +19,20 @@ import org.jspecify.annotations.Nullable;
  * ({@link Http1Pool}).
  */
 public final class Http1Transport implements Transport {
-  private final Http1Pool pool = new Http1Pool();
+  private final Http1Pool pool;
   private final Duration connectTimeout;
+  private final Clock clock;
 
   /**
    * Creates the transport.
    *
    * @param connectTimeout the connect limit
+   * @param clock the engine's clock, which keep-alive expiry is measured on
    */
-  public Http1Transport(Duration connectTimeout) {
+  public Http1Transport(Duration connectTimeout, Clock clock) {
     this.connectTimeout = connectTimeout;
+    this.clock = clock;
+    this.pool = new Http1Pool(clock);
   }
 
   @Override
@@ -124,7 +129,7 @@ public final class Http1Transport implements Transport {
     private void send() throws IOException {
       Http1Socket so = mayReuse ? pool.take(request.uri()) : null;
       if (so == null) {
-        so = Http1Socket.open(request.uri());
+        so = Http1Socket.open(request.uri(), clock);
         socket.set(so);
         if (released) { // closed meanwhile: release() may have missed the socket
           release(false);

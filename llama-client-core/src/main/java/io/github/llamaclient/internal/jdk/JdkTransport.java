@@ -1,12 +1,16 @@
 package io.github.llamaclient.internal.jdk;
 
+import io.github.llamaclient.LlamaProtocolException;
 import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Transport;
+import io.github.llamaclient.internal.sse.SseParser;
 import java.io.IOException;
+import java.net.ProtocolException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -187,9 +191,33 @@ public final class JdkTransport implements Transport {
   }
 
   private static Exception asException(Throwable t) {
+    if (t instanceof ProtocolException) {
+      return protocolViolation((ProtocolException) t);
+    }
     if (t instanceof Exception) {
       return (Exception) t;
     }
     return new IOException(t);
+  }
+
+  /**
+   * The HttpClient's parser refused the response head (a status line or header field that is not
+   * HTTP/1.1): the server broke the protocol, as our own reader says it ({@code HeadReader}), with
+   * the offending line the JDK quotes ({@code Invalid status line: "HTTP/1.1 -12 Negative"}).
+   */
+  static LlamaProtocolException protocolViolation(ProtocolException e) {
+    String m = String.valueOf(e.getMessage());
+    int close = m.lastIndexOf('"');
+    int open = close > 0 ? m.lastIndexOf('"', close - 1) : -1;
+    if (open < 0) {
+      return new LlamaProtocolException("malformed response head (the HttpClient refused it)", m, e);
+    }
+    String line = m.substring(open + 1, close); // the JDK's chars are the head's bytes (ISO-8859-1)
+    String reason = close == m.length() - 1 ? m.substring(0, open) : m.substring(0, open) + "…" + m.substring(close + 1);
+    reason = reason.replaceAll("[\\s,:]+$", "");
+    return new LlamaProtocolException(
+        "malformed response head (" + reason + ")",
+        SseParser.Lines.preview(line.getBytes(StandardCharsets.ISO_8859_1)),
+        e);
   }
 }
