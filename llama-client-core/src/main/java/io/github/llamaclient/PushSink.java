@@ -48,7 +48,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private volatile Flow.Subscriber<? super T> subscriber;
   private final Function<ChatEvent, @Nullable T> map;
   private final Function<R, @Nullable T> last;
-  private final ArrayDeque<T> queue = new ArrayDeque<>();
+  private final Object lock = new Object();
+  // guarded by lock: what the producer queued and the delivery task has not taken yet
+  private ArrayDeque<T> queue = new ArrayDeque<>();
+  // the delivery task's own: what it took from queue in one swap, not delivered yet
+  private ArrayDeque<T> taken = new ArrayDeque<>();
+  private int count; // guarded by lock: items in queue and taken; published as queued
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean cancelled;
@@ -83,9 +88,9 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     if (item == null || cancelled) {
       return;
     }
-    synchronized (queue) {
+    synchronized (lock) {
       queue.add(item);
-      queued = queue.size();
+      queued = ++count;
     }
   }
 
@@ -100,9 +105,9 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   protected void complete(R result) {
     T item = last.apply(result);
     if (item != null) {
-      synchronized (queue) {
+      synchronized (lock) {
         queue.add(item);
-        queued = queue.size();
+        queued = ++count;
       }
     }
     ended = true;
@@ -185,13 +190,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         if (cancelled || terminated || badRequest != null) {
           break;
         }
-        T item;
-        synchronized (queue) {
-          item = queue.poll();
-          queued = queue.size();
-        }
+        T item = taken.poll();
         if (item == null) {
-          break;
+          item = takeQueued();
+          if (item == null) {
+            break;
+          }
         }
         try {
           subscriber.onNext(item);
@@ -203,6 +207,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         }
         emitted++;
       }
+      if (emitted != 0) {
+        synchronized (lock) {
+          count -= emitted;
+          queued = count;
+        }
+      }
       if (cancelled) {
         return;
       }
@@ -210,10 +220,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         terminated = true;
         Flow.Subscriber<? super T> s = subscriber;
         subscriber = DETACHED; // rule 3.13: no reference to the subscriber after its terminal signal
-        synchronized (queue) {
+        synchronized (lock) {
           queue.clear();
+          count = 0;
           queued = 0;
         }
+        taken.clear();
         Throwable f = badRequest != null ? badRequest : failure;
         if (f != null) {
           s.onError(f);
@@ -236,6 +248,22 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         break;
       }
     }
+  }
+
+  /**
+   * The delivery task's side of the hand-off: everything the producer queued, in one swap (one lock
+   * per network read's items, not one per item); returns the first, or null if nothing was queued.
+   */
+  private @Nullable T takeQueued() {
+    ArrayDeque<T> t = taken;
+    synchronized (lock) {
+      if (queue.isEmpty()) {
+        return null;
+      }
+      taken = queue;
+      queue = t;
+    }
+    return taken.poll();
   }
 
   /** Starts a publisher's exchange: onSubscribe first, then the request goes out. */
