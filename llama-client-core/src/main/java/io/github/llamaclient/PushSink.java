@@ -4,6 +4,7 @@ import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.json.StreamDecoder;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -54,6 +55,10 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   // the delivery task's own: what it took from queue in one swap, not delivered yet
   private ArrayDeque<T> taken = new ArrayDeque<>();
   private int count; // guarded by lock: items in queue and taken; published as queued
+  // the producer's own: items of the read at hand, queued at flush() (the exchange flushes after
+  // each read and before any failure it signals itself; a failure from another thread, a cancel or
+  // a deadline, ends the stream with what was queued by then)
+  private final ArrayList<T> produced = new ArrayList<>();
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean cancelled;
@@ -88,14 +93,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     if (item == null || cancelled) {
       return;
     }
-    synchronized (lock) {
-      queue.add(item);
-      queued = ++count;
-    }
+    produced.add(item); // published with the read's other items at flush()
   }
 
   @Override
   protected void flush() {
+    publish();
     if (queued > 0) {
       drain();
     }
@@ -105,13 +108,25 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   protected void complete(R result) {
     T item = last.apply(result);
     if (item != null) {
-      synchronized (lock) {
-        queue.add(item);
-        queued = ++count;
-      }
+      produced.add(item);
     }
+    publish();
     ended = true;
     drain();
+  }
+
+  /** Producer side: queues the items of the read at hand, under one lock. */
+  private void publish() {
+    int n = produced.size();
+    if (n == 0) {
+      return;
+    }
+    synchronized (lock) {
+      queue.addAll(produced);
+      count += n;
+      queued = count;
+    }
+    produced.clear();
   }
 
   @Override
