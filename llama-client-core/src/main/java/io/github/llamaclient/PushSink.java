@@ -4,6 +4,7 @@ import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.json.StreamDecoder;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -48,7 +49,16 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private volatile Flow.Subscriber<? super T> subscriber;
   private final Function<ChatEvent, @Nullable T> map;
   private final Function<R, @Nullable T> last;
-  private final ArrayDeque<T> queue = new ArrayDeque<>();
+  private final Object lock = new Object();
+  // guarded by lock: what the producer queued and the delivery task has not taken yet
+  private ArrayDeque<T> queue = new ArrayDeque<>();
+  // the delivery task's own: what it took from queue in one swap, not delivered yet
+  private ArrayDeque<T> taken = new ArrayDeque<>();
+  private int count; // guarded by lock: items in queue and taken; published as queued
+  // the producer's own: items of the read at hand, queued at flush() (the exchange flushes after
+  // each read and before any failure it signals itself; a failure from another thread, a cancel or
+  // a deadline, ends the stream with what was queued by then)
+  private final ArrayList<T> produced = new ArrayList<>();
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean cancelled;
@@ -83,14 +93,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     if (item == null || cancelled) {
       return;
     }
-    synchronized (queue) {
-      queue.add(item);
-      queued = queue.size();
-    }
+    produced.add(item); // published with the read's other items at flush()
   }
 
   @Override
   protected void flush() {
+    publish();
     if (queued > 0) {
       drain();
     }
@@ -100,13 +108,25 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   protected void complete(R result) {
     T item = last.apply(result);
     if (item != null) {
-      synchronized (queue) {
-        queue.add(item);
-        queued = queue.size();
-      }
+      produced.add(item);
     }
+    publish();
     ended = true;
     drain();
+  }
+
+  /** Producer side: queues the items of the read at hand, under one lock. */
+  private void publish() {
+    int n = produced.size();
+    if (n == 0) {
+      return;
+    }
+    synchronized (lock) {
+      queue.addAll(produced);
+      count += n;
+      queued = count;
+    }
+    produced.clear();
   }
 
   @Override
@@ -185,13 +205,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         if (cancelled || terminated || badRequest != null) {
           break;
         }
-        T item;
-        synchronized (queue) {
-          item = queue.poll();
-          queued = queue.size();
-        }
+        T item = taken.poll();
         if (item == null) {
-          break;
+          item = takeQueued();
+          if (item == null) {
+            break;
+          }
         }
         try {
           subscriber.onNext(item);
@@ -203,6 +222,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         }
         emitted++;
       }
+      if (emitted != 0) {
+        synchronized (lock) {
+          count -= emitted;
+          queued = count;
+        }
+      }
       if (cancelled) {
         return;
       }
@@ -210,10 +235,12 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         terminated = true;
         Flow.Subscriber<? super T> s = subscriber;
         subscriber = DETACHED; // rule 3.13: no reference to the subscriber after its terminal signal
-        synchronized (queue) {
+        synchronized (lock) {
           queue.clear();
+          count = 0;
           queued = 0;
         }
+        taken.clear();
         Throwable f = badRequest != null ? badRequest : failure;
         if (f != null) {
           s.onError(f);
@@ -236,6 +263,22 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         break;
       }
     }
+  }
+
+  /**
+   * The delivery task's side of the hand-off: everything the producer queued, in one swap (one lock
+   * per network read's items, not one per item); returns the first, or null if nothing was queued.
+   */
+  private @Nullable T takeQueued() {
+    ArrayDeque<T> t = taken;
+    synchronized (lock) {
+      if (queue.isEmpty()) {
+        return null;
+      }
+      taken = queue;
+      queue = t;
+    }
+    return taken.poll();
   }
 
   /** Starts a publisher's exchange: onSubscribe first, then the request goes out. */

@@ -46,11 +46,13 @@ public final class Main {
   private final Fixture fixture;
   private final ReplayServer server;
   private final List<String> only;
+  private final List<String> faceNames; // empty: all
 
-  private Main(boolean quick, Fixture fixture, List<String> only) throws Exception {
+  private Main(boolean quick, Fixture fixture, List<String> only, List<String> faceNames) throws Exception {
     this.quick = quick;
     this.fixture = fixture;
     this.only = only;
+    this.faceNames = faceNames;
     this.server = new ReplayServer(ReplayServer.plan(fixture, ReplayServer.Mode.BURST));
   }
 
@@ -78,6 +80,7 @@ public final class Main {
     boolean quick = false;
     String scenario = "chat-stream-unknown-role-unbounded";
     List<String> only = List.of("burst", "paced", "cancel", "concurrent", "decode");
+    List<String> faceNames = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick":
@@ -93,9 +96,12 @@ public final class Main {
         case "--only":
           only = Arrays.asList(args[++i].split(","));
           break;
+        case "--faces":
+          faceNames = Arrays.asList(args[++i].split(","));
+          break;
         default:
           System.err.println("unknown option " + args[i]
-              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,decode,where");
+              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,decode,where, --faces floor,baseline,stream,events,callbacks,publisher");
           System.exit(2);
       }
     }
@@ -108,7 +114,7 @@ public final class Main {
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         Runtime.getRuntime().maxMemory() >> 20);
     System.out.println("fixture: " + fixture);
-    Main m = new Main(quick, fixture, only);
+    Main m = new Main(quick, fixture, only, faceNames);
     try {
       m.run();
     } finally {
@@ -125,12 +131,22 @@ public final class Main {
     Row streamRow;
     Row eventsRow;
     Row callbackRow;
+    Row publisherRow;
     try (Faces.Floor floor = new Faces.Floor(url);
         Faces.Baseline baseline = new Faces.Baseline(url);
         Faces.OursStream ours = new Faces.OursStream(url);
         Faces.OursEvents events = new Faces.OursEvents(url);
-        Faces.OursCallbacks callbacks = new Faces.OursCallbacks(url)) {
-      List<Faces.Face> faces = List.of(floor, baseline, ours, events, callbacks);
+        Faces.OursCallbacks callbacks = new Faces.OursCallbacks(url);
+        Faces.OursPublisher publisher = new Faces.OursPublisher(url)) {
+      List<Faces.Face> faces = new ArrayList<>();
+      // the Publisher face joins only when asked for by --faces (the default run stays as it was)
+      String[] keys = {"floor", "baseline", "stream", "events", "callbacks", "publisher"};
+      List<Faces.Face> all = List.of(floor, baseline, ours, events, callbacks, publisher);
+      for (int i = 0; i < keys.length; i++) {
+        if (faceNames.isEmpty() ? !keys[i].equals("publisher") : faceNames.contains(keys[i])) {
+          faces.add(all.get(i));
+        }
+      }
       if (only.contains("where")) {
         section("where the CPU goes: by thread, then stack samples (burst)");
         for (Faces.Face f : faces) {
@@ -142,7 +158,7 @@ public final class Main {
         Where.latencySplit(fixture, server, quick ? 1 : 3);
       }
       Map<Faces.Face, Row> rows = new HashMap<>();
-      for (Faces.Face f : faces) {
+      for (Faces.Face f : all) {
         rows.put(f, new Row(f.name));
       }
       if (only.contains("burst")) {
@@ -179,6 +195,14 @@ public final class Main {
           System.out.printf(Locale.ROOT, "%-55s %d streams in %d rounds: CPU %.3f µs/event, %.0f B/event, %,.0f events/s%n",
               f.name, row.streams, rounds, row.cpuNsPerEvent / 1000, row.bytesPerEvent, row.eventsPerSecond);
         }
+        Row base = rows.get(baseline);
+        if (base != null && base.events > 0) {
+          for (Faces.Face f : faces) {
+            Row row = rows.get(f);
+            System.out.printf(Locale.ROOT, "%-55s CPU ratio to the baseline %.2f, allocation %.3f%n",
+                f.name, row.cpuNsPerEvent / base.cpuNsPerEvent, row.bytesPerEvent / base.bytesPerEvent);
+          }
+        }
       }
       if (only.contains("paced")) {
         section("paced: one recorded chunk every 2 ms; latency = server write -> consumer sees the delta");
@@ -196,6 +220,7 @@ public final class Main {
       streamRow = rows.get(ours);
       eventsRow = rows.get(events);
       callbackRow = rows.get(callbacks);
+      publisherRow = rows.get(publisher);
     }
     List<String> concurrent = new ArrayList<>();
     if (only.contains("concurrent")) {
@@ -214,7 +239,10 @@ public final class Main {
     System.out.println();
     System.out.println("| client | CPU per event | allocated per event | events/s | delivery latency p50 / p99 | cancel → server sees close |");
     System.out.println("|---|---|---|---|---|---|");
-    for (Row r : List.of(floorRow, baseRow, streamRow, eventsRow, callbackRow)) {
+    for (Row r : List.of(floorRow, baseRow, streamRow, eventsRow, callbackRow, publisherRow)) {
+      if (r.streams == 0 && Double.isNaN(r.p50Micros) && Double.isNaN(r.cancelMillis)) {
+        continue; // not run
+      }
       System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s / %s µs | %s ms |%n", r.name,
           fmt(r.cpuNsPerEvent / 1000, "µs"), fmt(r.bytesPerEvent, "B"), fmtInt(r.eventsPerSecond),
           num(r.p50Micros), num(r.p99Micros), num2(r.cancelMillis));

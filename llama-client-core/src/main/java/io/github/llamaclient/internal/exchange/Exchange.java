@@ -307,7 +307,9 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
    * {@link StreamCancelledException}. Any thread; idempotent; a completed exchange stays completed.
    */
   public void cancel() {
-    terminate(CANCELLED, new StreamCancelledException("the stream was cancelled by its consumer"), null);
+    if (moveTo(CANCELLED)) { // the connection is closed already: the exception is made after
+      signal(new StreamCancelledException("the stream was cancelled by its consumer"), null);
+    }
   }
 
   /**
@@ -464,8 +466,11 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     if (state.get() != BODY) {
       return;
     }
-    delivering = true;
-    lastActivity = clock.nanoTime();
+    if (!delivering) {
+      // pushed: a read being handed on is not the server's silence; the clock is read once per
+      // read, in delivered(), not per piece (a read holds about one piece per event)
+      delivering = true;
+    }
     ByteArrayOutputStream c = collecting;
     try {
       if (c != null) {
@@ -696,9 +701,22 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   }
 
   /** Moves to a terminal state; the winner signals the sink once. */
-  @SuppressWarnings("NullAway") // a null result only for collected exchanges without a mapper
   private boolean terminate(int to, @Nullable LlamaException unredacted, @Nullable R result) {
-    LlamaException failure = unredacted == null ? null : engine.redactFailure.apply(unredacted); // a caller never sees a secret
+    if (!moveTo(to)) {
+      return false;
+    }
+    signal(unredacted, result);
+    return true;
+  }
+
+  /**
+   * Moves to the terminal state {@code to} by compare-and-set. The one winner, when it failed or
+   * cancelled, closes the connection before anything else (so llama-server stops generating as
+   * early as possible), then must call {@link #signal} once.
+   *
+   * @return whether this call moved the state
+   */
+  private boolean moveTo(int to) {
     for (;;) {
       int s = state.get();
       if (s >= DONE) {
@@ -708,13 +726,20 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
         break;
       }
     }
-    disarmWatchdog();
     if (to != DONE) {
       Transport.Call c = call;
       if (c != null) {
         c.abort();
       }
     }
+    return true;
+  }
+
+  /** The winner's part after {@link #moveTo}: the watchdog, the hook, the wire, the one terminal signal. */
+  @SuppressWarnings("NullAway") // a null result only for collected exchanges without a mapper
+  private void signal(@Nullable LlamaException unredacted, @Nullable R result) {
+    LlamaException failure = unredacted == null ? null : engine.redactFailure.apply(unredacted); // a caller never sees a secret
+    disarmWatchdog();
     Runnable h = onTerminate;
     if (h != null) {
       onTerminate = null;
@@ -733,7 +758,6 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     } else {
       sink.complete(result);
     }
-    return true;
   }
 
   // ---------------------------------------------------------------- the watchdog

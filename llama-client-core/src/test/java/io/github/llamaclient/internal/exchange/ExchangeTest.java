@@ -221,6 +221,33 @@ class ExchangeTest extends ExchangeFixture {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void aCancelClosesTheConnectionFirstBeforeItsFailureIsMadeAndTheHooksRun(Mode mode) throws Exception {
+    MockTransport t = new MockTransport(mode);
+    TestSink<ChatResult> sink = new TestSink<>();
+    List<Integer> abortsSeen = new ArrayList<>();
+    Engine e =
+        new Engine(clock, Duration.ofSeconds(5), RESPONSE, IDLE, null, 64 * 1024, null, t, t, Secrets.NONE,
+            f -> {
+              abortsSeen.add(t.call(0).aborts()); // the failure is redacted: the close already ran
+              return f;
+            });
+    Exchange<ChatResult> x =
+        Exchange.streaming(e, post(true, false), t, new io.github.llamaclient.internal.json.ChatChunkDecoder(1 << 20), sink);
+    x.onTerminate(() -> abortsSeen.add(t.call(0).aborts())); // the limiter's hook
+    t.call(0).sseHead().body(java.util.Arrays.copyOf(basicBody(), 2000), 700);
+    x.start();
+    pump(x, t);
+    x.cancel();
+    assertThat(abortsSeen).as("aborts seen when the failure was made, then when the hook ran").containsExactly(1, 1);
+    assertThat(sink.failure).isInstanceOf(StreamCancelledException.class);
+    assertThat(sink.terminals.get()).isEqualTo(1);
+    x.cancel();
+    assertThat(t.call(0).aborts()).isEqualTo(1);
+    assertThat(sink.terminals.get()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void afterCancelTheCallIsAbortedAndNothingMoreReachesTheSink(Mode mode) throws Exception {
     byte[] body = basicBody();
     MockTransport t = new MockTransport(mode);

@@ -409,6 +409,29 @@ class SseParserTest {
     assertThat(f.events()).containsExactlyElementsOf(expected);
   }
 
+  @Test
+  void theWordAtATimeLineEndScanFindsTheFirstCrOrLfAmongAllByteValuesAtEveryOffset() {
+    java.util.Random random = new java.util.Random(11);
+    // bytes next to CR and LF in value, and with the high bit, where a borrow could flag a false match
+    byte[] near = {0x09, 0x0B, 0x0C, 0x0E, (byte) 0x8A, (byte) 0x8D, 0x00, (byte) 0xFF, 0x01, 'a', 0x0A, 0x0D};
+    for (int round = 0; round < 20_000; round++) {
+      byte[] a = new byte[1 + random.nextInt(40)];
+      for (int k = 0; k < a.length; k++) {
+        a[k] = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : near[random.nextInt(near.length - (round % 2 == 0 ? 2 : 0))];
+      }
+      int from = random.nextInt(a.length);
+      int end = from + random.nextInt(a.length - from + 1);
+      int expected = end;
+      for (int k = from; k < end; k++) {
+        if (a[k] == '\n' || a[k] == '\r') {
+          expected = k;
+          break;
+        }
+      }
+      assertThat(SseParser.lineEnd(a, from, end)).as("%s from %d to %d", Arrays.toString(a), from, end).isEqualTo(expected);
+    }
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
