@@ -133,10 +133,11 @@ public final class PushPathBench {
       Captured t = new Captured();
       Exchange<ChatResult> x;
       if (face.equals("callbacks")) {
-        CallbackSubscriber s =
-            new CallbackSubscriber(e -> deltas[0]++, r -> {}, e -> { throw new IllegalStateException(e); });
-        PushSink<ChatEvent, ChatResult> sink =
-            new PushSink<ChatEvent, ChatResult>(s, e -> e, ChatEvent.Done::new, Runnable::run);
+        CallbackSubscriber<ChatResult> s =
+            new CallbackSubscriber<>(
+                StreamListener.<ChatResult>ofEvents(e -> deltas[0]++, r -> {}, e -> { throw new IllegalStateException(e); }),
+                ChatResult.class);
+        PushSink<Object, ChatResult> sink = new PushSink<>(s, e -> e, CallbackSubscriber.End::new, Runnable::run);
         x = Exchange.streaming(engine, request, t, new ChatChunkDecoder(1 << 20), sink);
         s.onSubscribe(sink);
       } else {
