@@ -154,9 +154,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   private final @Nullable SseParser parser;
   private final @Nullable WireListener wire;
   private final Clock clock;
-  private final long responseNanos;
-  private final long idleNanos;
-  private final long totalNanos; // 0: none
+  private final TimeoutPolicy policy;
 
   private volatile Transport.@Nullable Call call;
   private int attempts; // producer side, and start()
@@ -167,8 +165,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   private volatile boolean paused; // pushed: waiting for the consumer
   private volatile boolean delivering; // pushed: handing on a read (not waiting for the server)
   private volatile @Nullable Runnable onTerminate;
-  private volatile Clock.@Nullable Scheduled watchdog;
-  private final AtomicInteger watchGeneration = new AtomicInteger();
+  private final Watchdog watchdog;
 
   // the response (producer side)
   private int status;
@@ -196,9 +193,12 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     this.wire = engine.wire;
     this.parser = decoder == null ? null : new SseParser(this, engine.maxLineBytes, wire != null);
     this.clock = engine.clock;
-    this.responseNanos = request.http().timeout().orElse(engine.responseTimeout).toNanos();
-    this.idleNanos = engine.idleTimeout.toNanos();
-    this.totalNanos = engine.totalTimeout == null ? 0 : engine.totalTimeout.toNanos();
+    this.watchdog = new Watchdog(clock);
+    this.policy =
+        new TimeoutPolicy(
+            request.http().timeout().orElse(engine.responseTimeout).toNanos(),
+            engine.idleTimeout.toNanos(),
+            engine.totalTimeout == null ? 0 : engine.totalTimeout.toNanos());
     sink.exchange = this;
   }
 
@@ -258,7 +258,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       safeWire(() -> w.onRequest(request.http().method(), uri, redactedHeaders(), new String(request.body(), StandardCharsets.UTF_8)));
     }
     if (transport.pulled()) {
-      armWatchdog(totalNanos > 0 ? totalNanos : Long.MAX_VALUE);
+      armWatchdog(policy.totalNanos > 0 ? policy.totalNanos : Long.MAX_VALUE);
       sink.startable();
       return;
     }
@@ -622,7 +622,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       return new LlamaTimeoutException.Connect(where, engine.connectTimeout, t);
     }
     if (t instanceof HttpTimeoutException) {
-      return new LlamaTimeoutException.ResponseHeaders(where, Duration.ofNanos(responseNanos), t);
+      return new LlamaTimeoutException.ResponseHeaders(where, Duration.ofNanos(policy.responseNanos), t);
     }
     if (t instanceof ConnectException
         || t instanceof UnknownHostException
@@ -762,121 +762,47 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
 
   // ---------------------------------------------------------------- the watchdog
 
-  /** When the next check is due, from now; Long.MAX_VALUE for never. */
   private long nextCheck(long now) {
-    long next = Long.MAX_VALUE;
-    if (totalNanos > 0) {
-      next = Math.max(0, startedAt + totalNanos - now);
-    }
-    int s = state.get();
-    if (s == SENT) {
-      next = Math.min(next, Math.min(responseNanos, idleNanos));
-    } else if (s == BODY) {
-      next = Math.min(next, idleNanos);
-    }
-    return next;
+    return policy.nextCheck(state.get(), now, startedAt);
   }
 
+  /** One check of the watchdog: the policy's verdict on the facts of now. */
   private void check() {
     int s = state.get();
     if (s >= DONE) {
       return;
     }
     long now = clock.nanoTime();
-    if (totalNanos > 0 && now - startedAt >= totalNanos) {
-      fail(new LlamaTimeoutException.Total(where, Duration.ofNanos(totalNanos)));
-      return;
-    }
-    boolean pulled = transport.pulled();
     long blocked = stepSince;
     Transport.Call c = call;
     if (blocked != 0 && c != null && !c.blockedInIo()) {
       blocked = 0; // decoding what it read: not waiting for the server
     }
-    if (s == SENT) {
-      long waited = now - sentAt;
-      if (pulled) {
-        // a consumer that comes late finds the head already there (its read returns at once): the
-        // limit fails it only once that read has been blocked for a moment
-        long grace = Math.min(responseNanos / 4, TimeUnit.MILLISECONDS.toNanos(100));
-        if (blocked == 0 || waited < responseNanos) {
-          armWatchdog(waited >= responseNanos ? Math.min(responseNanos, idleNanos) / 2 + 1 : Math.min(responseNanos - waited, idleNanos));
-          return;
-        }
-        if (now - blocked < grace) {
-          armWatchdog(grace - (now - blocked) + 1);
-          return;
-        }
-      } else if (waited < responseNanos) {
-        armWatchdog(responseNanos - waited);
-        return;
-      }
+    long verdict = policy.check(s, now, startedAt, sentAt, transport.pulled(), blocked, paused || delivering, lastActivity);
+    if (verdict == TimeoutPolicy.TOTAL) {
+      fail(new LlamaTimeoutException.Total(where, Duration.ofNanos(policy.totalNanos)));
+    } else if (verdict == TimeoutPolicy.RESPONSE) {
       fail(
           new LlamaTimeoutException.ResponseHeaders(
               where,
-              Duration.ofNanos(responseNanos),
-              new java.net.SocketTimeoutException("no response headers within " + Duration.ofNanos(responseNanos))));
-      return;
+              Duration.ofNanos(policy.responseNanos),
+              new java.net.SocketTimeoutException("no response headers within " + Duration.ofNanos(policy.responseNanos))));
+    } else if (verdict == TimeoutPolicy.IDLE) {
+      fail(new LlamaTimeoutException.Idle(where, Duration.ofNanos(policy.idleNanos)));
+    } else {
+      armWatchdog(verdict);
     }
-    if (s == BODY) {
-      long silent;
-      if (pulled) {
-        if (blocked == 0) {
-          armWatchdog(idleNanos / 2 + 1); // the consumer is busy, not waiting for the server
-          return;
-        }
-        silent = now - blocked;
-      } else {
-        if (paused || delivering) {
-          armWatchdog(idleNanos); // the consumer is slow, or we are handing on a read: not the server
-          return;
-        }
-        silent = now - lastActivity;
-      }
-      if (silent >= idleNanos) {
-        fail(new LlamaTimeoutException.Idle(where, Duration.ofNanos(idleNanos)));
-      } else {
-        armWatchdog(idleNanos - silent);
-      }
-      return;
-    }
-    armWatchdog(nextCheck(now)); // READY: only the total deadline runs
   }
 
   private void armWatchdog(long nanos) {
     if (nanos == Long.MAX_VALUE || state.get() >= DONE) {
       return;
     }
-    long delay = nanos;
-    if (totalNanos > 0) {
-      delay = Math.min(delay, Math.max(0, startedAt + totalNanos - clock.nanoTime()));
-    }
-    // one chain at a time: arming again retires the chain armed before (its check does nothing)
-    int generation = watchGeneration.incrementAndGet();
-    Clock.Scheduled previous = watchdog;
-    Clock.Scheduled w =
-        clock.schedule(
-            () -> {
-              if (watchGeneration.get() == generation) {
-                check();
-              }
-            },
-            delay);
-    watchdog = w;
-    if (previous != null) {
-      previous.cancel();
-    }
-    if (state.get() >= DONE) {
-      w.cancel(); // ended while scheduling: disarmWatchdog() may have missed this one
-    }
+    watchdog.arm(policy.clamp(nanos, clock.nanoTime(), startedAt), this::check, () -> state.get() >= DONE);
   }
 
   private void disarmWatchdog() {
-    watchGeneration.incrementAndGet(); // a task armed concurrently and not cancelled does nothing
-    Clock.Scheduled w = watchdog;
-    if (w != null) {
-      w.cancel();
-    }
+    watchdog.disarm();
   }
 
   // ---------------------------------------------------------------- small things
