@@ -140,7 +140,7 @@ public class LlamaHttpException extends LlamaException {
     if (status == 401) {
       sb.append(" (set the API key with LlamaClient.builder().apiKey(...) or LLAMA_API_KEY)");
     } else if (status == 503 && "unavailable_error".equals(type)) {
-      sb.append(" (the model is still loading; LlamaClient.awaitReady(...) waits for it)");
+      sb.append(" (the model is still loading; client.server().awaitReady(...) waits for it)");
     }
     return sb.toString();
   }
