@@ -86,24 +86,14 @@ public interface StreamListener<R> {
   static <R> StreamListener<R> of(
       Consumer<? super String> onChunk, Consumer<? super R> onComplete, Consumer<? super LlamaException> onError) {
     Objects.requireNonNull(onChunk, "onChunk");
-    Objects.requireNonNull(onComplete, "onComplete");
-    Objects.requireNonNull(onError, "onError");
-    return new StreamListener<R>() {
-      @Override
-      public void onChunk(String text) {
-        onChunk.accept(text);
-      }
-
-      @Override
-      public void onComplete(R result) {
-        onComplete.accept(result);
-      }
-
-      @Override
-      public void onError(LlamaException error) {
-        onError.accept(error);
-      }
-    };
+    return ofEvents(
+        event -> {
+          if (event instanceof ChatEvent.Content) {
+            onChunk.accept(((ChatEvent.Content) event).text());
+          }
+        },
+        onComplete,
+        onError);
   }
 
   /**

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.llamaclient.ChatMessage;
-import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.testing.Transcript;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.github.llamaclient.session;
 
 import io.github.llamaclient.ChatMessage;
-import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamHandle;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.Tool;
 import io.github.llamaclient.ToolCall;
 import java.nio.file.Path;

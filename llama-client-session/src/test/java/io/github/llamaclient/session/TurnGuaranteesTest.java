@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.ChatMessage;
-import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ContextSizeExceededException;
 import io.github.llamaclient.LlamaClient;
@@ -14,6 +13,7 @@ import io.github.llamaclient.LlamaStreamException;
 import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.StreamInterruptedException;
+import io.github.llamaclient.StreamListener;
 import io.github.llamaclient.testing.Await;
 import io.github.llamaclient.testing.Transcript;
 import java.util.Iterator;
