@@ -104,7 +104,11 @@ final class CallbackSubscriber<R> implements Flow.Subscriber<Object>, StreamHand
     }
     R r = result;
     if (r == null) {
-      deliverError(new LlamaException("the stream completed without a result"));
+      deliverError(
+          new LlamaException(
+              "the stream completed without a result: a listener needs a publisher whose last event carries"
+                  + " it (ChatEvent.Done, as client.chat().publisher(...) sends); for completions use"
+                  + " client.completions().subscribe(request, listener)"));
       return;
     }
     try {

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
  * closes the HTTP connection, so llama-server stops generating.
  *
  * <pre>{@code
- * try (ChatStream events = client.stream(request)) {
+ * try (ChatStream events = client.chat().stream(request)) {
  *   for (ChatEvent e : events) {
  *     if (e instanceof ChatEvent.Content c) System.out.print(c.text());
  *   }

@@ -109,7 +109,9 @@ public final class CompletionsApi extends StreamingApi<CompletionRequest, Comple
     extra.put("input_prefix", inputPrefix);
     extra.put("input_suffix", inputSuffix);
     return JsonCall.json(
-        context, context.post("/infill", settings.body(false, false, extra), false), CompletionDecoder::whole);
+        context,
+        context.post("/infill", settings.body(false, false, extra), false, false, settings.responseTimeout()),
+        CompletionDecoder::whole);
   }
 
   private byte[] body(CompletionRequest request, boolean stream) {

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  *
  * @param <R> the whole reply
  */
-public interface EventStream<R> extends Iterable<ChatEvent>, AutoCloseable {
+public sealed interface EventStream<R> extends Iterable<ChatEvent>, AutoCloseable permits ChatStream, CompletionStream {
 
   /**
    * The events, in order. May be called once.

@@ -198,7 +198,7 @@ public final class LlamaClient implements AutoCloseable {
 
   /**
    * Streams the answer text of a chat reply, token by token, pulled by the calling thread: the
-   * seed's {@code generate_stream}, the same as {@code chat().textStream(request)} ({@link
+   * same as {@code chat().textStream(request)} ({@link
    * StreamingApi#textStream(Object)} says the rules). Close the stream (try-with-resources) to stop
    * early: the connection is closed and llama-server stops generating.
    *

@@ -177,7 +177,7 @@ public final class LlamaClientBuilder {
   /**
    * Whether pulled streams ({@link StreamingApi#stream(Object) stream}, {@link
    * LlamaClient#generateStream(ChatRequest) generateStream}, {@link StreamingApi#call(Object)
-   * chat}, the completion streams) read their connection on the thread that consumes them.
+   * call}, on chat and completions alike) read their connection on the thread that consumes them.
    * Default on.
    *
    * <p>On, a pulled stream to a plain {@code http:} server (no proxy for it in the default {@code
@@ -244,7 +244,7 @@ public final class LlamaClientBuilder {
   /**
    * Sets where the Publisher and callback faces deliver their signals ({@code onNext}, {@code
    * onChunk}, {@code onComplete}, {@code onError}, and the completion of {@link
-   * StreamingApi#callAsync(Object) chatAsync} futures). By default each client has its own pool of
+   * StreamingApi#callAsync(Object) callAsync} futures). By default each client has its own pool of
    * daemon threads that grows with concurrent deliveries and shrinks when idle, so a callback
    * that blocks (writing to a slow socket, a blocking call on this client) delays only its own
    * stream. {@code Runnable::run} delivers on the HTTP client's I/O thread: the lowest latency,

@@ -13,8 +13,7 @@ import java.util.function.Consumer;
  * <p>Override what you need: {@link #onChunk(String)} for the answer text only, or {@link
  * #onEvent(ChatEvent)} for every event (reasoning, tool-call deltas, progress); by default {@code
  * onEvent} passes each {@link ChatEvent.Content}'s text to {@code onChunk}. Or build one from
- * lambdas with {@link #of(Consumer, Consumer, Consumer)} (the seed's {@code onChunk, onComplete,
- * onError}) or {@link #ofEvents(Consumer, Consumer, Consumer)}.
+ * lambdas with {@link #of(Consumer, Consumer, Consumer)} ({@code onChunk, onComplete, onError}) or {@link #ofEvents(Consumer, Consumer, Consumer)}.
  *
  * <pre>{@code
  * StreamHandle<ChatResult> handle = client.chat().subscribe(request, StreamListener.of(

@@ -41,14 +41,14 @@ import org.jspecify.annotations.Nullable;
  * LlamaException} subtype that says what happened; memory stays bounded ({@link
  * LlamaClientBuilder#maxLineBytes(int)}, {@link LlamaClientBuilder#maxResponseChars(int)}).
  *
- * <p>Thread-safe; the same object for the life of its client. Not meant to be extended: its
- * constructor is not public.
+ * <p>Thread-safe; the same object for the life of its client. Sealed: the facets are the only
+ * implementations.
  *
  * @param <Q> the request
  * @param <S> the pulled event stream
  * @param <R> the whole reply
  */
-public abstract class StreamingApi<Q, S extends EventStream<R>, R> {
+public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi {
   final ClientContext context;
   private final Class<R> resultType;
 
@@ -151,7 +151,8 @@ public abstract class StreamingApi<Q, S extends EventStream<R>, R> {
   }
 
   /**
-   * Streams the reply to a listener. The request is sent at once; the listener runs on the client's
+   * Streams the reply to a listener. The request is sent at once (or when the stream limit,
+   * {@link LlamaClientBuilder#maxConcurrentStreams(int)}, admits it); the listener runs on the client's
    * callback executor, one call after another; a slow listener holds back only its own stream.
    * Exactly one of {@code onComplete} and {@code onError} is called, unless the stream is cancelled
    * through the handle first. A listener method that throws cancels the stream and is reported to

@@ -250,7 +250,7 @@ final class Faces {
     }
   }
 
-  /** {@code LlamaClient.stream(request)}: typed events through {@link ChatStream}. */
+  /** {@code client.chat().stream(request)}: typed events through {@link ChatStream}. */
   static final class OursEvents extends Ours {
     OursEvents(String baseUrl) {
       super("llama-client ChatStream (typed events)", baseUrl);
@@ -284,7 +284,7 @@ final class Faces {
     }
   }
 
-  /** {@code LlamaClient.generatePublisher(request)}, requesting in batches of 64. */
+  /** {@code client.chat().textPublisher(request)}, requesting in batches of 64. */
   static final class OursPublisher extends Ours {
     OursPublisher(String baseUrl) {
       super("llama-client Publisher<String>", baseUrl);

@@ -523,7 +523,14 @@ public final class ChatSession {
     Objects.requireNonNull(listener, "listener");
     Turn t = manager.begin(id, input, options);
     Flow.Publisher<ChatEvent> turn =
-        subscriber -> manager.client().chat().publisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, e -> e));
+        subscriber -> {
+          try {
+            manager.client().chat().publisher(t.request()).subscribe(new TurnRelay<>(t, subscriber, e -> e));
+          } catch (RuntimeException e) {
+            t.abort(e); // the turn began: leave the history as it was and free the session
+            throw e;
+          }
+        };
     return StreamHandle.subscribe(turn, listener);
   }
 
