@@ -224,7 +224,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       }
       if (emitted != 0) {
         synchronized (lock) {
-          count -= emitted;
+          count -= (int) emitted; // at most count: every item taken was counted
           queued = count;
         }
       }

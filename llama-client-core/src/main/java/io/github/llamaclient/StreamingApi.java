@@ -140,7 +140,8 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
    * @throws IllegalArgumentException if the request cannot be sent
    */
   public Flow.Publisher<ChatEvent> publisher(Q request) {
-    return publisher(request, Function.identity(), this::lastEvent);
+    Function<R, @Nullable ChatEvent> last = this::lastEvent;
+    return this.<ChatEvent>publisher(request, e -> e, last);
   }
 
   private <T> Flow.Publisher<T> publisher(
