@@ -290,8 +290,8 @@ class ConsumingThreadReadTest {
     try (RawServer server = RawServer.start(c -> {
           c.sseHeaders();
           c.chunk(BODY);
-          c.endChunks();
-          answered.countDown();
+          answered.countDown(); // the reply is sent; the first stream may close its connection at [DONE],
+          c.endChunks(); // before this last chunk is written, and the write then fails
         });
         LlamaClient client =
             LlamaClient.builder()
