@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -93,6 +94,20 @@ public final class WebRelay implements AutoCloseable {
   private final Map<String, byte[]> files = new LinkedHashMap<>();
   private final ScheduledExecutorService sweeper;
   private final RelayServer server;
+  private final Waiting waiting;
+
+  /** How a stream's worker waits for the next event, at most a heartbeat interval. */
+  @FunctionalInterface
+  interface Waiting {
+    /** Waits in {@link BlockingQueue#poll(long, TimeUnit)}, in real time. */
+    Waiting REAL = (queue, max) -> queue.poll(max.toNanos(), TimeUnit.NANOSECONDS);
+
+    /**
+     * The next item of {@code queue}, or null when none came within {@code max} (a heartbeat is
+     * due).
+     */
+    @Nullable Object next(BlockingQueue<Object> queue, java.time.Duration max) throws InterruptedException;
+  }
 
   /**
    * Starts serving.
@@ -103,10 +118,16 @@ public final class WebRelay implements AutoCloseable {
    * @param config where to listen, the token, CORS, the limits
    */
   WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config) throws IOException {
-    this(client, sessions, config, InstantSource.system());
+    this(client, sessions, config, InstantSource.system(), Waiting.REAL);
   }
 
-  WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config, InstantSource clock) throws IOException {
+  /**
+   * As above, on a given clock (session expiry) and a given way of waiting for the next event
+   * (heartbeats): tests pass their own instead of waiting for time to pass.
+   */
+  WebRelay(LlamaClient client, SessionManager sessions, RelayConfig config, InstantSource clock, Waiting waiting)
+      throws IOException {
+    this.waiting = waiting;
     this.client = client;
     this.sessions = sessions;
     this.config = config;
@@ -335,7 +356,7 @@ public final class WebRelay implements AutoCloseable {
       ex.send(jsonReply(503, h, "the relay is busy; try again in a moment"));
       return;
     }
-    EventQueue events = new EventQueue();
+    EventQueue events = new EventQueue(waiting);
     try {
       h.put("Content-Type", "text/event-stream; charset=utf-8");
       h.put("Cache-Control", "no-cache");
@@ -539,8 +560,13 @@ public final class WebRelay implements AutoCloseable {
   private static final class EventQueue implements Flow.Subscriber<ChatEvent> {
     private static final Object COMPLETE = new Object();
     private final java.util.concurrent.LinkedBlockingQueue<Object> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Waiting waiting;
     private volatile Flow.@Nullable Subscription subscription;
     private volatile boolean cancelled;
+
+    EventQueue(Waiting waiting) {
+      this.waiting = waiting;
+    }
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
@@ -568,7 +594,7 @@ public final class WebRelay implements AutoCloseable {
     }
 
     @Nullable Object poll(java.time.Duration timeout) throws InterruptedException {
-      return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return waiting.next(queue, timeout);
     }
 
     void request() {

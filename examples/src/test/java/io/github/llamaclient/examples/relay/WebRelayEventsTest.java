@@ -57,11 +57,16 @@ class WebRelayEventsTest {
   }
 
   private WebRelay relay(PacedUpstream upstream, RelayConfig config, InstantSource clock) throws Exception {
+    return relay(upstream, config, clock, WebRelay.Waiting.REAL);
+  }
+
+  private WebRelay relay(PacedUpstream upstream, RelayConfig config, InstantSource clock, WebRelay.Waiting waiting)
+      throws Exception {
     LlamaClient client = LlamaClient.builder().baseUrl(upstream.url()).build();
     open.add(client);
     SessionManager sessions = WebRelay.sessions(client, config);
     open.add(sessions);
-    WebRelay relay = new WebRelay(client, sessions, config, clock);
+    WebRelay relay = new WebRelay(client, sessions, config, clock, waiting);
     open.add(relay);
     return relay;
   }
@@ -128,13 +133,25 @@ class WebRelayEventsTest {
 
   @Test
   void whileTheModelThinksTheRelaySendsHeartbeatComments() throws Exception {
-    try (PacedUpstream slow = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(400))) {
-      WebRelay relay = relay(slow, config().withLimits(limits(8, Duration.ofMillis(50), Duration.ofHours(1))), new TestClock());
+    // the first wait for an event runs out (a heartbeat interval passes with nothing from the
+    // model), the later ones wait as usual: no real time has to pass
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicReference<Duration> waitedAtMost = new java.util.concurrent.atomic.AtomicReference<>();
+    WebRelay.Waiting intervalPassesOnce =
+        (queue, max) -> {
+          waitedAtMost.set(max);
+          return first.getAndSet(false) ? null : WebRelay.Waiting.REAL.next(queue, max);
+        };
+    try (PacedUpstream slow = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1))) {
+      WebRelay relay =
+          relay(slow, config().withLimits(limits(8, Duration.ofSeconds(15), Duration.ofHours(1))), new TestClock(), intervalPassesOnce);
       HttpResponse<InputStream> r = http.send(post(relay, "/api/llm/chat/stream", ASK), HttpResponse.BodyHandlers.ofInputStream());
       try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
         String firstLine = in.readLine();
         assertThat(firstLine).as("before the first token: a comment, ignored by SSE readers").isEqualTo(": keep-alive");
+        assertThat(in.lines()).as("then the reply").anyMatch(l -> l.startsWith("data: {\"content\""));
       }
+      assertThat(waitedAtMost.get()).as("each wait lasts at most the heartbeat interval").isEqualTo(Duration.ofSeconds(15));
     }
   }
 
