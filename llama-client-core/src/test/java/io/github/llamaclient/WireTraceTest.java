@@ -159,7 +159,6 @@ class WireTraceTest {
             .baseUrl(server.url("/").uri())
             .apiKey(KEY)
             .wireListener(rec)
-            .responseTimeout(Duration.ofMillis(300))
             .build()) {
       for (int i = 0; i < 3; i++) {
         failures.add(Faces.BLOCKING.run(client, ChatRequest.builder().user("hi").build()).failure());
