@@ -62,6 +62,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SessionManager implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SessionManager.class.getName());
+  /** How often a turn waiting for another process's lease tries again. */
+  private static final long LEASE_POLL_MILLIS = 20;
 
   private final LlamaClient client;
   private final SessionStore store;
@@ -316,6 +318,8 @@ public final class SessionManager implements AutoCloseable {
     volatile SessionState state;
     volatile Instant lastUsed;
     volatile boolean removed;
+    /** The cross-process lease of a {@link SharedSessionStore}, held with the permit. */
+    volatile SharedSessionStore.@Nullable Lease lease;
 
     Entry(SessionState state, Instant now) {
       this.id = state.id();
@@ -379,11 +383,55 @@ public final class SessionManager implements AutoCloseable {
         throw ex;
       }
       if (!e.removed) {
+        if (store instanceof SharedSessionStore) {
+          try {
+            lease((SharedSessionStore) store, e);
+          } catch (RuntimeException ex) {
+            e.permit.release();
+            unpin(e);
+            throw ex;
+          }
+        }
         return e;
       }
       e.permit.release(); // removed while we waited: start again with the new session
       unpin(e);
     }
+  }
+
+  /**
+   * Takes the session's lease in a shared store, as {@link WhenBusy} says, and reads the session
+   * afresh under it: another process may have run turns since this one last saw it.
+   */
+  private void lease(SharedSessionStore shared, Entry e) {
+    SharedSessionStore.Lease lease = shared.tryLease(e.id).orElse(null);
+    if (lease == null) {
+      if (whenBusy == WhenBusy.FAIL) {
+        throw new SessionBusyException(
+            e.id, "session '" + e.id + "' is busy with a turn in another process (WhenBusy.FAIL); nothing was sent");
+      }
+      Instant deadline = clock.instant().plus(waitTimeout);
+      while (lease == null) {
+        if (!clock.instant().isBefore(deadline)) {
+          throw new SessionWaitTimeoutException(e.id, waitTimeout);
+        }
+        try {
+          Thread.sleep(LEASE_POLL_MILLIS); // a poll interval: the other process's release is not signalled here
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new StreamCancelledException(
+              "interrupted while waiting for session '" + e.id + "''s turn in another process; nothing was sent");
+        }
+        lease = shared.tryLease(e.id).orElse(null);
+      }
+    }
+    try {
+      e.state = lease.load().orElseGet(() -> SessionState.empty(e.id, defaultSystemPrompt, defaultOptions));
+    } catch (RuntimeException ex) {
+      lease.close();
+      throw ex;
+    }
+    e.lease = lease;
   }
 
   private void acquirePermit(Entry e) {
@@ -408,13 +456,23 @@ public final class SessionManager implements AutoCloseable {
 
   /** Gives back the permit and the pin. */
   void release(Entry e) {
+    SharedSessionStore.Lease lease = e.lease;
+    if (lease != null) {
+      e.lease = null;
+      lease.close();
+    }
     e.permit.release();
     unpin(e);
   }
 
-  /** Saves and publishes a new state; the caller holds the permit. */
+  /** Saves and publishes a new state; the caller holds the permit (and the lease, if shared). */
   void commit(Entry e, SessionState next) {
-    store.save(next);
+    SharedSessionStore.Lease lease = e.lease;
+    if (lease != null) {
+      lease.save(next);
+    } else {
+      store.save(next);
+    }
     e.state = next;
   }
 
@@ -436,6 +494,10 @@ public final class SessionManager implements AutoCloseable {
   SessionState read(String id) {
     Entry e = pin(id);
     try {
+      if (store instanceof SharedSessionStore && e.lease == null) {
+        // another process may have run turns since: read what the store has now
+        return store.load(id).orElse(e.state);
+      }
       return e.state;
     } finally {
       unpin(e);

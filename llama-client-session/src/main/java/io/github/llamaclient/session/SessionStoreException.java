@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * affected; other sessions load and save as before. A turn whose commit failed this way leaves the
  * session's history as it was.
  */
-public final class SessionStoreException extends LlamaException {
+public sealed class SessionStoreException extends LlamaException permits SessionConflictException {
   private static final long serialVersionUID = 1L;
 
   private final String sessionId;
