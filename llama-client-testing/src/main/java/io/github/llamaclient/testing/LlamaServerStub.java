@@ -266,6 +266,7 @@ public final class LlamaServerStub implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       c.end();
+      c.request.markReplyDone();
     }
   }
 
@@ -320,6 +321,7 @@ public final class LlamaServerStub implements AutoCloseable {
       }
       switch (reply.end) {
         case STALL:
+          request.markReplyDone();
           request.awaitClientClose(Duration.ofDays(1)); // until the client, or close(), ends it
           return;
         case CUT:

@@ -23,6 +23,7 @@ public final class StubRequest {
   private final Map<String, String> headers;
   private final byte[] body;
   private final CountDownLatch clientClosed = new CountDownLatch(1);
+  private final CountDownLatch replyDone = new CountDownLatch(1);
 
   StubRequest(String method, String target, Map<String, String> headers, byte[] body) {
     this.method = method;
@@ -106,6 +107,23 @@ public final class StubRequest {
    */
   public boolean awaitClientClose(Duration within) throws InterruptedException {
     return clientClosed.await(within.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Waits until the stub has written all it will write for this request and, unless the reply
+   * stalls, closed the connection; for a {@link StubReply#stallAfter(int) stall}, until it has
+   * written everything before the stall. The client may not have read it yet.
+   *
+   * @param within the most to wait
+   * @return true if the stub got there, false if it had not after {@code within}
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public boolean awaitReplyDone(Duration within) throws InterruptedException {
+    return replyDone.await(within.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  void markReplyDone() {
+    replyDone.countDown();
   }
 
   void markClientClosed() {

@@ -96,11 +96,19 @@ class LlamaServerStubTest {
   void cutMidEventFailsWithTheTextSoFar(LlamaServerStub stub) {
     Recording r = Transcripts.load("chat-stream-basic");
     stub.enqueue(StubReply.of(r).cutAfter(4)); // the role chunk and three tokens, then half an event
+    Recorder recorder = Recorder.create();
 
-    assertThatThrownBy(() -> client(stub).chat().call(REQUEST))
-        .isInstanceOf(StreamInterruptedException.class)
-        .extracting(e -> ((StreamInterruptedException) e).partialText())
-        .isEqualTo(" the license,");
+    try (LlamaClient client = LlamaClient.builder().baseUrl(stub.url()).wireListener(recorder).build()) {
+      assertThatThrownBy(() -> client.chat().call(REQUEST))
+          .isInstanceOf(StreamInterruptedException.class)
+          .extracting(e -> ((StreamInterruptedException) e).partialText())
+          .isEqualTo(" the license,");
+    }
+    String received = recorder.last().bodyText();
+    String fifth = r.bodyText().split("\n\n")[4];
+    assertThat(received).startsWith(r.bodyText().substring(0, received.length()));
+    assertThat(received.substring(received.lastIndexOf("\n\n") + 2)).as("half of the fifth event")
+        .isNotEmpty().isEqualTo(fifth.substring(0, fifth.length() / 2 + 1));
   }
 
   @Test
@@ -160,8 +168,9 @@ class LlamaServerStubTest {
         }
       }
       sent = stub.takeRequest();
+      assertThat(sent.awaitReplyDone(Duration.ofSeconds(10))).isTrue();
       assertThat(sent.clientClosed()).isFalse();
-      assertThat(stub.openConnections()).isEqualTo(1);
+      assertThat(stub.openConnections()).as("the stub holds the connection open").isEqualTo(1);
     }
     assertThat(text).hasToString("onetwo");
     assertThat(sent.awaitClientClose(Duration.ofSeconds(10))).as("closing the stream closed the connection").isTrue();

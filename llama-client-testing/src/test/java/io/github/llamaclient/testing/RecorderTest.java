@@ -9,9 +9,14 @@ import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.ChatStream;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamInterruptedException;
+import io.github.llamaclient.WireListener;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,6 +109,25 @@ class RecorderTest {
           .isInstanceOfSatisfying(
               StreamInterruptedException.class, e -> assertThat(e.partialText()).isEqualTo(" the license,"));
     }
+  }
+
+  @Test
+  void secretsInHeadersAndTheQueryAreRedactedEvenIfTheClientLeftThemIn() {
+    // the client already sends "Bearer ***" to its wire listeners; the recorder does not rely on it
+    Recorder recorder = Recorder.create();
+    WireListener exchange = recorder.forExchange();
+    URI uri = URI.create("http://user:pw@127.0.0.1:8080/v1/models?api_key=" + KEY + "&limit=2");
+    exchange.onRequest("GET", uri, Map.of("Authorization", List.of("Bearer " + KEY), "X-Api-Key", List.of(KEY)), "");
+    exchange.onResponse(uri, 200, Map.of("Set-Cookie", List.of("session=" + KEY)), Duration.ofMillis(3));
+    exchange.onBody(uri, ByteBuffer.wrap("{}".getBytes(StandardCharsets.UTF_8)), Duration.ofMillis(4));
+    exchange.onEnd(uri, Duration.ofMillis(5), null);
+
+    Recording r = recorder.last();
+    assertThat(r.toJson()).doesNotContain(KEY).doesNotContain("pw");
+    assertThat(r.path()).isEqualTo("/v1/models?api_key=***&limit=2");
+    assertThat(r.requestHeaders()).containsEntry("Authorization", "Bearer ***").containsEntry("X-Api-Key", "***");
+    assertThat(r.headers()).containsEntry("Set-Cookie", "***");
+    assertThat(r.segments()).containsExactly(new Recording.Segment(Duration.ofMillis(4), 2));
   }
 
   @Test
