@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+// tag::extension[]
 @ExtendWith(LlamaServerStubExtension.class)
 class TickerTest {
   private final Recording recording = Recording.load(Path.of(System.getProperty("ticker.recording")));
@@ -27,7 +28,9 @@ class TickerTest {
     assertEquals(recording.content(), screen.toString());
     assertTrue(stub.takeRequest().body().contains("Tell me about AI."));
   }
+  // end::extension[]
 
+  // tag::cut[]
   @Test
   void saysSoWhenTheStreamIsCutMidEvent(LlamaServerStub stub) {
     stub.enqueue(StubReply.of(recording).cutAfter(4));
@@ -42,4 +45,5 @@ class TickerTest {
     assertNotEquals(recording.content(), partial);
     assertTrue(recording.content().startsWith(partial));
   }
+  // end::cut[]
 }

@@ -26,11 +26,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A llama-server stand-in for tests, on a free loopback port: it answers each request with the
  * next {@link #enqueue(StubReply) enqueued} reply, else the reply {@link #route(String, StubReply)
- * routed} to its path, else llama-server's 404. Replies replay {@link Recording}s or scripted
+ * routed} to its path, else what the {@link #answer(Function) answerer} returns, else
+ * llama-server's 404. Replies replay {@link Recording}s or scripted
  * streams, at a {@link Pacing}, with faults on demand (see {@link StubReply}).
  *
  * <pre>{@code
@@ -67,6 +70,7 @@ public final class LlamaServerStub implements AutoCloseable {
           });
   private final Queue<StubReply> queue = new ArrayDeque<>();
   private final Map<String, StubReply> routes = new ConcurrentHashMap<>();
+  private volatile @Nullable Function<StubRequest, StubReply> answerer;
   private final BlockingQueue<StubRequest> requests = new LinkedBlockingQueue<>();
   private final AtomicInteger requestCount = new AtomicInteger();
   private final AtomicInteger open = new AtomicInteger();
@@ -148,6 +152,19 @@ public final class LlamaServerStub implements AutoCloseable {
    */
   public LlamaServerStub route(String path, StubReply reply) {
     routes.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(reply, "reply"));
+    return this;
+  }
+
+  /**
+   * Answers the requests that nothing {@link #enqueue enqueued} or {@link #route routed} answers:
+   * {@code answerer} looks at the request (its path, its body) and returns the reply. It runs on
+   * the connection's thread, one call per request, possibly concurrently.
+   *
+   * @param answerer the function; what it throws closes that connection without an answer
+   * @return this stub
+   */
+  public LlamaServerStub answer(Function<StubRequest, StubReply> answerer) {
+    this.answerer = Objects.requireNonNull(answerer, "answerer");
     return this;
   }
 
@@ -234,16 +251,20 @@ public final class LlamaServerStub implements AutoCloseable {
     }
   }
 
-  private StubReply replyFor(String path) {
+  private StubReply replyFor(StubRequest request) {
     synchronized (queue) {
       StubReply next = queue.poll();
       if (next != null) {
         return next;
       }
     }
-    StubReply routed = routes.get(path);
+    StubReply routed = routes.get(request.path());
     if (routed != null) {
       return routed;
+    }
+    Function<StubRequest, StubReply> a = answerer;
+    if (a != null) {
+      return Objects.requireNonNull(a.apply(request), "the answerer returned no reply");
     }
     return StubReply.built(
         404,
@@ -290,9 +311,9 @@ public final class LlamaServerStub implements AutoCloseable {
       request = r;
       long start = clock.nanoTime();
       threads.execute(() -> watch(in));
-      StubReply reply = replyFor(r.path());
       requestCount.incrementAndGet();
       requests.add(r);
+      StubReply reply = replyFor(r);
       write(reply, start, s.getOutputStream());
     }
 
@@ -397,30 +418,17 @@ public final class LlamaServerStub implements AutoCloseable {
       }
     }
 
-    private @org.jspecify.annotations.Nullable StubRequest readRequest(InputStream in) throws IOException {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int state = 0;
-      while (state < 4) {
-        int b = in.read();
-        if (b < 0) {
-          if (head.size() == 0) {
-            return null;
-          }
-          throw new IOException("the request ended inside its head");
-        }
-        if (head.size() >= MAX_HEAD) {
-          throw new IOException("request head over " + MAX_HEAD + " bytes");
-        }
-        head.write(b);
-        state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+    private @Nullable StubRequest readRequest(InputStream in) throws IOException {
+      String first = line(in, true);
+      if (first == null) {
+        return null; // opened and closed without a request (a pool's spare connection)
       }
-      String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-      String[] requestLine = lines[0].split(" ");
+      String[] requestLine = first.split(" ");
       Map<String, String> headers = new LinkedHashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
+      for (String field = line(in, false); field != null && !field.isEmpty(); field = line(in, false)) {
+        int colon = field.indexOf(':');
         if (colon > 0) {
-          headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+          headers.put(field.substring(0, colon).trim().toLowerCase(Locale.ROOT), field.substring(colon + 1).trim());
         }
       }
       byte[] body;
@@ -436,25 +444,32 @@ public final class LlamaServerStub implements AutoCloseable {
     private byte[] readChunked(InputStream in) throws IOException {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       for (;;) {
-        String size = line(in);
+        String size = String.valueOf(line(in, false));
         int semi = size.indexOf(';');
         int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
         if (n == 0) {
-          while (!line(in).isEmpty()) {
-            // trailers
+          for (String trailer = line(in, false); trailer != null && !trailer.isEmpty(); trailer = line(in, false)) {
+            // trailers are ignored
           }
           return body.toByteArray();
         }
         body.write(in.readNBytes(n));
-        line(in);
+        line(in, false);
       }
     }
 
-    private String line(InputStream in) throws IOException {
+    /** One line of the request without its CRLF (a bare LF ends one too); null at the end of the input if allowed. */
+    private @Nullable String line(InputStream in, boolean endAllowed) throws IOException {
       StringBuilder sb = new StringBuilder();
       for (int b = in.read(); b != '\n'; b = in.read()) {
         if (b < 0) {
-          throw new IOException("the request ended inside a chunk");
+          if (endAllowed && sb.length() == 0) {
+            return null;
+          }
+          throw new IOException("the request ended in the middle of a line");
+        }
+        if (sb.length() >= MAX_HEAD) {
+          throw new IOException("a request line over " + MAX_HEAD + " bytes");
         }
         if (b != '\r') {
           sb.append((char) b);

@@ -169,18 +169,17 @@ public final class Recording {
     String encoding = response.path("body_encoding").asText("utf-8");
     String text = response.path("body").asText("");
     byte[] body = "base64".equals(encoding) ? Base64.getDecoder().decode(text) : text.getBytes(StandardCharsets.UTF_8);
-    // Cut at the recorded offsets, clamped to the body: two synthetic transcripts kept the segment
-    // sizes of the recording they were cut from and balance the sum with a negative last segment.
+    // Each segment takes at most what is left of the body: the two synthetic transcripts kept the
+    // sizes of the recording they were cut from and balance the sum with a negative last segment,
+    // which is dropped.
     List<Segment> segments = new ArrayList<>();
     int offset = 0;
     for (JsonNode s : response.path("segments")) {
-      int bytes = s.path("bytes").asInt();
-      int end = Math.max(offset, Math.min(body.length, offset + bytes));
-      if (end == offset && bytes < 0) {
-        continue;
+      int take = Math.min(body.length - offset, s.path("bytes").asInt());
+      if (take >= 0) {
+        segments.add(new Segment(millis(s.path("at_ms").asDouble()), take));
+        offset += take;
       }
-      segments.add(new Segment(millis(s.path("at_ms").asDouble()), end - offset));
-      offset = end;
     }
     if (offset < body.length) {
       Duration last = segments.isEmpty() ? Duration.ZERO : segments.get(segments.size() - 1).at();

@@ -62,6 +62,7 @@ class LlamaServerStubTest {
 
   @Test
   void aScriptedStreamArrivesAsTypedEvents(LlamaServerStub stub) {
+    // tag::scripted[]
     stub.enqueue(
         StubReply.chatStream()
             .progress(100, 0, 100, 12)
@@ -72,6 +73,7 @@ class LlamaServerStubTest {
             .usage(12, 7)
             .timings(12, 3.0, 7, 14.0)
             .build());
+    // end::scripted[]
 
     List<ChatEvent> events = new ArrayList<>();
     ChatResult result;
@@ -155,6 +157,17 @@ class LlamaServerStubTest {
   }
 
   @Test
+  void anAnswererRepliesByTheRequestWhenNothingIsEnqueued(LlamaServerStub stub) {
+    stub.answer(r -> StubReply.chatStream().content(r.body().contains("cats") ? "meow" : "woof").build());
+    stub.enqueue(StubReply.chatStream().content("first").build());
+    LlamaClient client = client(stub);
+
+    assertThat(client.chat().call(ChatRequest.builder().user("cats?").build()).text()).isEqualTo("first");
+    assertThat(client.chat().call(ChatRequest.builder().user("cats?").build()).text()).isEqualTo("meow");
+    assertThat(client.chat().call(ChatRequest.builder().user("dogs?").build()).text()).isEqualTo("woof");
+  }
+
+  @Test
   void aStallHoldsTheConnectionUntilTheClientClosesIt(LlamaServerStub stub) throws Exception {
     stub.enqueue(StubReply.chatStream().content("one", "two", "three").build().stallAfter(3)); // role + 2 tokens
 
@@ -178,6 +191,7 @@ class LlamaServerStubTest {
 
   @Test
   void slowFirstTokenWithholdsTheHeadersUntilTheDelayHasPassed(LlamaServerStub stub, ManualClock clock) throws Exception {
+    // tag::manual-clock[]
     stub.enqueue(StubReply.chatStream().content("late").build().slowFirstToken(Duration.ofSeconds(30)));
     long start = clock.nanoTime();
 
@@ -188,6 +202,7 @@ class LlamaServerStubTest {
     assertThat(reply).isNotDone();
     clock.advanceTo(due);
     assertThat(reply.get(10, TimeUnit.SECONDS).text()).isEqualTo("late");
+    // end::manual-clock[]
   }
 
   @Test

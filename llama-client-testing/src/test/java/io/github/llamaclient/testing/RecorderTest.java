@@ -11,6 +11,7 @@ import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamInterruptedException;
 import io.github.llamaclient.WireListener;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -66,6 +68,33 @@ class RecorderTest {
       assertThat(replayed.text()).isEqualTo(live.text());
       assertThat(replayed.toolCalls()).isEqualTo(live.toolCalls()).isNotEmpty();
       assertThat(replayed.finishReason()).isEqualTo(live.finishReason());
+    }
+  }
+
+  @Test
+  void aRecordingSavedToAFileReplaysTheSameReply(LlamaServerStub stub, @TempDir Path dir) {
+    stub.enqueue(StubReply.of(Transcripts.load("chat-stream-reasoning")));
+    URI url = stub.url(); // stands in for a real llama-server here
+    Path file = dir.resolve("reasoning.json");
+    // tag::record[]
+    Recorder recorder = Recorder.create();
+    ChatResult answer;
+    try (LlamaClient client = LlamaClient.builder().baseUrl(url).apiKey(KEY).wireListener(recorder).build()) {
+      answer = client.chat().call(ChatRequest.builder().user("Why is the sky blue?").build());
+    }
+    recorder.last().named("sky", "a reasoning model's answer").save(file); // the API key is not in it
+    // end::record[]
+    Recording saved = Recording.load(file);
+
+    // tag::replay[]
+    stub.enqueue(StubReply.of(Recording.load(file)).paced(Pacing.asRecorded()));
+    // end::replay[]
+    try (LlamaClient client = LlamaClient.builder().baseUrl(stub.url()).build()) {
+      ChatResult replayed = client.chat().call(REQUEST);
+      assertThat(replayed.reasoning()).isNotEmpty().isEqualTo(answer.reasoning());
+      assertThat(replayed.text()).isEqualTo(answer.text());
+      assertThat(saved.scenario()).isEqualTo("sky");
+      assertThat(saved.toJson()).doesNotContain(KEY);
     }
   }
 
