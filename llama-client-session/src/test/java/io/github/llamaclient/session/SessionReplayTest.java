@@ -45,7 +45,7 @@ class SessionReplayTest {
   /** chat-stream-multiturn: history of several turns, pinned to slot 0 with cache_prompt. */
   @ParameterizedTest
   @EnumSource(Fixtures.Face.class)
-  void multiTurnSessionSendsTheStubRequest(Fixtures.Face face) throws Exception {
+  void multiTurnSessionSendsTheRecordedRequest(Fixtures.Face face) throws Exception {
     Recording t = Fixtures.recording("chat-stream-multiturn");
     server.enqueue(StubReply.of(t));
     SessionStore store = SessionStore.inMemory();
@@ -74,7 +74,7 @@ class SessionReplayTest {
 
   /** The same request built through the API: system prompt, options, slot pin, two turns. */
   @Test
-  void sessionBuiltThroughTheApiSendsTheStubRequest() throws Exception {
+  void sessionBuiltThroughTheApiSendsTheRecordedRequest() throws Exception {
     Recording first = Fixtures.recording("chat-stream-basic");
     Recording multi = Fixtures.recording("chat-stream-multiturn");
     server.enqueue(StubReply.of(first));
