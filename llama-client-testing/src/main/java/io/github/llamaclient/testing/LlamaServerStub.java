@@ -247,6 +247,11 @@ public final class LlamaServerStub implements AutoCloseable {
       }
       open.incrementAndGet();
       sockets.add(s);
+      try {
+        s.setTcpNoDelay(true); // each piece leaves when it is written, as its time says
+      } catch (IOException e) {
+        // a socket that cannot take the option still works
+      }
       threads.execute(() -> serve(s));
     }
   }
@@ -303,7 +308,7 @@ public final class LlamaServerStub implements AutoCloseable {
     }
 
     void serve() throws IOException, InterruptedException {
-      InputStream in = s.getInputStream();
+      InputStream in = new java.io.BufferedInputStream(s.getInputStream());
       StubRequest r = readRequest(in);
       if (r == null) {
         return; // opened and closed without a request
@@ -330,10 +335,16 @@ public final class LlamaServerStub implements AutoCloseable {
         long at = Math.max(last, reply.pacing.at(i, p.atNanos()) + delay);
         clock.sleepUntil(start + at);
         last = at;
+        // one write per piece (with no delay on the socket): a chunk is never held back waiting
+        // for the client's acknowledgement of its own size line
         if (reply.chunked) {
-          out.write((Integer.toHexString(p.bytes()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-          out.write(reply.body, offset, p.bytes());
-          out.write(new byte[] {'\r', '\n'});
+          byte[] size = (Integer.toHexString(p.bytes()) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+          byte[] chunk = new byte[size.length + p.bytes() + 2];
+          System.arraycopy(size, 0, chunk, 0, size.length);
+          System.arraycopy(reply.body, offset, chunk, size.length, p.bytes());
+          chunk[chunk.length - 2] = '\r';
+          chunk[chunk.length - 1] = '\n';
+          out.write(chunk);
         } else {
           out.write(reply.body, offset, p.bytes());
         }
