@@ -1,12 +1,15 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamListener;
-import io.github.llamaclient.testing.Transcript;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,10 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,21 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class ConcurrentSessionsTest {
-  private static final Transcript BASIC = Transcript.load("chat-stream-basic");
-  private static final String REPLY = BASIC.expectedContent();
+  private static final Recording BASIC = Fixtures.recording("chat-stream-basic");
+  private static final String REPLY = BASIC.content();
 
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
   /** Per session: the messages of each request, as sent. */
   private final Map<String, List<List<String>>> sent = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
+    server = LlamaServerStub.start();
+    server.answer(
+        request -> {
             JsonNode body = Fixtures.body(request);
             List<String> messages = new ArrayList<>();
             for (JsonNode m : body.get("messages")) {
@@ -64,10 +61,8 @@ class ConcurrentSessionsTest {
             if (last.endsWith("/fail")) {
               return Fixtures.replay("chat-stream-error-mid-stream");
             }
-            return BASIC.response();
-          }
+            return StubReply.of(BASIC);
         });
-    server.start();
     client = Fixtures.client(server);
   }
 

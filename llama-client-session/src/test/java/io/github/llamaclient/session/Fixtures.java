@@ -1,5 +1,9 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +14,8 @@ import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.StreamListener;
-import io.github.llamaclient.testing.Transcript;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +23,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 
 /** Shared helpers for the session tests: clients, recorded replies, the faces of a turn. */
 final class Fixtures {
@@ -31,51 +33,54 @@ final class Fixtures {
 
   private Fixtures() {}
 
-  static LlamaClient client(MockWebServer server) {
-    return LlamaClient.builder().baseUrl(server.url("/").uri()).idleTimeout(Duration.ofSeconds(20)).build();
+  /** A recording of {@code testdata/transcripts}, such as {@code chat-stream-basic}. */
+  static Recording recording(String scenario) {
+    String dir = System.getProperty("llama.transcripts");
+    Path root = Path.of("").toAbsolutePath();
+    while (dir == null && !Files.isDirectory(root.resolve("testdata/transcripts"))) {
+      root = root.getParent();
+    }
+    return Recording.load((dir != null ? Path.of(dir) : root.resolve("testdata/transcripts")).resolve(scenario + ".json"));
   }
 
-  static JsonNode body(RecordedRequest r) {
+  static LlamaClient client(LlamaServerStub server) {
+    return LlamaClient.builder().baseUrl(server.url()).idleTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  static JsonNode body(StubRequest r) {
     try {
-      return MAPPER.readTree(r.getBody().utf8());
+      return MAPPER.readTree(r.body());
     } catch (Exception e) {
       throw new AssertionError(e);
     }
   }
 
-  static RecordedRequest take(MockWebServer server) throws InterruptedException {
-    RecordedRequest r = server.takeRequest(10, TimeUnit.SECONDS);
-    assertThat(r).as("a request reached the server").isNotNull();
-    return r;
+  static StubRequest take(LlamaServerStub server) throws InterruptedException {
+    return server.takeRequest(Duration.ofSeconds(10));
   }
 
   /** The recorded request's {@code tools} value as a plain Java value, for {@code parameter("tools", …)}. */
-  static Object recordedValue(Transcript t, String field) {
-    return MAPPER.convertValue(t.requestBody().get(field), Object.class);
+  static Object recordedValue(Recording t, String field) {
+    try {
+      return MAPPER.convertValue(MAPPER.readTree(t.requestBody()).get(field), Object.class);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
-  /**
-   * The recording's reply, cut as recorded; cut whole where the recorded segments are broken
-   * (chat-stream-error-mid-stream lists a segment of -158 bytes).
-   */
-  static MockResponse replay(String scenario) {
-    Transcript t = Transcript.load(scenario);
-    boolean broken = t.segments().stream().anyMatch(seg -> seg.bytes() < 0);
-    return t.response(broken ? Transcript.Cut.WHOLE : Transcript.Cut.RECORDED, false);
+  /** The recording's reply, cut as recorded. */
+  static StubReply replay(String scenario) {
+    return StubReply.of(recording(scenario));
   }
 
-  /** A dispatcher replaying one recording per path (the path without the query counts too). */
-  static Dispatcher byPath(Map<String, String> scenarioByPath) {
-    return new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        String target = request.getTarget();
-        String scenario = scenarioByPath.get(target);
-        if (scenario == null) {
-          scenario = scenarioByPath.get(target.replaceFirst("\\?.*", ""));
-        }
-        return replay(scenario == null ? "not-found" : scenario);
+  /** An answerer replaying one recording per path (the path without the query counts too), else llama-server's 404. */
+  static Function<StubRequest, StubReply> byPath(Map<String, String> scenarioByPath) {
+    return request -> {
+      String scenario = scenarioByPath.get(request.target());
+      if (scenario == null) {
+        scenario = scenarioByPath.get(request.path());
       }
+      return replay(scenario == null ? "not-found" : scenario);
     };
   }
 

@@ -1,5 +1,9 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static io.github.llamaclient.session.Fixtures.body;
 import static io.github.llamaclient.session.Fixtures.take;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,12 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.ToolCall;
-import io.github.llamaclient.testing.Transcript;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,14 +35,13 @@ class HistoryBudgetTest {
           ChatMessage.user("u3"),
           ChatMessage.assistant("a3"));
 
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
   private SessionStore store;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
     client = Fixtures.client(server);
     store = SessionStore.inMemory();
     store.save(
@@ -67,10 +67,10 @@ class HistoryBudgetTest {
     return out;
   }
 
-  private RecordedRequest takeChat() throws InterruptedException {
+  private StubRequest takeChat() throws InterruptedException {
     while (true) {
-      RecordedRequest r = take(server);
-      if (r.getTarget().equals("/v1/chat/completions")) {
+      StubRequest r = take(server);
+      if (r.target().equals("/v1/chat/completions")) {
         return r;
       }
     }
@@ -78,7 +78,7 @@ class HistoryBudgetTest {
 
   @Test
   void messageBudgetDropsWholeTurnsOldestFirstAndKeepsTheSystemPrompt() throws Exception {
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = session(HistoryBudget.messages(6));
 
     s.send("u4");
@@ -90,7 +90,7 @@ class HistoryBudgetTest {
 
   @Test
   void aToolCallAndItsResultAreNeverSplit() throws Exception {
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = session(HistoryBudget.messages(7));
 
     s.send("u4");
@@ -106,7 +106,7 @@ class HistoryBudgetTest {
     store.save(
         SessionState.empty("s", "SYS", GenerationOptions.none())
             .withMessages(HISTORY.subList(0, 4).stream().map(SessionMessage::of).toList()));
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = session(HistoryBudget.messages(1));
 
     s.sendToolResults(List.of(ChatMessage.tool("call_1", "{\"temp\":21}")));
@@ -117,7 +117,7 @@ class HistoryBudgetTest {
 
   @Test
   void trimStoredAlsoDropsTheTurnsFromTheStoredHistory() {
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = session(HistoryBudget.messages(3).trimStored());
 
     s.send("u4");
@@ -129,26 +129,26 @@ class HistoryBudgetTest {
   /** Exact counts: the candidate is rendered by /apply-template and counted by /tokenize (19 tokens in the recording). */
   @Test
   void tokenBudgetCountsWithTheServerAndKeepsEverythingThatFits() throws Exception {
-    server.setDispatcher(
+    server.answer(
         Fixtures.byPath(
             Map.of("/apply-template", "apply-template", "/tokenize", "tokenize", "/v1/chat/completions", "chat-stream-basic")));
     ChatSession s = session(HistoryBudget.tokens(19));
 
     s.send("u4");
 
-    RecordedRequest template = take(server);
-    assertThat(template.getTarget()).isEqualTo("/apply-template");
+    StubRequest template = take(server);
+    assertThat(template.target()).isEqualTo("/apply-template");
     assertThat(sentContents(body(template))).hasSize(10).startsWith("system:SYS").endsWith("user:u4");
-    RecordedRequest tokenize = take(server);
-    assertThat(tokenize.getTarget()).isEqualTo("/tokenize");
+    StubRequest tokenize = take(server);
+    assertThat(tokenize.target()).isEqualTo("/tokenize");
     assertThat(body(tokenize).get("content").asText())
-        .isEqualTo(Fixtures.MAPPER.readTree(Transcript.load("apply-template").bodyText()).get("prompt").asText());
+        .isEqualTo(Fixtures.MAPPER.readTree(Fixtures.recording("apply-template").bodyText()).get("prompt").asText());
     assertThat(sentContents(body(take(server)))).hasSize(10);
   }
 
   @Test
   void tokenBudgetSearchesForTheTurnsThatFit() throws Exception {
-    server.setDispatcher(
+    server.answer(
         Fixtures.byPath(
             Map.of("/apply-template", "apply-template", "/tokenize", "tokenize", "/v1/chat/completions", "chat-stream-basic")));
     ChatSession s = session(HistoryBudget.tokens(18));
@@ -158,12 +158,12 @@ class HistoryBudgetTest {
     // 19 > 18 whatever is dropped: all three earlier turns go, the system prompt and the new turn stay
     assertThat(sentContents(body(takeChat()))).containsExactly("system:SYS", "user:u4");
     // the full count (2 requests), one probe with 2 turns dropped (2), then the chat; dropping all 3 needs no count
-    assertThat(server.getRequestCount()).isEqualTo(2 + 2 + 1);
+    assertThat(server.requestCount()).isEqualTo(2 + 2 + 1);
   }
 
   @Test
   void tokenBudgetFallsBackToTheEstimateWhenTheServerCannotCount() throws Exception {
-    server.setDispatcher(Fixtures.byPath(Map.of("/v1/chat/completions", "chat-stream-basic"))); // 404 elsewhere
+    server.answer(Fixtures.byPath(Map.of("/v1/chat/completions", "chat-stream-basic"))); // 404 elsewhere
     List<ChatMessage> lastTwo = new ArrayList<>();
     lastTwo.add(ChatMessage.system("SYS"));
     lastTwo.addAll(HISTORY.subList(6, 8));
@@ -172,27 +172,27 @@ class HistoryBudgetTest {
 
     s.send("u4");
 
-    RecordedRequest first = take(server);
-    assertThat(first.getTarget()).isEqualTo("/apply-template");
+    StubRequest first = take(server);
+    assertThat(first.target()).isEqualTo("/apply-template");
     assertThat(sentContents(body(takeChat()))).containsExactly("system:SYS", "user:u3", "assistant:a3", "user:u4");
-    assertThat(server.getRequestCount()).as("the server is asked once, then the estimate is used").isEqualTo(2);
+    assertThat(server.requestCount()).as("the server is asked once, then the estimate is used").isEqualTo(2);
   }
 
   @Test
   void estimatedBudgetNeverAsksTheServer() throws Exception {
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = session(HistoryBudget.tokens(1).estimated());
 
     s.send("u4");
 
-    assertThat(take(server).getTarget()).isEqualTo("/v1/chat/completions");
-    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(take(server).target()).isEqualTo("/v1/chat/completions");
+    assertThat(server.requestCount()).isEqualTo(1);
   }
 
   /** The context size comes from /props (n_ctx 2048 in the recording), asked once. */
   @Test
   void contextWindowBudgetReadsTheContextSizeFromProps() throws Exception {
-    server.setDispatcher(
+    server.answer(
         Fixtures.byPath(
             Map.of(
                 "/props", "props",
@@ -205,8 +205,8 @@ class HistoryBudgetTest {
     s.send("u5");
 
     List<String> targets = new ArrayList<>();
-    for (int i = 0; i < server.getRequestCount(); i++) {
-      targets.add(take(server).getTarget());
+    for (int i = 0; i < server.requestCount(); i++) {
+      targets.add(take(server).target());
     }
     assertThat(targets.stream().filter("/props"::equals)).hasSize(1);
     assertThat(s.history()).hasSize(12);

@@ -1,5 +1,9 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +11,6 @@ import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
-import io.github.llamaclient.testing.RawServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -37,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LeakedTurnTest {
   private static final Duration GC_WAIT = Duration.ofSeconds(10);
 
-  private RawServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
   private final AtomicInteger requests = new AtomicInteger();
   private final ExecutorService turns = Executors.newSingleThreadExecutor();
@@ -45,21 +48,12 @@ class LeakedTurnTest {
   /** The first request gets one piece and then nothing, as if still generating; later ones a whole reply. */
   @BeforeEach
   void start() {
-    server =
-        RawServer.start(
-            c -> {
-              c.sseHeaders();
-              if (requests.incrementAndGet() == 1) {
-                c.chunk(RawServer.contentEvent("partial"));
-                c.awaitClientClose(Duration.ofSeconds(60));
-                return;
-              }
-              c.chunk(RawServer.contentEvent("whole"));
-              c.chunk(RawServer.finishEvent());
-              c.chunk("data: [DONE]\n\n");
-              c.endChunks();
-              c.close();
-            });
+    server = LlamaServerStub.start();
+    server.answer(
+        request ->
+            requests.incrementAndGet() == 1
+                ? StubReply.chatStream().content("partial").build().stallAfter(2) // the role chunk and "partial"
+                : StubReply.chatStream().content("whole").build());
     // a response limit that load cannot hit: the dropped turn is released by its collection, and
     // no limit of the client would release it (the consumer is gone, so no read waits)
     client = LlamaClient.builder().baseUrl(server.url()).responseTimeout(Duration.ofSeconds(30)).build();
@@ -88,8 +82,7 @@ class LeakedTurnTest {
     SessionManager sessions = SessionManager.builder(client).build(); // WhenBusy.WAIT
     ChatSession s = sessions.session("s");
     assertThat(firstPieceThenDrop(s, face)).isEqualTo("partial");
-    RawServer.Connection first = server.awaitRequest(Duration.ofSeconds(10));
-    assertThat(first).isNotNull();
+    StubRequest first = server.takeRequest(Duration.ofSeconds(10));
 
     CompletableFuture<ChatResult> next = CompletableFuture.supplyAsync(() -> s.send("two"), turns);
     long deadline = System.nanoTime() + GC_WAIT.toNanos();
@@ -142,7 +135,7 @@ class LeakedTurnTest {
                 assertThat(((SessionWaitTimeoutException) e).timeout()).isEqualTo(timeout);
                 assertThat(((SessionWaitTimeoutException) e).sessionId()).isEqualTo("s");
               });
-      assertThat(server.accepted()).as("the timed-out turn sent nothing").isEqualTo(1);
+      assertThat(server.requestCount()).as("the timed-out turn sent nothing").isEqualTo(1);
     }
 
     // the permit was not lost to the waiter that gave up

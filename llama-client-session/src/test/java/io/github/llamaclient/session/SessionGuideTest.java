@@ -1,10 +1,13 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.Tool;
-import io.github.llamaclient.testing.Transcript;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,14 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionGuideTest {
   private static final String EXAMPLES =
       "llama-client-session/src/test/java/io/github/llamaclient/session/SessionGuideExamples.java";
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
   @TempDir Path dir;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.setDispatcher(
+    server = LlamaServerStub.start();
+    server.answer(
         Fixtures.byPath(
             Map.of(
                 "/v1/chat/completions", "chat-stream-basic",
@@ -39,7 +41,6 @@ class SessionGuideTest {
                 "/slots/0?action=restore", "slot-restore",
                 "/apply-template", "apply-template",
                 "/tokenize", "tokenize")));
-    server.start();
     client = Fixtures.client(server);
   }
 
@@ -104,18 +105,18 @@ class SessionGuideTest {
 
   @Test
   void theToolSnippetRuns() {
-    MockWebServer tools = server;
-    tools.setDispatcher(
-        new mockwebserver3.Dispatcher() {
-          int n;
+    LlamaServerStub tools = server;
+    tools.answer(
+        new java.util.function.Function<StubRequest, StubReply>() {
+          final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
 
           @Override
-          public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request) {
-            return Transcript.load(n++ == 0 ? "chat-stream-tools" : "chat-stream-tool-result").response();
+          public StubReply apply(StubRequest request) {
+            return StubReply.of(Fixtures.recording(n.getAndIncrement() == 0 ? "chat-stream-tools" : "chat-stream-tool-result"));
           }
         });
     Map<?, ?> recorded =
-        (Map<?, ?>) ((Map<?, ?>) ((List<?>) Fixtures.recordedValue(Transcript.load("chat-stream-tools"), "tools")).get(0))
+        (Map<?, ?>) ((Map<?, ?>) ((List<?>) Fixtures.recordedValue(Fixtures.recording("chat-stream-tools"), "tools")).get(0))
             .get("function");
     @SuppressWarnings("unchecked")
     Tool tool =

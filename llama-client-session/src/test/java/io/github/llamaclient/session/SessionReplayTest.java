@@ -1,5 +1,9 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static io.github.llamaclient.session.Fixtures.body;
 import static io.github.llamaclient.session.Fixtures.take;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +13,7 @@ import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.ToolCall;
-import io.github.llamaclient.testing.Transcript;
 import java.util.List;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,13 +27,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(30)
 class SessionReplayTest {
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
     client = Fixtures.client(server);
   }
 
@@ -45,8 +46,8 @@ class SessionReplayTest {
   @ParameterizedTest
   @EnumSource(Fixtures.Face.class)
   void multiTurnSessionSendsTheRecordedRequest(Fixtures.Face face) throws Exception {
-    Transcript t = Transcript.load("chat-stream-multiturn");
-    server.enqueue(t.response());
+    Recording t = Fixtures.recording("chat-stream-multiturn");
+    server.enqueue(StubReply.of(t));
     SessionStore store = SessionStore.inMemory();
     store.save(
         new SessionState(
@@ -60,24 +61,24 @@ class SessionReplayTest {
 
     String text = face.run(s, List.of(ChatMessage.user("How are you?")), r -> {});
 
-    assertThat(body(take(server))).isEqualTo(t.requestBody());
-    assertThat(text).isEqualTo(t.expectedContent());
+    assertThat(body(take(server))).isEqualTo(Fixtures.MAPPER.readTree(t.requestBody()));
+    assertThat(text).isEqualTo(t.content());
     assertThat(s.messages())
         .containsExactly(
             ChatMessage.user("Hello"),
             ChatMessage.assistant("Hi there"),
             ChatMessage.user("How are you?"),
-            ChatMessage.assistant(t.expectedContent()));
+            ChatMessage.assistant(t.content()));
     assertThat(store.load("s1").orElseThrow().messages()).isEqualTo(s.history());
   }
 
   /** The same request built through the API: system prompt, options, slot pin, two turns. */
   @Test
   void sessionBuiltThroughTheApiSendsTheRecordedRequest() throws Exception {
-    Transcript first = Transcript.load("chat-stream-basic");
-    Transcript multi = Transcript.load("chat-stream-multiturn");
-    server.enqueue(first.response());
-    server.enqueue(multi.response());
+    Recording first = Fixtures.recording("chat-stream-basic");
+    Recording multi = Fixtures.recording("chat-stream-multiturn");
+    server.enqueue(StubReply.of(first));
+    server.enqueue(StubReply.of(multi));
     SessionManager sessions =
         SessionManager.builder(client)
             .systemPrompt("You are terse.")
@@ -99,19 +100,19 @@ class SessionReplayTest {
                 List.of(SessionMessage.of(ChatMessage.user("Hello")), SessionMessage.of(ChatMessage.assistant("Hi there")))));
     SessionManager again = SessionManager.builder(client).store(store).build();
     try (var reply = again.processMessageStream("s1", "How are you?")) {
-      assertThat(String.join("", reply.toList())).isEqualTo(multi.expectedContent());
+      assertThat(String.join("", reply.toList())).isEqualTo(multi.content());
     }
-    assertThat(body(take(server))).isEqualTo(multi.requestBody());
+    assertThat(body(take(server))).isEqualTo(Fixtures.MAPPER.readTree(multi.requestBody()));
   }
 
   /** Tool loop: a reply with tool calls stays pending until results are sent; results and reply commit together. */
   @ParameterizedTest
   @EnumSource(Fixtures.Face.class)
   void toolCallThenToolResult(Fixtures.Face face) throws Exception {
-    Transcript calls = Transcript.load("chat-stream-tools");
-    Transcript result = Transcript.load("chat-stream-tool-result");
-    server.enqueue(calls.response());
-    server.enqueue(result.response());
+    Recording calls = Fixtures.recording("chat-stream-tools");
+    Recording result = Fixtures.recording("chat-stream-tool-result");
+    server.enqueue(StubReply.of(calls));
+    server.enqueue(StubReply.of(result));
     Object tools = Fixtures.recordedValue(calls, "tools");
     SessionManager sessions =
         SessionManager.builder(client).everyRequest(b -> b.parameter("tools", tools)).build();
@@ -121,7 +122,7 @@ class SessionReplayTest {
         s,
         List.of(ChatMessage.user("What is the weather in Paris?")),
         b -> b.maxTokens(160).seed(3).parameter("tool_choice", "required"));
-    assertThat(body(take(server))).isEqualTo(calls.requestBody());
+    assertThat(body(take(server))).isEqualTo(Fixtures.MAPPER.readTree(calls.requestBody()));
     List<ToolCall> pending = s.pendingToolCalls();
     assertThat(pending).isNotEmpty();
     assertThat(s.history().get(1).message().toolCalls()).isEqualTo(pending);
@@ -142,8 +143,8 @@ class SessionReplayTest {
 
     String text = face.run(s2, List.of(ChatMessage.tool("call_1", "{\"temp\":21}")), b -> b.maxTokens(40).seed(6));
 
-    assertThat(body(take(server))).isEqualTo(result.requestBody());
-    assertThat(text).isEqualTo(result.expectedContent());
+    assertThat(body(take(server))).isEqualTo(Fixtures.MAPPER.readTree(result.requestBody()));
+    assertThat(text).isEqualTo(result.content());
     assertThat(Fixtures.roles(s2.history())).containsExactly("user", "assistant", "tool", "assistant");
   }
 
@@ -155,20 +156,20 @@ class SessionReplayTest {
             () -> s.sendToolResults(List.of(ChatMessage.tool("call_9", "{}"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("call_9");
-    assertThat(server.getRequestCount()).isZero();
+    assertThat(server.requestCount()).isZero();
     assertThat(s.history()).isEmpty();
   }
 
   /** Reasoning is kept apart in the history, and not sent back with the next turn. */
   @Test
   void reasoningIsKeptApartAndNotSentBack() throws Exception {
-    Transcript reasoning = Transcript.load("chat-stream-reasoning");
-    server.enqueue(reasoning.response());
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    Recording reasoning = Fixtures.recording("chat-stream-reasoning");
+    server.enqueue(StubReply.of(reasoning));
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = SessionManager.builder(client).build().session("r");
 
     ChatResult r = s.send("Why is the sky blue?", b -> b.maxTokens(40).seed(1));
-    assertThat(body(take(server))).isEqualTo(reasoning.requestBody());
+    assertThat(body(take(server))).isEqualTo(Fixtures.MAPPER.readTree(reasoning.requestBody()));
     ChatMessage stored = s.messages().get(1);
     assertThat(r.reasoning()).isNotEmpty();
     assertThat(stored.reasoning()).isEqualTo(r.reasoning());

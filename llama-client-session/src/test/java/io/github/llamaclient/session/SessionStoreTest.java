@@ -1,18 +1,20 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.ToolCall;
-import io.github.llamaclient.testing.Transcript;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,14 +120,13 @@ class SessionStoreTest {
     assertThat(store.load("good")).contains(sample("good"));
     assertThat(store.ids()).containsExactlyInAnyOrder("good", "bad");
 
-    try (MockWebServer server = new MockWebServer()) {
-      server.start();
+    try (LlamaServerStub server = LlamaServerStub.start()) {
       try (LlamaClient client = Fixtures.client(server)) {
         SessionManager sessions = SessionManager.builder(client).store(store).build();
         assertThat(sessions.list()).containsExactly("bad", "good");
         assertThatThrownBy(() -> sessions.session("bad")).isInstanceOf(SessionStoreException.class);
         assertThat(sessions.session("good").history()).hasSize(4);
-        server.enqueue(Transcript.load("chat-stream-basic").response());
+        server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
         sessions.session("good").send("more");
         assertThat(store.load("good").orElseThrow().messages()).hasSize(6);
         sessions.remove("bad"); // a corrupt session can still be removed
@@ -154,9 +155,8 @@ class SessionStoreTest {
 
   @Test
   void sessionsSurviveARestartOfTheManager() throws Exception {
-    try (MockWebServer server = new MockWebServer()) {
-      server.start();
-      server.enqueue(Transcript.load("chat-stream-basic").response());
+    try (LlamaServerStub server = LlamaServerStub.start()) {
+      server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
       try (LlamaClient client = Fixtures.client(server)) {
         SessionManager first = SessionManager.builder(client).store(SessionStore.inDirectory(dir)).systemPrompt("Be brief.").build();
         first.processMessage("u1", "hello");

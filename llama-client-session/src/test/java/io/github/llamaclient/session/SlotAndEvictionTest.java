@@ -1,12 +1,15 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static io.github.llamaclient.session.Fixtures.body;
 import static io.github.llamaclient.session.Fixtures.take;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.LlamaClient;
-import io.github.llamaclient.testing.Transcript;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,13 +25,12 @@ import org.junit.jupiter.api.Timeout;
 /** Slot pinning with the prompt cache saved and restored per session; eviction from memory. */
 @Timeout(30)
 class SlotAndEvictionTest {
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
     client = Fixtures.client(server);
   }
 
@@ -42,10 +42,10 @@ class SlotAndEvictionTest {
 
   private List<String> drain() throws InterruptedException {
     List<String> out = new ArrayList<>();
-    int n = server.getRequestCount();
+    int n = server.requestCount();
     for (int i = 0; i < n; i++) {
-      RecordedRequest r = take(server);
-      String what = r.getTarget();
+      StubRequest r = take(server);
+      String what = r.target();
       if (what.startsWith("/slots/")) {
         what += " " + body(r).get("filename").asText();
       }
@@ -56,7 +56,7 @@ class SlotAndEvictionTest {
 
   @Test
   void sessionsSharingASlotSaveAndRestoreTheirCaches() throws Exception {
-    server.setDispatcher(
+    server.answer(
         Fixtures.byPath(
             Map.of(
                 "/slots/0?action=save", "slot-save",
@@ -89,7 +89,7 @@ class SlotAndEvictionTest {
 
   @Test
   void aPinnedSessionSendsIdSlotAndCachePrompt() throws Exception {
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = SessionManager.builder(client).build().session("s");
     s.pinSlot(1);
 
@@ -98,13 +98,13 @@ class SlotAndEvictionTest {
     var sent = body(take(server));
     assertThat(sent.get("id_slot").asInt()).isEqualTo(1);
     assertThat(sent.get("cache_prompt").asBoolean()).isTrue();
-    assertThat(server.getRequestCount()).as("no slot cache calls unless asked for").isEqualTo(1);
+    assertThat(server.requestCount()).as("no slot cache calls unless asked for").isEqualTo(1);
     assertThat(s.state().slot()).isEqualTo(1);
   }
 
   @Test
   void aFailedSlotRestoreDoesNotStopTheTurn() throws Exception {
-    server.setDispatcher(Fixtures.byPath(Map.of("/v1/chat/completions", "chat-stream-basic"))); // 404 for /slots
+    server.answer(Fixtures.byPath(Map.of("/v1/chat/completions", "chat-stream-basic"))); // 404 for /slots
     ChatSession s = SessionManager.builder(client).slotCache(true).build().session("s");
     s.pinSlot(0);
 
@@ -119,7 +119,7 @@ class SlotAndEvictionTest {
     SessionStore store = SessionStore.inMemory();
     SessionManager sessions =
         SessionManager.builder(client).store(store).maxIdle(Duration.ofMinutes(10)).clock(now::get).build();
-    server.enqueue(Transcript.load("chat-stream-basic").response());
+    server.enqueue(StubReply.of(Fixtures.recording("chat-stream-basic")));
     ChatSession s = sessions.session("s");
     s.send("hello");
     List<SessionMessage> history = s.history();
@@ -152,19 +152,19 @@ class SlotAndEvictionTest {
     AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
     SessionManager sessions =
         SessionManager.builder(client).maxIdle(Duration.ofMinutes(1)).clock(now::get).build();
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(basic.response());
-    server.enqueue(basic.response());
+    Recording basic = Fixtures.recording("chat-stream-basic");
+    server.enqueue(StubReply.of(basic));
+    server.enqueue(StubReply.of(basic));
     ChatSession s = sessions.session("s");
 
     try (Stream<String> reply = s.sendStream("hello")) {
       now.set(now.get().plus(Duration.ofHours(1)));
       assertThat(sessions.evictIdle()).isZero();
       // another call on the same id reaches the same session and waits its turn, not a second copy
-      assertThat(String.join("", reply.toList())).isEqualTo(basic.expectedContent());
+      assertThat(String.join("", reply.toList())).isEqualTo(basic.content());
     }
     s.send("again");
-    assertThat(s.messages()).extracting(ChatMessage::content).containsExactly("hello", basic.expectedContent(), "again", basic.expectedContent());
+    assertThat(s.messages()).extracting(ChatMessage::content).containsExactly("hello", basic.content(), "again", basic.content());
   }
 
   @Test

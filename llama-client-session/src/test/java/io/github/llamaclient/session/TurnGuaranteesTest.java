@@ -1,5 +1,10 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Pacing;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import static io.github.llamaclient.session.Fixtures.take;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,8 +19,6 @@ import io.github.llamaclient.StreamCancelledException;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.StreamInterruptedException;
 import io.github.llamaclient.StreamListener;
-import io.github.llamaclient.testing.Await;
-import io.github.llamaclient.testing.Transcript;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +28,6 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,15 +43,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(30)
 class TurnGuaranteesTest {
-  private static final Transcript BASIC = Transcript.load("chat-stream-basic");
+  private static final Recording BASIC = Fixtures.recording("chat-stream-basic");
 
-  private MockWebServer server;
+  private LlamaServerStub server;
   private LlamaClient client;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
     client = Fixtures.client(server);
   }
 
@@ -61,7 +62,7 @@ class TurnGuaranteesTest {
 
   /** A session with one committed turn, to compare against after a failure. */
   private ChatSession withOneTurn(SessionManager sessions) {
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     ChatSession s = sessions.session("s");
     s.send("first");
     return s;
@@ -80,7 +81,7 @@ class TurnGuaranteesTest {
 
     assertThat(s.history()).isEqualTo(before);
     // and the session is free for the next turn
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     s.send("third");
     assertThat(s.messages()).extracting(ChatMessage::content).contains("first", "third").doesNotContain("second");
   }
@@ -123,7 +124,7 @@ class TurnGuaranteesTest {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = withOneTurn(sessions);
     List<SessionMessage> before = s.history();
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
 
     try (Stream<String> reply = s.sendStream("second")) {
       Iterator<String> it = reply.iterator();
@@ -138,7 +139,7 @@ class TurnGuaranteesTest {
   void closingEarlyWithKeepPartialKeepsWhatWasRead() {
     SessionManager sessions = SessionManager.builder(client).keepPartialReplies(true).build();
     ChatSession s = withOneTurn(sessions);
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
 
     String read;
     try (Stream<String> reply = s.sendStream("second")) {
@@ -148,7 +149,7 @@ class TurnGuaranteesTest {
 
     assertThat(Fixtures.roles(s.history())).containsExactly("user", "assistant", "user", "assistant(partial)");
     assertThat(s.messages().get(3).content()).isEqualTo(read);
-    assertThat(BASIC.expectedContent()).startsWith(read);
+    assertThat(BASIC.content()).startsWith(read);
   }
 
   @Test
@@ -156,10 +157,9 @@ class TurnGuaranteesTest {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = withOneTurn(sessions);
     List<SessionMessage> before = s.history();
-    // throttled (256 bytes per 100 ms): the recording's segments all share one timestamp, so a
-    // paced replay would still arrive at once and the reply could complete before the cancel
-    server.enqueue(
-        BASIC.response(Transcript.Cut.RECORDED, false).newBuilder().throttleBody(256, 100, TimeUnit.MILLISECONDS).build());
+    // one piece every 100 ms: the recording's segments nearly share one timestamp, so a replay at
+    // its own pace would arrive at once and the reply could complete before the cancel
+    server.enqueue(StubReply.of(BASIC).paced(Pacing.every(java.time.Duration.ofMillis(100))));
 
     CompletableFuture<String> first = new CompletableFuture<>();
     AtomicReference<StreamHandle<ChatResult>> handle = new AtomicReference<>();
@@ -172,7 +172,7 @@ class TurnGuaranteesTest {
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(StreamCancelledException.class);
     // the next turn runs (the permit was given back) and the cancelled one left no trace
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     s.send("third");
     assertThat(s.messages()).extracting(ChatMessage::content).doesNotContain("second");
     assertThat(s.history().subList(0, 2)).isEqualTo(before);
@@ -183,7 +183,7 @@ class TurnGuaranteesTest {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = withOneTurn(sessions);
     List<SessionMessage> before = s.history();
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     CompletableFuture<String> got = new CompletableFuture<>();
 
     s.sendPublisher("second")
@@ -215,7 +215,7 @@ class TurnGuaranteesTest {
             });
     got.get(10, TimeUnit.SECONDS);
 
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     s.send("third"); // would wait forever if the cancelled turn kept the session
     assertThat(s.messages()).extracting(ChatMessage::content).doesNotContain("second");
     assertThat(s.history().subList(0, 2)).isEqualTo(before);
@@ -225,8 +225,8 @@ class TurnGuaranteesTest {
   void aSecondTurnWaitsForTheRunningOne() throws Exception {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = sessions.session("s");
-    server.enqueue(BASIC.response());
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
+    server.enqueue(StubReply.of(BASIC));
 
     Stream<String> first = s.sendStream("one"); // the turn runs until this stream ends
     CompletableFuture<ChatResult> second = new CompletableFuture<>();
@@ -244,7 +244,7 @@ class TurnGuaranteesTest {
     take(server); // the first turn's request (sent asynchronously: wait until the server has it)
     // the second turn waits for the session, which only the first stream's end frees: it cannot
     // have sent, nor can it send before first.close()
-    assertThat(server.getRequestCount()).as("the second turn has sent nothing yet").isEqualTo(1);
+    assertThat(server.requestCount()).as("the second turn has sent nothing yet").isEqualTo(1);
     assertThat(second).isNotDone();
 
     String text = String.join("", first.toList());
@@ -253,7 +253,7 @@ class TurnGuaranteesTest {
 
     assertThat(s.messages())
         .extracting(ChatMessage::content)
-        .containsExactly("one", text, "two", BASIC.expectedContent());
+        .containsExactly("one", text, "two", BASIC.content());
     assertThat(Fixtures.body(take(server)).get("messages")).hasSize(3); // the second saw the first's reply
   }
 
@@ -261,7 +261,7 @@ class TurnGuaranteesTest {
   void failFastRefusesASecondTurnWithATypedException() {
     SessionManager sessions = SessionManager.builder(client).whenBusy(WhenBusy.FAIL).build();
     ChatSession s = sessions.session("s");
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
 
     try (Stream<String> first = s.sendStream("one")) {
       assertThatThrownBy(() -> s.send("two"))
@@ -272,22 +272,22 @@ class TurnGuaranteesTest {
       assertThatThrownBy(() -> sessions.processMessage("s", "three")).isInstanceOf(SessionBusyException.class);
       first.forEach(x -> {});
     }
-    assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(s.messages()).extracting(ChatMessage::content).containsExactly("one", BASIC.expectedContent());
+    assertThat(server.requestCount()).isEqualTo(1);
+    assertThat(s.messages()).extracting(ChatMessage::content).containsExactly("one", BASIC.content());
   }
 
   @Test
   void differentSessionsRunInParallel() throws Exception {
     SessionManager sessions = SessionManager.builder(client).whenBusy(WhenBusy.FAIL).build();
-    server.enqueue(BASIC.response());
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
+    server.enqueue(StubReply.of(BASIC));
 
     try (Stream<String> a = sessions.processMessageStream("a", "hello")) {
       // a's turn is running; b's runs to its end meanwhile
       ChatResult b = sessions.processMessage("b", "hello");
-      assertThat(b.text()).isEqualTo(BASIC.expectedContent());
+      assertThat(b.text()).isEqualTo(BASIC.content());
       assertThat(sessions.session("a").history()).isEmpty();
-      assertThat(String.join("", a.toList())).isEqualTo(BASIC.expectedContent());
+      assertThat(String.join("", a.toList())).isEqualTo(BASIC.content());
     }
     assertThat(sessions.session("a").history()).hasSize(2);
     assertThat(sessions.session("b").history()).hasSize(2);
@@ -297,7 +297,7 @@ class TurnGuaranteesTest {
   void historyNeverShowsHalfATurn() {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = sessions.session("s");
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
 
     try (Stream<String> reply = s.sendStream("one")) {
       Iterator<String> it = reply.iterator();
@@ -315,7 +315,7 @@ class TurnGuaranteesTest {
     SessionManager sessions = SessionManager.builder(client).store(store).build();
     ChatSession s = withOneTurn(sessions);
     List<SessionMessage> before = s.history();
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     store.fail = true;
 
     assertThatThrownBy(() -> s.send("second"))
@@ -324,7 +324,7 @@ class TurnGuaranteesTest {
 
     assertThat(s.history()).isEqualTo(before);
     store.fail = false;
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     s.send("third");
     assertThat(store.load("s").orElseThrow().messages()).hasSize(4);
   }
@@ -333,7 +333,7 @@ class TurnGuaranteesTest {
   void interruptedWaitIsACancelledTurn() throws Exception {
     SessionManager sessions = SessionManager.builder(client).build();
     ChatSession s = sessions.session("s");
-    server.enqueue(BASIC.response());
+    server.enqueue(StubReply.of(BASIC));
     try (Stream<String> first = s.sendStream("one")) {
       CompletableFuture<Throwable> failure = new CompletableFuture<>();
       Thread t =
@@ -350,14 +350,18 @@ class TurnGuaranteesTest {
       awaitWaiting(t);
       t.interrupt();
       assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(StreamCancelledException.class);
-      assertThat(String.join("", first.toList())).isEqualTo(BASIC.expectedContent());
+      assertThat(String.join("", first.toList())).isEqualTo(BASIC.content());
     }
-    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(server.requestCount()).isEqualTo(1);
   }
 
   static void awaitWaiting(Thread t) throws InterruptedException {
     // the session's lock offers no signal of a waiter: the thread parking on it is the event
-    Await.until(t.getName() + " waits for the session", () -> t.getState() == Thread.State.WAITING);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (t.getState() != Thread.State.WAITING) {
+      assertThat(System.nanoTime() - deadline).as(t.getName() + " waits for the session").isNegative();
+      Thread.sleep(2); // a poll interval, not a wait for time to pass
+    }
   }
 
   /** A store whose saves fail while {@code fail} is set. */

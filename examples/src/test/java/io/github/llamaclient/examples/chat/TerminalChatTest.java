@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.chat;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,8 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.ChildProcess;
 import io.github.llamaclient.examples.testing.PacedUpstream;
-import io.github.llamaclient.testing.RawServer;
-import io.github.llamaclient.testing.Transcript;
 import java.io.ByteArrayOutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -24,9 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -49,12 +49,11 @@ class TerminalChatTest {
       Pattern.compile("\\[(\\d+) tokens, [0-9.]+ tokens/s, first token after \\d+ ms, [0-9.]+ s, finish: (\\w+)]");
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private MockWebServer server;
+  private LlamaServerStub server;
 
   @BeforeEach
   void start() throws Exception {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
   }
 
   @AfterEach
@@ -77,26 +76,26 @@ class TerminalChatTest {
 
   @Test
   void streamsTheReplyThenOneStatsLineAndSendsTheRecordedRequest() throws Exception {
-    Transcript health = Transcript.load("health");
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(health.response());
-    server.enqueue(basic.response());
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), basicFlags()), Map.of())) {
+    Recording health = Recordings.load("health");
+    Recording basic = Recordings.load("chat-stream-basic");
+    server.enqueue(StubReply.of(health));
+    server.enqueue(StubReply.of(basic));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), basicFlags()), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Tell me about AI.");
       String out = chat.awaitStdout(s -> STATS.matcher(s).find(), WAIT, "the stats line");
-      assertThat(out).contains(basic.expectedContent());
+      assertThat(out).contains(basic.content());
       var m = STATS.matcher(out);
       assertThat(m.find()).isTrue();
       assertThat(m.group(1)).isEqualTo("48"); // predicted_n of the recording's timings
       assertThat(m.group(2)).isEqualTo("length");
       // the stats line comes right after the reply, on a line of its own
-      assertThat(out).contains(basic.expectedContent() + "\n[48 tokens");
+      assertThat(out).contains(basic.content() + "\n[48 tokens");
 
       server.takeRequest(); // GET /health
-      RecordedRequest chatRequest = server.takeRequest();
-      assertThat(chatRequest.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
-      assertThat(JSON.readTree(chatRequest.getBody().utf8())).isEqualTo(basic.requestBody());
+      StubRequest chatRequest = server.takeRequest();
+      assertThat(chatRequest.path()).isEqualTo("/v1/chat/completions");
+      assertThat(JSON.readTree(chatRequest.body())).isEqualTo(JSON.readTree(basic.requestBody()));
 
       chat.type("/exit");
       assertThat(chat.awaitExit(WAIT)).isZero();
@@ -124,11 +123,11 @@ class TerminalChatTest {
 
   @Test
   void theUrlComesFromTheEnvironmentWhenNoFlagSetsIt() throws Exception {
-    server.enqueue(Transcript.load("health").response());
+    server.enqueue(StubReply.of(Recordings.load("health")));
     try (ChildProcess chat =
-        ChildProcess.start(MAIN, List.of(), Map.of("LLAMA_SERVER_URL", server.url("/").toString()))) {
+        ChildProcess.start(MAIN, List.of(), Map.of("LLAMA_SERVER_URL", server.url().resolve("/").toString()))) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
-      assertThat(chat.stdout()).contains("Chatting with " + server.url("/"));
+      assertThat(chat.stdout()).contains("Chatting with " + server.url().resolve("/"));
       chat.endInput(); // Ctrl-D
       assertThat(chat.awaitExit(WAIT)).isZero();
     }
@@ -138,24 +137,19 @@ class TerminalChatTest {
   void waitsVisiblyWhileTheServerLoadsItsModel() throws Exception {
     // no recording of a loading server exists: shaped as API.md section 2 says
     // (503 unavailable_error "Loading model", on every path including /health)
-    MockResponse loading =
-        new MockResponse.Builder()
-            .code(503)
-            .addHeader("Content-Type", "application/json; charset=utf-8")
-            .body("{\"error\":{\"message\":\"Loading model\",\"type\":\"unavailable_error\",\"code\":503}}")
-            .build();
+    StubReply loading = StubReply.loading();
     server.enqueue(loading);
     server.enqueue(loading);
     server.enqueue(loading);
-    server.enqueue(Transcript.load("health").response());
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(basic.response());
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), basicFlags()), Map.of())) {
+    server.enqueue(StubReply.of(Recordings.load("health")));
+    Recording basic = Recordings.load("chat-stream-basic");
+    server.enqueue(StubReply.of(basic));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), basicFlags()), Map.of())) {
       String out = chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       assertThat(out).contains("is loading its model, waiting ...");
       assertThat(out).contains(" ready.");
       chat.type("Tell me about AI.");
-      assertThat(chat.awaitStdout(s -> STATS.matcher(s).find(), WAIT, "the reply")).contains(basic.expectedContent());
+      assertThat(chat.awaitStdout(s -> STATS.matcher(s).find(), WAIT, "the reply")).contains(basic.content());
       chat.endInput();
       assertThat(chat.awaitExit(WAIT)).isZero();
     }
@@ -163,7 +157,7 @@ class TerminalChatTest {
 
   @Test
   void ctrlCStopsTheReplyClosesTheConnectionAndReturnsToThePrompt() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(150));
         ChildProcess chat = ChildProcess.start(MAIN, args(upstream.url().toString(), basicFlags()), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
@@ -197,17 +191,19 @@ class TerminalChatTest {
 
   @Test
   void reasoningIsShownApartOrHidden() throws Exception {
-    Transcript reasoning = Transcript.load("chat-stream-reasoning");
-    String thought = reasoning.chunks().stream()
+    Recording reasoning = Recordings.load("chat-stream-reasoning");
+    String thought = reasoning.events().stream()
+        .filter(e -> !e.equals("[DONE]"))
+        .map(e -> { try { return JSON.readTree(e); } catch (java.io.IOException x) { throw new AssertionError(x); } })
         .map(c -> c.path("choices").path(0).path("delta").path("reasoning_content"))
         .filter(JsonNode::isTextual)
         .map(JsonNode::asText)
         .reduce("", String::concat);
     assertThat(thought).isNotBlank();
 
-    server.enqueue(Transcript.load("health").response());
-    server.enqueue(reasoning.response());
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), "--no-color"), Map.of())) {
+    server.enqueue(StubReply.of(Recordings.load("health")));
+    server.enqueue(StubReply.of(reasoning));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), "--no-color"), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Why is the sky blue?");
       String out = chat.awaitStdout(s -> STATS.matcher(s).find(), WAIT, "the stats line");
@@ -216,10 +212,10 @@ class TerminalChatTest {
       chat.awaitExit(WAIT);
     }
 
-    server.enqueue(Transcript.load("health").response());
-    server.enqueue(reasoning.response());
+    server.enqueue(StubReply.of(Recordings.load("health")));
+    server.enqueue(StubReply.of(reasoning));
     try (ChildProcess chat =
-        ChildProcess.start(MAIN, args(server.url("/").toString(), "--no-color", "--hide-reasoning"), Map.of())) {
+        ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), "--no-color", "--hide-reasoning"), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Why is the sky blue?");
       String out = chat.awaitStdout(s -> STATS.matcher(s).find(), WAIT, "the stats line");
@@ -231,12 +227,12 @@ class TerminalChatTest {
 
   @Test
   void commandsSaveLoadResetAndSetTheSystemPrompt(@TempDir Path dir) throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(Transcript.load("health").response());
-    server.enqueue(basic.response());
-    server.enqueue(basic.response());
+    Recording basic = Recordings.load("chat-stream-basic");
+    server.enqueue(StubReply.of(Recordings.load("health")));
+    server.enqueue(StubReply.of(basic));
+    server.enqueue(StubReply.of(basic));
     Path saved = dir.resolve("chat.json");
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), basicFlags()), Map.of())) {
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), basicFlags()), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("/help");
       chat.awaitStdout(s -> s.contains("/save FILE"), WAIT, "the help");
@@ -260,35 +256,30 @@ class TerminalChatTest {
     JsonNode file = JSON.readTree(saved.toFile());
     assertThat(file.get("system").asText()).isEqualTo("You are a helpful assistant.");
     assertThat(file.get("messages")).hasSize(2);
-    assertThat(file.get("messages").get(1).get("content").asText()).isEqualTo(basic.expectedContent());
+    assertThat(file.get("messages").get(1).get("content").asText()).isEqualTo(basic.content());
 
     server.takeRequest(); // health
     server.takeRequest(); // first turn
-    JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
+    JsonNode second = JSON.readTree(server.takeRequest().body());
     JsonNode messages = second.get("messages");
     assertThat(messages).hasSize(4);
     assertThat(messages.get(0).get("content").asText()).isEqualTo("You are terse.");
     assertThat(messages.get(1).get("content").asText()).isEqualTo("Tell me about AI.");
-    assertThat(messages.get(2).get("content").asText()).isEqualTo(basic.expectedContent());
+    assertThat(messages.get(2).get("content").asText()).isEqualTo(basic.content());
     assertThat(messages.get(3).get("content").asText()).isEqualTo("And then?");
   }
 
-  /** A chat reply in the recordings' chunk shape, its content given as JSON string text. */
-  private static MockResponse sseReply(String... jsonContents) {
-    StringBuilder body = new StringBuilder();
-    for (String c : jsonContents) {
-      body.append(RawServer.contentEvent(c));
-    }
-    body.append(RawServer.finishEvent()).append("data: [DONE]\n\n");
-    return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(body.toString()).build();
+  /** A chat reply in the recordings' chunk shape. */
+  private static StubReply sseReply(String... contents) {
+    return StubReply.chatStream().content(contents).build();
   }
 
   @Test
   void controlCharactersFromTheModelAreEscapedNewlinesAndTabsKept() throws Exception {
-    server.enqueue(Transcript.load("health").response());
+    server.enqueue(StubReply.of(Recordings.load("health")));
     // clear screen, a carriage return, a bell, a C1 control, a right-to-left override
-    server.enqueue(sseReply("a\\u001b[2Jb", "\\rc\\u0007", "\\td\\ne", "\\u009bf\\u202eg"));
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString()), Map.of())) {
+    server.enqueue(sseReply("a\u001b[2Jb", "\rc\u0007", "\td\ne", "\u009bf\u202eg"));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString()), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Hi");
       String out = chat.awaitStdout(s -> s.contains("finish: stop]"), WAIT, "the stats line");
@@ -303,9 +294,9 @@ class TerminalChatTest {
 
   @Test
   void a401SaysHowToGiveTheServersKey() throws Exception {
-    server.enqueue(Transcript.load("auth-health-public").response());
-    server.enqueue(Transcript.load("auth-missing-key").response());
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString()), Map.of())) {
+    server.enqueue(StubReply.of(Recordings.load("auth-health-public")));
+    server.enqueue(StubReply.of(Recordings.load("auth-missing-key")));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString()), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Hi");
       chat.awaitStdout(s -> chat.count(TerminalChat.PROMPT) == 2, WAIT, "the next prompt");
@@ -319,9 +310,9 @@ class TerminalChatTest {
 
   @Test
   void aWrongKeyIsCalledWrong() throws Exception {
-    server.enqueue(Transcript.load("auth-health-public").response());
-    server.enqueue(Transcript.load("auth-wrong-key").response());
-    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url("/").toString(), "--api-key", "sk-wrong"), Map.of())) {
+    server.enqueue(StubReply.of(Recordings.load("auth-health-public")));
+    server.enqueue(StubReply.of(Recordings.load("auth-wrong-key")));
+    try (ChildProcess chat = ChildProcess.start(MAIN, args(server.url().resolve("/").toString(), "--api-key", "sk-wrong"), Map.of())) {
       chat.awaitStdout(s -> s.contains(TerminalChat.PROMPT), WAIT, "the prompt");
       chat.type("Hi");
       chat.awaitStdout(s -> chat.count(TerminalChat.PROMPT) == 2, WAIT, "the next prompt");
@@ -333,7 +324,8 @@ class TerminalChatTest {
 
   @Test
   void aServerThatListensButNeverAnswersIsToldApartWithTheTimeWaited() throws Exception {
-    try (RawServer silent = RawServer.start(c -> {})) { // reads the request, never answers
+    try (LlamaServerStub silent = LlamaServerStub.start()) { // reads the request, never answers
+      silent.answer(request -> StubReply.json(200, "{}").slowFirstToken(Duration.ofDays(1)));
       String url = silent.url().toString();
       try (ChildProcess chat = ChildProcess.start(MAIN, args(url, "--wait", "1"), Map.of())) {
         assertThat(chat.awaitExit(WAIT)).as(chat.describe()).isEqualTo(2);
@@ -343,16 +335,16 @@ class TerminalChatTest {
             .doesNotContain("No llama-server answers");
         assertThat(chat.stdout()).doesNotContain(TerminalChat.PROMPT);
       }
-      assertThat(silent.accepted()).isPositive();
+      assertThat(silent.requestCount()).isPositive();
     }
   }
 
   @Test
   void theInputLineCanBeEditedRecallsHistoryAndTakesAPasteAsOneMessage() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(Transcript.load("health").response());
+    Recording basic = Recordings.load("chat-stream-basic");
+    server.enqueue(StubReply.of(Recordings.load("health")));
     for (int i = 0; i < 3; i++) {
-      server.enqueue(basic.response());
+      server.enqueue(StubReply.of(basic));
     }
     PipedOutputStream keys = new PipedOutputStream();
     PipedInputStream terminalIn = new PipedInputStream(keys, 1 << 16);
@@ -362,7 +354,7 @@ class TerminalChatTest {
     Terminal terminal =
         TerminalBuilder.builder().system(false).streams(terminalIn, screen).type("xterm").size(new Size(80, 24)).build();
     ChatOptions options = ChatOptions.parse(List.of("--no-color"), false);
-    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
       TerminalChat chat =
           new TerminalChat(client, client, options, false, new PrintStream(printed, true, StandardCharsets.UTF_8));
       java.util.concurrent.CompletableFuture<Integer> code =
@@ -397,7 +389,7 @@ class TerminalChatTest {
     server.takeRequest(); // health
     List<String> sent = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      JsonNode messages = JSON.readTree(server.takeRequest().getBody().utf8()).get("messages");
+      JsonNode messages = JSON.readTree(server.takeRequest().body()).get("messages");
       sent.add(messages.get(messages.size() - 1).get("content").asText());
     }
     assertThat(sent).containsExactly("hello", "hello", "line one\nline two");

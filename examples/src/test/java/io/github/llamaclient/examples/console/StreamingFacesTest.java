@@ -1,13 +1,15 @@
 package io.github.llamaclient.examples.console;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.LlamaClient;
-import io.github.llamaclient.testing.RecordedRequests;
-import io.github.llamaclient.testing.Transcript;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,34 +21,34 @@ class StreamingFacesTest {
   }
 
   private static String replay(String scenario, Face face, int responses) throws Exception {
-    Transcript t = Transcript.load(scenario);
-    try (MockWebServer server = new MockWebServer()) {
+    Recording t = Recordings.load(scenario);
+    try (LlamaServerStub server = LlamaServerStub.start()) {
       for (int i = 0; i < responses; i++) {
-        server.enqueue(t.response());
+        server.enqueue(StubReply.of(t));
       }
-      server.start();
-      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
-        return face.run(client, RecordedRequests.chat(t.requestBody()));
+      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
+        // the stub answers whatever was asked: a request of the recording's shape is enough
+        return face.run(client, io.github.llamaclient.ChatRequest.builder().user("Tell me about AI.").maxTokens(48).build());
       }
     }
   }
 
   @Test
   void everyFaceGivesTheRecordedText() throws Exception {
-    String expected = Transcript.load("chat-stream-basic").expectedContent();
+    String expected = Recordings.load("chat-stream-basic").content();
     assertThat(replay("chat-stream-basic", StreamingFaces::textStream, 1)).isEqualTo(expected);
     assertThat(replay("chat-stream-basic", StreamingFaces::events, 1)).isEqualTo(expected);
     assertThat(replay("chat-stream-basic", StreamingFaces::callbacks, 1)).isEqualTo(expected);
     assertThat(replay("chat-stream-basic", StreamingFaces::publisher, 1)).isEqualTo(expected);
     assertThat(replay("chat-stream-basic", StreamingFaces::blocking, 2)).isEqualTo(expected);
     assertThat(replay("chat-stream-basic", (c, r) -> StreamingFaces.firstChars(c, r, 10), 1)).isEqualTo(expected.substring(0, 10));
-    assertThat(replay("chat-stream-progress", StreamingFaces::events, 1)).isEqualTo(Transcript.load("chat-stream-progress").expectedContent());
+    assertThat(replay("chat-stream-progress", StreamingFaces::events, 1)).isEqualTo(Recordings.load("chat-stream-progress").content());
   }
 
   @Test
   void theErrorSnippetSaysWhatHappened() throws Exception {
     assertThat(replay("chat-error-context-exceeded", StreamingFaces::errors, 1)).startsWith("prompt too long");
-    assertThat(replay("chat-stream-basic", StreamingFaces::errors, 1)).isEqualTo(Transcript.load("chat-stream-basic").expectedContent());
+    assertThat(replay("chat-stream-basic", StreamingFaces::errors, 1)).isEqualTo(Recordings.load("chat-stream-basic").content());
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();

@@ -1,10 +1,14 @@
 package io.github.llamaclient.examples.docs;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.llamaclient.testing.Transcript;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +28,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,9 +50,9 @@ class InstallingGuideTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final String MAVEN_3_8 = "3.8.7";
 
-  private final Transcript transcript = Transcript.load("chat-stream-basic");
+  private final Recording transcript = Recordings.load("chat-stream-basic");
   private final Path localRepository = localRepository();
-  private MockWebServer server;
+  private LlamaServerStub server;
   private String md;
   private Path repository; // the user's local repository, shared by both Mavens
 
@@ -59,8 +62,7 @@ class InstallingGuideTest {
   void start(@TempDir Path repo) throws IOException {
     md = Files.readString(ROOT.resolve("docs/installing.md"));
     repository = installLlamaClient(repo);
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
   }
 
   @AfterAll
@@ -119,9 +121,9 @@ class InstallingGuideTest {
       if (line.startsWith("#") || line.isBlank()) {
         continue;
       }
-      String command = line.replace("http://localhost:8080", "http://127.0.0.1:" + server.getPort());
+      String command = line.replace("http://localhost:8080", "http://127.0.0.1:" + server.url().getPort());
       if (command.startsWith("java ")) {
-        server.enqueue(transcript.response());
+        server.enqueue(StubReply.of(transcript));
       }
       lastOutput = sh(project, bin, command, "command " + (++run) + " with Maven " + name);
       if (command.equals("mvn dependency:tree")) {
@@ -131,7 +133,7 @@ class InstallingGuideTest {
       }
     }
     assertThat(run).as("commands run").isGreaterThanOrEqualTo(4);
-    assertThat(lastOutput).as("what the program printed, with Maven " + name).isEqualTo(transcript.expectedContent() + "\n");
+    assertThat(lastOutput).as("what the program printed, with Maven " + name).isEqualTo(transcript.content() + "\n");
     assertThat(Files.readString(project.resolve("cp.txt"))).contains("llama-client-core-", "jackson-databind-");
   }
 

@@ -1,8 +1,12 @@
 package io.github.llamaclient.examples.jpms;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.llamaclient.testing.Transcript;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,8 +31,6 @@ import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code src/jpms-consumer} (module {@code io.github.llamaclient.examples.jpms}, {@code requires
  * io.github.llamaclient;}) is compiled against the built jars on the module path and run in a
  * fresh JVM, once from the module path and once from the class path, streaming a recorded chat
- * from MockWebServer.
+ * from LlamaServerStub.
  *
  * <p>The path is the runtime dependencies of this module restricted to llama-client and Jackson
  * (property {@code jpms.modulePath}, written by maven-dependency-plugin in the pom): in a reactor
@@ -56,15 +58,14 @@ class JpmsBlackBoxTest {
 
   private final List<Path> modulePath = paths(System.getProperty("jpms.modulePath"));
   private final Path consumerSources = Path.of(required("jpms.consumerSources"));
-  private final Transcript transcript = Transcript.load("chat-stream-basic");
-  private MockWebServer server;
+  private final Recording transcript = Recordings.load("chat-stream-basic");
+  private LlamaServerStub server;
 
   @TempDir Path work;
 
   @BeforeAll
   void start() throws IOException {
-    server = new MockWebServer();
-    server.start();
+    server = LlamaServerStub.start();
   }
 
   @AfterAll
@@ -169,18 +170,17 @@ class JpmsBlackBoxTest {
             .map(l -> new String(Base64.getDecoder().decode(l.substring(8)), StandardCharsets.UTF_8))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no CONTENT line in\n" + run.output()));
-    assertThat(content).isEqualTo(transcript.expectedContent());
+    assertThat(content).isEqualTo(transcript.content());
 
-    RecordedRequest sent = server.takeRequest(5, TimeUnit.SECONDS);
-    assertThat(sent).isNotNull();
-    assertThat(sent.getUrl().encodedPath()).isEqualTo(transcript.path());
-    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(sent.getBody().utf8()))
-        .isEqualTo(transcript.requestBody());
+    StubRequest sent = server.takeRequest(java.time.Duration.ofSeconds(5));
+    assertThat(sent.path()).isEqualTo(transcript.path());
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(sent.body())).isEqualTo(json.readTree(transcript.requestBody()));
   }
 
   private String baseUrl() {
-    server.enqueue(transcript.response());
-    return server.url("/").toString();
+    server.enqueue(StubReply.of(transcript));
+    return server.url().resolve("/").toString();
   }
 
   private Path compileConsumer() throws IOException {

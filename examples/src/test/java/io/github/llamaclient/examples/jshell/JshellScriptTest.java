@@ -1,14 +1,17 @@
 package io.github.llamaclient.examples.jshell;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.examples.testing.ChildProcess;
-import io.github.llamaclient.testing.Transcript;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,26 +21,25 @@ import org.junit.jupiter.api.io.TempDir;
 class JshellScriptTest {
   @Test
   void theScriptOpensAClientAndAskAnswers(@TempDir Path dir) throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     Path script = Path.of("jshell", "llama.jsh").toAbsolutePath();
     Path then = dir.resolve("then.jsh");
     Files.writeString(then, "ChatResult r = ask(\"Tell me about AI.\");\nSystem.out.println(\"finish=\" + r.finishReason());\n/exit\n");
     Path jshell = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jshell");
-    try (MockWebServer server = new MockWebServer()) {
-      server.enqueue(basic.response());
-      server.start();
+    try (LlamaServerStub server = LlamaServerStub.start()) {
+      server.enqueue(StubReply.of(basic));
       ProcessBuilder pb =
           new ProcessBuilder(jshell.toString(), "--class-path", ChildProcess.classPath(), script.toString(), then.toString())
               .redirectErrorStream(true)
               .redirectInput(ProcessBuilder.Redirect.PIPE);
       pb.environment().keySet().removeIf(k -> k.startsWith("LLAMA_") || k.startsWith("LLM_"));
-      pb.environment().put("LLAMA_SERVER_URL", server.url("/").toString());
+      pb.environment().put("LLAMA_SERVER_URL", server.url().resolve("/").toString());
       Process p = pb.start();
       p.getOutputStream().close();
       try {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(out).contains("llama-client ready").contains(basic.expectedContent()).contains("finish=LENGTH");
+        assertThat(out).contains("llama-client ready").contains(basic.content()).contains("finish=LENGTH");
         assertThat(out).doesNotContain("Error:").doesNotContain("Exception");
         assertThat(p.exitValue()).isZero();
       } finally {

@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.mqtt;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +15,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.Mosquitto;
 import io.github.llamaclient.examples.testing.PacedUpstream;
-import io.github.llamaclient.testing.Transcript;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,10 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class MqttBridgeTest {
           "Why is the sky blue?", "chat-stream-reasoning");
 
   private Mosquitto broker;
-  private MockWebServer llama;
+  private LlamaServerStub llama;
   private LlamaClient client;
   private MqttBridge bridge;
   private Mqtt5AsyncClient tester;
@@ -55,24 +55,20 @@ class MqttBridgeTest {
   @BeforeEach
   void start() throws Exception {
     broker = Mosquitto.start();
-    llama = new MockWebServer();
-    llama.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            JsonNode body;
-            try {
-              body = JSON.readTree(request.getBody().utf8());
-            } catch (Exception e) {
-              return new MockResponse.Builder().code(500).build();
-            }
-            JsonNode messages = body.get("messages");
-            String question = messages.get(messages.size() - 1).get("content").asText();
-            return Transcript.load(RECORDING_BY_QUESTION.get(question)).response();
+    llama = LlamaServerStub.start();
+    llama.answer(
+        request -> {
+          JsonNode body;
+          try {
+            body = JSON.readTree(request.body());
+          } catch (Exception e) {
+            return StubReply.error(500, "server_error", e.toString());
           }
+          JsonNode messages = body.get("messages");
+          String question = messages.get(messages.size() - 1).get("content").asText();
+          return StubReply.of(Recordings.load(RECORDING_BY_QUESTION.get(question)));
         });
-    llama.start();
-    client = LlamaClient.builder().baseUrl(llama.url("/").uri()).build();
+    client = LlamaClient.builder().baseUrl(llama.url()).build();
     bridge = startBridge(true);
     tester = connectTester();
   }
@@ -177,11 +173,11 @@ class MqttBridgeTest {
     for (int i = 0; i < got.size(); i++) {
       assertThat(got.get(i).get("seq").asInt()).isEqualTo(i);
     }
-    assertThat(reassemble(got)).isEqualTo(Transcript.load("chat-stream-basic").expectedContent());
+    assertThat(reassemble(got)).isEqualTo(Recordings.load("chat-stream-basic").content());
     JsonNode done = got.get(got.size() - 1);
     assertThat(done.get("finish_reason").asText()).isEqualTo("length");
     assertThat(done.get("timings").get("predicted_n").asInt()).isEqualTo(48);
-    JsonNode sent = JSON.readTree(llama.takeRequest().getBody().utf8());
+    JsonNode sent = JSON.readTree(llama.takeRequest().body());
     assertThat(sent.get("max_tokens").asInt()).isEqualTo(48);
     assertThat(sent.get("stream").asBoolean()).isTrue();
   }
@@ -197,7 +193,7 @@ class MqttBridgeTest {
     for (int round = 0; round < 2; round++) {
       for (int i = 0; i < questions.size(); i++) {
         List<JsonNode> got = awaitEnd("c" + round + "-" + i, Duration.ofSeconds(30));
-        String expected = Transcript.load(RECORDING_BY_QUESTION.get(questions.get(i))).expectedContent();
+        String expected = Recordings.load(RECORDING_BY_QUESTION.get(questions.get(i))).content();
         assertThat(reassemble(got)).as(questions.get(i)).isEqualTo(expected);
       }
     }
@@ -215,7 +211,7 @@ class MqttBridgeTest {
       assertThat(got.get(0).get("error").asText()).isNotBlank();
     }
     assertThat(replies.get("bad-json").get(0).get("error").asText()).contains("not valid JSON");
-    assertThat(llama.getRequestCount()).isZero();
+    assertThat(llama.requestCount()).isZero();
   }
 
   @Test
@@ -224,7 +220,7 @@ class MqttBridgeTest {
     List<JsonNode> got = awaitEnd("whole", Duration.ofSeconds(30));
     assertThat(got).hasSize(1);
     assertThat(got.get(0).get("type").asText()).isEqualTo("reply");
-    assertThat(got.get(0).get("content").asText()).isEqualTo(Transcript.load("chat-stream-basic").expectedContent());
+    assertThat(got.get(0).get("content").asText()).isEqualTo(Recordings.load("chat-stream-basic").content());
     assertThat(got.get(0).get("finish_reason").asText()).isEqualTo("length");
   }
 
@@ -255,14 +251,14 @@ class MqttBridgeTest {
       }
     }
     assertThat(answered).as("a request after the restart was answered").isNotNull();
-    assertThat(reassemble(replies.get(answered))).isEqualTo(Transcript.load("chat-stream-basic").expectedContent());
+    assertThat(reassemble(replies.get(answered))).isEqualTo(Recordings.load("chat-stream-basic").content());
   }
 
   @Test
   @Timeout(240)
   void threeHundredRequestsAtOnceStayWithinTheLimitsAndEachGetsAReplyOrBusy() throws Exception {
     bridge.close();
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(2));
         LlamaClient paced = LlamaClient.builder().baseUrl(upstream.url()).build()) {
       int workers = 6;
@@ -304,7 +300,7 @@ class MqttBridgeTest {
       assertThat(ended).as("requests answered with done or an error").isEqualTo(n);
       int done = 0;
       int busy = 0;
-      String expected = basic.expectedContent();
+      String expected = basic.content();
       for (int i = 0; i < n; i++) {
         List<JsonNode> got = replies.get("load-" + i);
         JsonNode last = got.stream().filter(m -> !m.get("type").asText().equals("chunk")).findFirst().orElseThrow();

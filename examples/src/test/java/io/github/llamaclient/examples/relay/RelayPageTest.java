@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.relay;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +12,6 @@ import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.HeadlessChromium;
 import io.github.llamaclient.examples.testing.PacedUpstream;
 import io.github.llamaclient.session.SessionManager;
-import io.github.llamaclient.testing.Transcript;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
@@ -45,7 +49,7 @@ class RelayPageTest {
   }
 
   private void growsPieceByPiece(String extraHash) throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(30));
         LlamaClient client = LlamaClient.builder().baseUrl(upstream.url()).build();
         WebRelay relay =
@@ -69,7 +73,7 @@ class RelayPageTest {
       Set<Long> distinctMillis = new HashSet<>();
       times.forEach(t -> distinctMillis.add(Math.round(t.asDouble())));
       assertThat(distinctMillis.size()).as("pieces arrived at many distinct moments, not in one lump").isGreaterThan(10);
-      assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.expectedContent());
+      assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.content());
       JsonNode info = trace.get("info");
       assertThat(info.get("finish_reason").asText()).isEqualTo("length");
       assertThat(info.get("timings").get("predicted_n").asInt()).isEqualTo(48);
@@ -87,7 +91,7 @@ class RelayPageTest {
 
   /** Asks, presses Stop after the first piece, asks again: the second request does not carry the first question. */
   private void stopThenAskAgain(String extraHash) throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     try (PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(60));
         LlamaClient client = LlamaClient.builder().baseUrl(upstream.url()).build();
         WebRelay relay = relay(client, Set.of())) {
@@ -119,7 +123,7 @@ class RelayPageTest {
 
   @Test
   void chatJsTalksToARelayOnAnotherOriginThroughItsBaseUrl() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     try (PacedUpstream pageUpstream = new PacedUpstream(basic, Duration.ofMillis(1));
         LlamaClient pageClient = LlamaClient.builder().baseUrl(pageUpstream.url()).build();
         WebRelay page = relay(pageClient, Set.of());
@@ -131,7 +135,7 @@ class RelayPageTest {
               + encode("http://127.0.0.1:" + api.address().getPort() + "/") + "&ask=" + encode("Tell me about AI."));
       browser.await("window.relayTrace && (window.relayTrace.done || window.relayTrace.error !== null)", Duration.ofSeconds(60));
       assertThat(browser.evaluate("window.relayTrace.error").isNull()).as("error: %s", browser.evaluate("window.relayTrace.error")).isTrue();
-      assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.expectedContent());
+      assertThat(browser.evaluate("document.querySelector('.reply').textContent").asText()).isEqualTo(basic.content());
       assertThat(apiUpstream.streamsStarted()).isEqualTo(1);
       assertThat(pageUpstream.streamsStarted()).isZero();
     }
@@ -149,7 +153,7 @@ class RelayPageTest {
 
   @Test
   void aWrongTokenShowsTheRelaysError() throws Exception {
-    try (PacedUpstream upstream = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1));
+    try (PacedUpstream upstream = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(1));
         LlamaClient client = LlamaClient.builder().baseUrl(upstream.url()).build();
         WebRelay relay =
             new WebRelay(

@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.relay;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.PacedUpstream;
 import io.github.llamaclient.session.SessionManager;
-import io.github.llamaclient.testing.Transcript;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -110,8 +114,8 @@ class WebRelayEventsTest {
 
   @Test
   void reasoningAndProgressEventsAreOffByDefaultAndSentWhenTurnedOn() throws Exception {
-    try (PacedUpstream reasoning = new PacedUpstream(Transcript.load("chat-stream-reasoning"), Duration.ofMillis(1));
-        PacedUpstream progress = new PacedUpstream(Transcript.load("chat-stream-progress"), Duration.ofMillis(1))) {
+    try (PacedUpstream reasoning = new PacedUpstream(Recordings.load("chat-stream-reasoning"), Duration.ofMillis(1));
+        PacedUpstream progress = new PacedUpstream(Recordings.load("chat-stream-progress"), Duration.ofMillis(1))) {
       TestClock clock = new TestClock();
       // by default only the seed's three kinds: content, done, error
       assertThat(kinds(events(relay(reasoning, config(), clock), ASK))).containsExactly("done");
@@ -142,7 +146,7 @@ class WebRelayEventsTest {
           waitedAtMost.set(max);
           return first.getAndSet(false) ? null : WebRelay.Waiting.REAL.next(queue, max);
         };
-    try (PacedUpstream slow = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1))) {
+    try (PacedUpstream slow = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(1))) {
       WebRelay relay =
           relay(slow, config().withLimits(limits(8, Duration.ofSeconds(15), Duration.ofHours(1))), new TestClock(), intervalPassesOnce);
       HttpResponse<InputStream> r = http.send(post(relay, "/api/llm/chat/stream", ASK), HttpResponse.BodyHandlers.ofInputStream());
@@ -157,7 +161,7 @@ class WebRelayEventsTest {
 
   @Test
   void streamsBeyondTheCapGet503AtOnce() throws Exception {
-    try (PacedUpstream slow = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(200))) {
+    try (PacedUpstream slow = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(200))) {
       WebRelay relay = relay(slow, config().withLimits(limits(1, Duration.ofSeconds(15), Duration.ofHours(1))), new TestClock());
       HttpResponse<InputStream> first = http.send(post(relay, "/api/llm/chat/stream", ASK), HttpResponse.BodyHandlers.ofInputStream());
       InputStream body = first.body();
@@ -174,7 +178,7 @@ class WebRelayEventsTest {
 
   @Test
   void sessionsUnusedForLongerThanTheirTimeToLiveAreDeleted() throws Exception {
-    try (PacedUpstream upstream = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1))) {
+    try (PacedUpstream upstream = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(1))) {
       TestClock clock = new TestClock();
       WebRelay relay = relay(upstream, config().withLimits(limits(8, Duration.ofSeconds(15), Duration.ofMinutes(30))), clock);
       String turn = "{\"session_id\":\"%s\",\"message\":\"Tell me about AI.\"}";

@@ -1,12 +1,17 @@
 package io.github.llamaclient.examples.relay;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import java.util.function.Function;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.session.SessionManager;
-import io.github.llamaclient.testing.Transcript;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,10 +33,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,12 +91,11 @@ class WebRelayLoadTest {
 
   @Test
   void threeHundredSlowHeadsKeepTheThreadsBoundedAndAreCutAtTheDeadline() throws Exception {
-    MockWebServer upstream = new MockWebServer();
+    LlamaServerStub upstream = LlamaServerStub.start();
     open.add(upstream);
-    upstream.setDispatcher(replaying());
-    upstream.start();
+    upstream.answer(replaying());
     int workers = 8;
-    Relay r = relay(upstream.url("/").uri(), limits(workers, 100, Duration.ofSeconds(3)));
+    Relay r = relay(upstream.url(), limits(workers, 100, Duration.ofSeconds(3)));
     int port = r.relay().address().getPort();
 
     ScheduledExecutorService drip = Executors.newScheduledThreadPool(2);
@@ -154,12 +154,11 @@ class WebRelayLoadTest {
 
   @Test
   void aThousandPageLoadsLeaveAtMostTheConfiguredNumberOfSessions() throws Exception {
-    MockWebServer upstream = new MockWebServer();
+    LlamaServerStub upstream = LlamaServerStub.start();
     open.add(upstream);
-    upstream.setDispatcher(replaying());
-    upstream.start();
+    upstream.answer(replaying());
     int max = 25;
-    Relay r = relay(upstream.url("/").uri(), limits(8, max, Duration.ofSeconds(10)));
+    Relay r = relay(upstream.url(), limits(8, max, Duration.ofSeconds(10)));
     ExecutorService pages = Executors.newFixedThreadPool(4);
     try {
       List<Future<Integer>> loads = new ArrayList<>();
@@ -183,11 +182,10 @@ class WebRelayLoadTest {
   @Test
   void fiftyTurnsOfFiveHundredTokensInA2kContextNeverOverflow() throws Exception {
     ContextServer server = new ContextServer(2048);
-    MockWebServer upstream = new MockWebServer();
+    LlamaServerStub upstream = LlamaServerStub.start();
     open.add(upstream);
-    upstream.setDispatcher(server);
-    upstream.start();
-    Relay r = relay(upstream.url("/").uri(), limits(4, 100, Duration.ofSeconds(10)));
+    upstream.answer(server);
+    Relay r = relay(upstream.url(), limits(4, 100, Duration.ofSeconds(10)));
     for (int turn = 0; turn < 50; turn++) {
       StringBuilder message = new StringBuilder("turn" + turn);
       for (int w = 1; w < 500; w++) {
@@ -207,13 +205,9 @@ class WebRelayLoadTest {
   }
 
   /** Answers every chat request with the basic recording. */
-  private static Dispatcher replaying() {
-    return new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return Transcript.load("chat-stream-basic").response();
-      }
-    };
+  private static Function<StubRequest, StubReply> replaying() {
+    StubReply basic = StubReply.of(Recordings.load("chat-stream-basic"));
+    return request -> basic;
   }
 
   /**
@@ -222,7 +216,7 @@ class WebRelayLoadTest {
    * same way), and refuses a prompt that does not fit the way llama-server does ({@code
    * exceed_context_size_error}, as in the recording {@code chat-error-context-exceeded}).
    */
-  private static final class ContextServer extends Dispatcher {
+  private static final class ContextServer implements Function<StubRequest, StubReply> {
     final int nCtx;
     final AtomicInteger overflows = new AtomicInteger();
     final AtomicInteger largestPrompt = new AtomicInteger();
@@ -232,13 +226,13 @@ class WebRelayLoadTest {
     }
 
     @Override
-    public MockResponse dispatch(RecordedRequest request) {
+    public StubReply apply(StubRequest request) {
       try {
-        String path = request.getUrl().encodedPath();
+        String path = request.path();
         if (path.equals("/props")) {
           return json(200, "{\"default_generation_settings\":{\"n_ctx\":" + nCtx + "},\"total_slots\":1}");
         }
-        JsonNode body = JSON.readTree(request.getBody().utf8());
+        JsonNode body = JSON.readTree(request.body());
         if (path.equals("/apply-template")) {
           return json(200, JSON.createObjectNode().put("prompt", render(body.get("messages"))).toString());
         }
@@ -260,7 +254,7 @@ class WebRelayLoadTest {
                   + nCtx + " tokens), try increasing it\",\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":"
                   + prompt + ",\"n_ctx\":" + nCtx + "}}");
         }
-        return Transcript.load("chat-stream-basic").response();
+        return StubReply.of(Recordings.load("chat-stream-basic"));
       } catch (IOException e) {
         return json(500, "{\"error\":{\"code\":500,\"message\":\"" + e + "\"}}");
       }
@@ -284,8 +278,8 @@ class WebRelayLoadTest {
       return n;
     }
 
-    private static MockResponse json(int status, String body) {
-      return new MockResponse.Builder().code(status).setHeader("Content-Type", "application/json; charset=utf-8").body(body).build();
+    private static StubReply json(int status, String body) {
+      return StubReply.json(status, body);
     }
   }
 }

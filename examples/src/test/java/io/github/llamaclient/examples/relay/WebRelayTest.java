@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.relay;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.examples.testing.PacedUpstream;
 import io.github.llamaclient.session.SessionManager;
-import io.github.llamaclient.testing.Transcript;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -23,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,7 +81,7 @@ class WebRelayTest {
 
   @Test
   void chunksArriveOneByOneWhileTheUpstreamIsStillWriting() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(40));
     open.add(upstream);
     WebRelay relay = relay(upstream.url(), Set.of());
@@ -106,7 +109,7 @@ class WebRelayTest {
     for (Arrival a : arrivals.subList(0, arrivals.size() - 1)) {
       text.append(a.event().get("content").asText());
     }
-    assertThat(text.toString()).isEqualTo(basic.expectedContent());
+    assertThat(text.toString()).isEqualTo(basic.content());
     JsonNode done = arrivals.get(arrivals.size() - 1).event();
     assertThat(done.get("done").asBoolean()).isTrue();
     assertThat(done.get("finish_reason").asText()).isEqualTo("length");
@@ -122,7 +125,7 @@ class WebRelayTest {
 
   @Test
   void requestsWithoutTheRightTokenAreRefusedAndNeverReachTheServer() throws Exception {
-    PacedUpstream upstream = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1));
+    PacedUpstream upstream = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(1));
     open.add(upstream);
     WebRelay relay = relay(upstream.url(), Set.of());
     for (String path : List.of("/api/llm/chat/stream", "/api/llm/chat/session/stream")) {
@@ -139,7 +142,7 @@ class WebRelayTest {
 
   @Test
   void theBrowserGoingAwayClosesTheUpstreamStream() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(100));
     open.add(upstream);
     WebRelay relay = relay(upstream.url(), Set.of());
@@ -164,15 +167,14 @@ class WebRelayTest {
 
   @Test
   void corsIsClosedByDefaultAndOpenForConfiguredOrigins() throws Exception {
-    MockWebServer server = new MockWebServer();
+    LlamaServerStub server = LlamaServerStub.start();
     open.add(server);
-    server.start();
-    WebRelay closed = relay(server.url("/").uri(), Set.of());
+    WebRelay closed = relay(server.url(), Set.of());
     HttpResponse<String> refused = http.send(preflight(closed, ORIGIN), HttpResponse.BodyHandlers.ofString());
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
 
-    WebRelay openRelay = relay(server.url("/").uri(), Set.of(ORIGIN));
+    WebRelay openRelay = relay(server.url(), Set.of(ORIGIN));
     HttpResponse<String> ok = http.send(preflight(openRelay, ORIGIN), HttpResponse.BodyHandlers.ofString());
     assertThat(ok.statusCode()).isEqualTo(204);
     assertThat(ok.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ORIGIN);
@@ -182,8 +184,8 @@ class WebRelayTest {
     assertThat(other.statusCode()).isEqualTo(403);
     assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
 
-    Transcript basic = Transcript.load("chat-stream-basic");
-    server.enqueue(basic.response());
+    Recording basic = Recordings.load("chat-stream-basic");
+    server.enqueue(StubReply.of(basic));
     HttpResponse<String> actual =
         http.send(
             post(openRelay, "/api/llm/chat/stream", STATELESS)
@@ -218,7 +220,7 @@ class WebRelayTest {
 
   @Test
   void theSessionEndpointKeepsTheHistory() throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(1));
     open.add(upstream);
     twoTurnsSendTheAccumulatedHistory(basic, upstream, relay(upstream.url(), Set.of()));
@@ -226,7 +228,7 @@ class WebRelayTest {
 
   @Test
   void withASessionsDirectoryTheHistorySurvivesTheRelay(@TempDir Path dir) throws Exception {
-    Transcript basic = Transcript.load("chat-stream-basic");
+    Recording basic = Recordings.load("chat-stream-basic");
     PacedUpstream upstream = new PacedUpstream(basic, Duration.ofMillis(1));
     open.add(upstream);
     RelayConfig config =
@@ -252,7 +254,7 @@ class WebRelayTest {
 
   @Test
   void sessionRequestsWithBadOptionsGet400BeforeAnyEvent() throws Exception {
-    PacedUpstream upstream = new PacedUpstream(Transcript.load("chat-stream-basic"), Duration.ofMillis(1));
+    PacedUpstream upstream = new PacedUpstream(Recordings.load("chat-stream-basic"), Duration.ofMillis(1));
     open.add(upstream);
     WebRelay relay = relay(upstream.url(), Set.of());
     for (String bad :
@@ -272,7 +274,7 @@ class WebRelayTest {
   }
 
   /** Two turns on session s1: the second request upstream carries the system prompt and the first turn. */
-  private void twoTurnsSendTheAccumulatedHistory(Transcript basic, PacedUpstream upstream, WebRelay relay)
+  private void twoTurnsSendTheAccumulatedHistory(Recording basic, PacedUpstream upstream, WebRelay relay)
       throws Exception {
     String first = "{\"session_id\":\"s1\",\"message\":\"Tell me about AI.\",\"system_prompt\":\"You are terse.\",\"options\":{\"max_tokens\":48}}";
     String second = "{\"session_id\":\"s1\",\"message\":\"More?\"}";
@@ -289,17 +291,16 @@ class WebRelayTest {
     assertThat(messages).hasSize(4);
     assertThat(messages.get(0).get("content").asText()).isEqualTo("You are terse.");
     assertThat(messages.get(1).get("content").asText()).isEqualTo("Tell me about AI.");
-    assertThat(messages.get(2).get("content").asText()).isEqualTo(basic.expectedContent());
+    assertThat(messages.get(2).get("content").asText()).isEqualTo(basic.content());
     assertThat(messages.get(3).get("content").asText()).isEqualTo("More?");
     assertThat(JSON.readTree(upstream.requestBodies().get(0)).get("max_tokens").asInt()).isEqualTo(48);
   }
 
   @Test
   void badRequestsGet400AndServerErrorsAnErrorEvent() throws Exception {
-    MockWebServer server = new MockWebServer();
+    LlamaServerStub server = LlamaServerStub.start();
     open.add(server);
-    server.start();
-    WebRelay relay = relay(server.url("/").uri(), Set.of());
+    WebRelay relay = relay(server.url(), Set.of());
     for (String bad : List.of("{not json", "[]", "{\"messages\":[]}", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"temperature\":\"hot\"}")) {
       HttpResponse<String> r =
           http.send(
@@ -308,8 +309,7 @@ class WebRelayTest {
       assertThat(r.statusCode()).as(bad).isEqualTo(400);
       assertThat(JSON.readTree(r.body()).get("error").asText()).isNotBlank();
     }
-    // WHOLE: this synthetic recording's segment list ends in a negative size
-    server.enqueue(Transcript.load("chat-stream-error-mid-stream").response(Transcript.Cut.WHOLE, false));
+    server.enqueue(StubReply.of(Recordings.load("chat-stream-error-mid-stream")));
     HttpResponse<String> r =
         http.send(
             post(relay, "/api/llm/chat/stream", STATELESS).header("Authorization", "Bearer " + TOKEN).build(),
@@ -318,15 +318,14 @@ class WebRelayTest {
     JsonNode last = lastEvent(r.body());
     // the browser learns what happened, not the server's own words or where it is (those are logged)
     assertThat(last.get("error").asText()).startsWith("the model server failed while answering (ref ");
-    assertThat(r.body()).doesNotContain("\"done\"").doesNotContain("Compute error").doesNotContain(String.valueOf(server.getPort()));
+    assertThat(r.body()).doesNotContain("\"done\"").doesNotContain("Compute error").doesNotContain(String.valueOf(server.url().getPort()));
   }
 
   @Test
   void servesTheChatPage() throws Exception {
-    MockWebServer server = new MockWebServer();
+    LlamaServerStub server = LlamaServerStub.start();
     open.add(server);
-    server.start();
-    WebRelay relay = relay(server.url("/").uri(), Set.of());
+    WebRelay relay = relay(server.url(), Set.of());
     HttpResponse<String> page = http.send(HttpRequest.newBuilder(uri(relay, "/")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).contains("<script src=\"chat.js\">");

@@ -1,6 +1,9 @@
 package io.github.llamaclient.examples.testing;
 
-import io.github.llamaclient.testing.Transcript;
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,14 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A raw loopback HTTP/1.1 server that replays a recorded streamed reply slowly: the recorded
  * status, headers and body, cut at the recorded segments, with a fixed pause before each segment.
  * {@code GET /health} is answered with the {@code health} recording, any other request than {@code
- * POST /v1/chat/completions} with the {@code not-found} one. Unlike MockWebServer it tells
+ * POST /v1/chat/completions} with the {@code not-found} one. Unlike LlamaServerStub it tells
  * exactly when the client closed the connection of a streamed reply ({@link #awaitClientClose}),
  * which is what makes llama-server stop generating.
  */
 public final class PacedUpstream implements AutoCloseable {
-  private final Transcript reply;
-  private final Transcript health = Transcript.load("health");
-  private final Transcript notFound = Transcript.load("not-found");
+  private final Recording reply;
+  private final Recording health = Recordings.load("health");
+  private final Recording notFound = Recordings.load("not-found");
   private final Duration pause;
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -41,7 +44,7 @@ public final class PacedUpstream implements AutoCloseable {
   private final CountDownLatch clientClosed = new CountDownLatch(1);
   private final CountDownLatch streamFinished = new CountDownLatch(1);
 
-  public PacedUpstream(Transcript reply, Duration pause) throws IOException {
+  public PacedUpstream(Recording reply, Duration pause) throws IOException {
     this.reply = reply;
     this.pause = pause;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -167,7 +170,7 @@ public final class PacedUpstream implements AutoCloseable {
     int off = 0;
     try {
       boolean headSent = false;
-      for (Transcript.Segment seg : reply.segments()) {
+      for (Recording.Segment seg : reply.segments()) {
         if (seg.bytes() <= 0) {
           continue;
         }
@@ -200,7 +203,7 @@ public final class PacedUpstream implements AutoCloseable {
     }
   }
 
-  private static void writeWhole(OutputStream out, Transcript t) throws IOException {
+  private static void writeWhole(OutputStream out, Recording t) throws IOException {
     byte[] body = t.body();
     StringBuilder h = new StringBuilder("HTTP/1.1 " + t.status() + " OK\r\n");
     for (Map.Entry<String, String> e : t.headers().entrySet()) {

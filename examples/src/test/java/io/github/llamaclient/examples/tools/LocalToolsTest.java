@@ -1,5 +1,10 @@
 package io.github.llamaclient.examples.tools;
 
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.Recording;
+import io.github.llamaclient.testing.StubReply;
+import io.github.llamaclient.testing.StubRequest;
+import io.github.llamaclient.examples.testing.Recordings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,11 +14,9 @@ import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.ToolCall;
 import io.github.llamaclient.ToolLoopResult;
 import io.github.llamaclient.ToolRoundsExceededException;
-import io.github.llamaclient.testing.Transcript;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,31 +27,30 @@ class LocalToolsTest {
 
   @Test
   void runsTheCalledFunctionsSendsTheResultsBackAndStopsAtTheAnswer() throws Exception {
-    Transcript tools = Transcript.load("chat-stream-tools");
-    Transcript toolResult = Transcript.load("chat-stream-tool-result");
-    Transcript answer = Transcript.load("chat-stream-basic");
-    try (MockWebServer server = new MockWebServer()) {
-      server.enqueue(tools.response());
-      server.enqueue(toolResult.response());
-      server.enqueue(answer.response());
-      server.start();
+    Recording tools = Recordings.load("chat-stream-tools");
+    Recording toolResult = Recordings.load("chat-stream-tool-result");
+    Recording answer = Recordings.load("chat-stream-basic");
+    try (LlamaServerStub server = LlamaServerStub.start()) {
+      server.enqueue(StubReply.of(tools));
+      server.enqueue(StubReply.of(toolResult));
+      server.enqueue(StubReply.of(answer));
       ByteArrayOutputStream printed = new ByteArrayOutputStream();
       ToolLoopResult loop;
-      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
         loop = LocalTools.run(client, "What is the weather in Paris?", 5, new PrintStream(printed, true, StandardCharsets.UTF_8));
       }
-      assertThat(loop.result().text()).isEqualTo(answer.expectedContent());
+      assertThat(loop.result().text()).isEqualTo(answer.content());
       assertThat(loop.result().toolCalls()).isEmpty();
       assertThat(loop.rounds()).isEqualTo(3);
-      assertThat(server.getRequestCount()).isEqualTo(3);
+      assertThat(server.requestCount()).isEqualTo(3);
 
-      JsonNode first = JSON.readTree(server.takeRequest().getBody().utf8());
+      JsonNode first = JSON.readTree(server.takeRequest().body());
       // the tools as offered: the same definitions as the recording's request
-      assertThat(first.get("tools").get(0)).isEqualTo(tools.requestBody().get("tools").get(0));
+      assertThat(first.get("tools").get(0)).isEqualTo(JSON.readTree(tools.requestBody()).get("tools").get(0));
       assertThat(first.get("tools")).hasSize(2);
       assertThat(first.get("tool_choice").asText()).isEqualTo("auto");
 
-      JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
+      JsonNode second = JSON.readTree(server.takeRequest().body());
       JsonNode messages = second.get("messages");
       // user, the assistant's three calls, one result per call
       assertThat(messages).hasSize(5);
@@ -66,9 +68,9 @@ class LocalToolsTest {
       // ...which goes back as {} (llama-server answers 500 to a request holding "{" as arguments)
       assertThat(calls.get(2).get("function").get("arguments").asText()).isEqualTo("{}");
 
-      JsonNode third = JSON.readTree(server.takeRequest().getBody().utf8());
+      JsonNode third = JSON.readTree(server.takeRequest().body());
       assertThat(third.get("messages")).hasSize(7); // + the second round's call and its result
-      assertThat(printed.toString(StandardCharsets.UTF_8)).contains("[get_weather").endsWith(answer.expectedContent() + "\n");
+      assertThat(printed.toString(StandardCharsets.UTF_8)).contains("[get_weather").endsWith(answer.content() + "\n");
     }
   }
 
@@ -82,17 +84,16 @@ class LocalToolsTest {
 
   @Test
   void aModelThatKeepsCallingToolsEndsAtTheRoundLimit() throws Exception {
-    Transcript tools = Transcript.load("chat-stream-tools");
-    try (MockWebServer server = new MockWebServer()) {
-      server.enqueue(tools.response());
-      server.enqueue(tools.response());
-      server.start();
-      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url("/").uri()).build()) {
+    Recording tools = Recordings.load("chat-stream-tools");
+    try (LlamaServerStub server = LlamaServerStub.start()) {
+      server.enqueue(StubReply.of(tools));
+      server.enqueue(StubReply.of(tools));
+      try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).build()) {
         assertThatThrownBy(() -> LocalTools.run(client, "Weather?", 2, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
             .isInstanceOf(ToolRoundsExceededException.class)
             .hasMessageContaining("after 2 round(s)");
       }
-      assertThat(server.getRequestCount()).isEqualTo(2);
+      assertThat(server.requestCount()).isEqualTo(2);
     }
   }
 }

@@ -190,7 +190,8 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     this.sink = sink;
     this.decoder = decoder;
     this.collected = collected;
-    this.wire = engine.wire;
+    WireListener shared = engine.wire;
+    this.wire = shared == null ? null : forExchange(shared);
     this.parser = decoder == null ? null : new SseParser(this, engine.maxLineBytes, wire != null);
     this.clock = engine.clock;
     this.watchdog = new Watchdog(clock);
@@ -465,6 +466,11 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   public void body(byte[] buf, int off, int len) {
     if (state.get() != BODY) {
       return;
+    }
+    WireListener w = wire;
+    if (w != null) {
+      java.nio.ByteBuffer piece = java.nio.ByteBuffer.wrap(buf, off, len).asReadOnlyBuffer();
+      safeWire(() -> w.onBody(uri, piece, since()));
     }
     if (!delivering) {
       // pushed: a read being handed on is not the server's silence; the clock is read once per
@@ -830,6 +836,15 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   private static String first(Map<String, List<String>> headers, String name) {
     List<String> v = headers.get(name);
     return v == null || v.isEmpty() ? "" : v.get(0);
+  }
+
+  private static @Nullable WireListener forExchange(WireListener shared) {
+    try {
+      return shared.forExchange();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "wire listener failed", e);
+      return null;
+    }
   }
 
   private static void safeWire(Runnable r) {
