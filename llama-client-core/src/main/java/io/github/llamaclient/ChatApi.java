@@ -42,6 +42,11 @@ public final class ChatApi extends StreamingApi<ChatRequest, ChatStream, ChatRes
   }
 
   @Override
+  void precheck(ChatRequest request) {
+    context.checkModalities(request);
+  }
+
+  @Override
   StreamDecoder<ChatResult> decoder() {
     return new ChatChunkDecoder(context.maxResponseChars());
   }
@@ -72,7 +77,9 @@ public final class ChatApi extends StreamingApi<ChatRequest, ChatStream, ChatRes
    */
   public ChatResult callNonStreaming(ChatRequest request) {
     Objects.requireNonNull(request, "request");
-    return JsonCall.json(context, context.chat(request, false), Replies::chat);
+    Request http = context.chat(request, false);
+    context.checkModalities(request);
+    return JsonCall.json(context, http, Replies::chat);
   }
 
   /**
