@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The faces of one streaming endpoint, named the same on every facet that streams ({@link
- * LlamaClient#chat()}, {@link LlamaClient#completions()}, {@link CompletionsApi#openAi()}): one
+ * LlamaClient#chat()}, {@link LlamaClient#completions()}, {@link CompletionsApi#openAi()}, {@link
+ * CompletionsApi#infill()}): one
  * engine under all of them, so every face keeps the same contracts.
  *
  * <table>
@@ -48,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * @param <S> the pulled event stream
  * @param <R> the whole reply
  */
-public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi {
+public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi, InfillApi {
   final ClientContext context;
   private final Class<R> resultType;
 
