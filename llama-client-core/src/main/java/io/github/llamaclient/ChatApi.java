@@ -32,8 +32,33 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ChatApi extends StreamingApi<ChatRequest, ChatStream, ChatResult> {
 
+  private final ResponsesApi responses;
+  private final MessagesApi messages;
+
   ChatApi(ClientContext context) {
     super(context, ChatResult.class);
+    this.responses = new ResponsesApi(context);
+    this.messages = new MessagesApi(context);
+  }
+
+  /**
+   * The same requests and results over llama-server's OpenAI Responses endpoint ({@code POST
+   * /v1/responses}), with every face.
+   *
+   * @return the Responses facet
+   */
+  public ResponsesApi responses() {
+    return responses;
+  }
+
+  /**
+   * The same requests and results over llama-server's Anthropic-style Messages endpoint ({@code
+   * POST /v1/messages}), with every face, and its token count.
+   *
+   * @return the Messages facet
+   */
+  public MessagesApi messages() {
+    return messages;
   }
 
   @Override

@@ -299,6 +299,11 @@ final class ClientContext {
 
   // ---------------------------------------------------------------- accessors
 
+  /** The client's default model, token limit, temperature and parameters. */
+  ClientDefaults defaults() {
+    return defaults;
+  }
+
   /** The engine every exchange of this client runs on. */
   Engine engine() {
     return engine;

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The faces of one streaming endpoint, named the same on every facet that streams ({@link
  * LlamaClient#chat()}, {@link LlamaClient#completions()}, {@link CompletionsApi#openAi()}, {@link
- * CompletionsApi#infill()}): one
+ * CompletionsApi#infill()}, {@link ChatApi#responses()}, {@link ChatApi#messages()}): one
  * engine under all of them, so every face keeps the same contracts.
  *
  * <table>
@@ -49,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * @param <S> the pulled event stream
  * @param <R> the whole reply
  */
-public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi, InfillApi {
+public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi, InfillApi, ResponsesApi, MessagesApi {
   final ClientContext context;
   private final Class<R> resultType;
 
