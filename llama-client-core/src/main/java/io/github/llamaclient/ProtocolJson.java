@@ -68,7 +68,10 @@ final class ProtocolJson {
     return finish(r, defaults, body, stream);
   }
 
-  /** The body of {@code POST /v1/messages} (and, without {@code stream}, of {@code count_tokens}). */
+  /**
+   * The body of {@code POST /v1/messages}; with {@code stream} null, of {@code count_tokens} (the
+   * prompt: model, system, messages, tools; no generation settings).
+   */
   static byte[] messages(ChatRequest r, @Nullable Boolean stream, ClientDefaults defaults) {
     refuseUnsupported(r, "/v1/messages");
     if (r.parallelToolCalls() != null) {
@@ -103,8 +106,9 @@ final class ProtocolJson {
       }
     }
     body.put("messages", out);
-    common(r, defaults, body, "max_tokens");
-    if (!r.stop().isEmpty()) {
+    boolean counting = stream == null; // count_tokens takes the prompt only: no generation settings
+    common(r, defaults, body, counting ? null : "max_tokens");
+    if (!counting && !r.stop().isEmpty()) {
       body.put("stop_sequences", r.stop());
     }
     if (!r.tools().isEmpty()) {
@@ -165,11 +169,18 @@ final class ProtocolJson {
     return parts;
   }
 
-  /** The model, the token limit under its protocol's name, temperature and top-p. */
-  private static void common(ChatRequest r, ClientDefaults defaults, Map<String, @Nullable Object> body, String maxName) {
+  /**
+   * The model, and unless {@code maxName} is null (a token count), the token limit under its
+   * protocol's name, temperature and top-p.
+   */
+  private static void common(
+      ChatRequest r, ClientDefaults defaults, Map<String, @Nullable Object> body, @Nullable String maxName) {
     String model = r.model() != null ? r.model() : defaults.model();
     if (model != null) {
       body.put("model", model);
+    }
+    if (maxName == null) {
+      return;
     }
     Integer maxTokens = r.maxTokens() != null ? r.maxTokens() : defaults.maxTokens();
     if (maxTokens != null) {

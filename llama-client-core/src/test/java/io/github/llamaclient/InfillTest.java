@@ -85,7 +85,9 @@ class InfillTest {
     CompletionResult r =
         client.completions().infill().callNonStreaming(InfillRequest.builder("def add(a, b):\n    ", "\n    return c\n").settings(settings).build());
     assertThat(r.content()).isEqualTo(expected).isNotEmpty();
-    assertThat(MAPPER.readTree(server.takeRequest(5, TimeUnit.SECONDS).getBody().utf8())).isEqualTo(t.requestBody());
+    RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(first.getTarget()).isEqualTo("/infill");
+    assertThat(MAPPER.readTree(first.getBody().utf8())).isEqualTo(t.requestBody());
 
     server.enqueue(t.response());
     assertThat(client.completions().infill("def add(a, b):\n    ", "\n    return c\n", settings).content()).isEqualTo(expected);
