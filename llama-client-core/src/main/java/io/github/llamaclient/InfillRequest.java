@@ -106,7 +106,10 @@ public final class InfillRequest {
     if (!inputExtra.isEmpty()) {
       List<Map<String, Object>> extra = new ArrayList<>(inputExtra.size());
       for (Chunk c : inputExtra) {
-        extra.add(Map.of("filename", c.filename(), "text", c.text()));
+        Map<String, Object> chunk = new LinkedHashMap<>();
+        chunk.put("filename", c.filename());
+        chunk.put("text", c.text());
+        extra.add(chunk);
       }
       fields.put("input_extra", extra);
     }

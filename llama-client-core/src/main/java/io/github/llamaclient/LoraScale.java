@@ -1,6 +1,7 @@
 package io.github.llamaclient;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +36,10 @@ public record LoraScale(int id, double scale) {
   static List<Map<String, Object>> toWire(List<LoraScale> scales) {
     List<Map<String, Object>> out = new ArrayList<>(scales.size());
     for (LoraScale s : scales) {
-      out.add(Map.of("id", s.id(), "scale", s.scale()));
+      Map<String, Object> m = new LinkedHashMap<>(); // id first, as llama-server documents it
+      m.put("id", s.id());
+      m.put("scale", s.scale());
+      out.add(m);
     }
     return out;
   }
