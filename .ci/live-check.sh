@@ -1,6 +1,8 @@
 #!/bin/sh
 # The live check: starts a real llama-server with a tiny random model (.ci/live-server.sh) and runs
-# LiveServerTest against it. If the server cannot be provisioned here (no route to Debian's
+# LiveServerTest (examples) and LiveApiTest (core) against it; a second one, started with
+# --embeddings --pooling none and the tiny LoRA adapter, answers LiveApiTest's embeddings and LoRA
+# checks (it starts in a second: the model is 0.5 MB). If the server cannot be provisioned here (no route to Debian's
 # mirror, no python3 with numpy), it says so loudly and exits 0: that is the machine, not a
 # regression, and the replay tests cover the client. If the server runs, the test must pass.
 set -u
@@ -14,7 +16,8 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 PORT=$port "$here/live-server.sh" > "$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+pid2=
+trap 'kill $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null' EXIT
 up=no
 for _ in $(seq 1 180); do
   if curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1; then up=yes; break; fi
@@ -27,5 +30,24 @@ if [ "$up" != yes ]; then
   exit 0
 fi
 echo "live check: llama-server up on port $port"
-LLAMA_LIVE_URL="http://127.0.0.1:$port" ./mvnw -B -ntp -q -pl examples -am test \
-  -Dtest=LiveServerTest -Dsurefire.failIfNoSpecifiedTests=false
+# the second server, once the first has written the model and the adapter
+port2=$((port + 1))
+PORT=$port2 "$here/live-server.sh" --embeddings --pooling none --lora "${LIVE_DIR:-/tmp/llama-live}/tiny-lora.gguf" \
+  > "$log.embeddings" 2>&1 &
+pid2=$!
+up2=no
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:$port2/health" > /dev/null 2>&1; then up2=yes; break; fi
+  if ! kill -0 $pid2 2>/dev/null; then break; fi
+  sleep 1
+done
+if [ "$up2" != yes ]; then
+  echo "live check: the embeddings server did not start (LiveApiTest skips its embeddings and LoRA checks); its log:"
+  tail -n 20 "$log.embeddings"
+  embeddings_url=
+else
+  embeddings_url="http://127.0.0.1:$port2"
+fi
+LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
+  ./mvnw -B -ntp -q -pl examples -am test \
+  -Dtest='LiveServerTest,LiveApiTest' -Dsurefire.failIfNoSpecifiedTests=false

@@ -8,6 +8,8 @@
 # it has one), or from $DEBIAN_MIRROR when set: the script names no host of its own.
 #
 #   .ci/live-server.sh            # then, in another terminal: ./chat
+#   .ci/live-server.sh --embeddings --pooling none --lora /tmp/llama-live/tiny-lora.gguf
+#                                 # extra arguments go to llama-server; the adapter is written beside the model
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${LIVE_DIR:-/tmp/llama-live}
@@ -92,8 +94,8 @@ for line in sys.stdin:
   done < "$dir/files"
 fi
 # written again when tiny-model.py changed (it now makes a model that calls tools)
-if [ ! -f "$dir/tiny.gguf" ] || [ "$here/tiny-model.py" -nt "$dir/tiny.gguf" ]; then
-  python3 "$here/tiny-model.py" "$dir/root/usr/lib/python3/dist-packages" "$dir/tiny.gguf"
+if [ ! -f "$dir/tiny.gguf" ] || [ ! -f "$dir/tiny-lora.gguf" ] || [ "$here/tiny-model.py" -nt "$dir/tiny.gguf" ]; then
+  python3 "$here/tiny-model.py" "$dir/root/usr/lib/python3/dist-packages" "$dir/tiny.gguf" "$dir/tiny-lora.gguf"
 fi
 lib="$dir/root/usr/lib/x86_64-linux-gnu"
 # ggml looks for its CPU backends where Debian installs them; name the one for this CPU instead
@@ -107,4 +109,4 @@ export GGML_BACKEND_PATH="$lib/ggml/backends0/libggml-cpu-$cpu.so"
 echo "llama-server on http://127.0.0.1:$port (Ctrl-C stops it)"
 exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$lib/llama:$lib/ggml/backends0" \
   "$dir/root/usr/bin/llama-server" -m "$dir/tiny.gguf" --host 127.0.0.1 --port "$port" \
-  -c 20480 -np 2 --jinja --metrics --slots
+  -c 20480 -np 2 --jinja --metrics --slots "$@"

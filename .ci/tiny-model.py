@@ -19,7 +19,12 @@ With tools and tool_choice "required", llama-server's grammar keeps the call wel
 cut by max_tokens still cuts it). ("<tool_call>\n" must not be one token: llama-server refuses a
 grammar trigger word that is a single token not marked as preserved.)
 
-Usage: tiny-model.py GGUF_PY_DIR OUT.gguf   (GGUF_PY_DIR holds the gguf package; needs numpy)
+Fill-in-the-middle: the FIM token ids name "<tool_call>", "<tool_response>" and "<tools>" as prefix,
+suffix and middle (metadata only: the vocabulary and the weights stay as they are), so /infill answers.
+With a third argument it also writes a random rank-4 LoRA adapter for the model (attn_q of both
+layers) there, for --lora.
+
+Usage: tiny-model.py GGUF_PY_DIR OUT.gguf [LORA_OUT.gguf]   (GGUF_PY_DIR holds the gguf package; needs numpy)
 """
 import sys
 import numpy as np
@@ -61,6 +66,9 @@ w.add_token_types(types)
 w.add_bos_token_id(1)
 w.add_eos_token_id(2)
 w.add_unk_token_id(0)
+w.add_uint32(gguf.Keys.Tokenizer.FIM_PRE_ID, TOOL_CALL)
+w.add_uint32(gguf.Keys.Tokenizer.FIM_SUF_ID, TOOL_RESPONSE)
+w.add_uint32(gguf.Keys.Tokenizer.FIM_MID_ID, TOOLS)
 w.add_add_bos_token(True)
 w.add_add_eos_token(False)
 w.add_add_space_prefix(False)  # no space after a control token: the grammar matches the prompt's text
@@ -153,3 +161,16 @@ for i in range(L):
     w.add_tensor(f"blk.{i}.ffn_down.weight", down)
 w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 print("wrote", sys.argv[2], "vocabulary", V)
+if len(sys.argv) > 3:
+    lora_rng = np.random.default_rng(11)  # its own generator: the model's weights above stay the same
+    R = 4
+    a = gguf.GGUFWriter(sys.argv[3], "llama")
+    a.add_type("adapter")
+    a.add_string("adapter.type", "lora")
+    a.add_float32("adapter.lora.alpha", 4.0)
+    a.add_name("tiny-lora")
+    for i in range(L):
+        a.add_tensor(f"blk.{i}.attn_q.weight.lora_a", (lora_rng.standard_normal((R, E)) * 0.1).astype(np.float32))
+        a.add_tensor(f"blk.{i}.attn_q.weight.lora_b", (lora_rng.standard_normal((E, R)) * 0.1).astype(np.float32))
+    a.write_header_to_file(); a.write_kv_data_to_file(); a.write_tensors_to_file(); a.close()
+    print("wrote", sys.argv[3])

@@ -32,13 +32,43 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ChatApi extends StreamingApi<ChatRequest, ChatStream, ChatResult> {
 
+  private final ResponsesApi responses;
+  private final MessagesApi messages;
+
   ChatApi(ClientContext context) {
     super(context, ChatResult.class);
+    this.responses = new ResponsesApi(context);
+    this.messages = new MessagesApi(context);
+  }
+
+  /**
+   * The same requests and results over llama-server's OpenAI Responses endpoint ({@code POST
+   * /v1/responses}), with every face.
+   *
+   * @return the Responses facet
+   */
+  public ResponsesApi responses() {
+    return responses;
+  }
+
+  /**
+   * The same requests and results over llama-server's Anthropic-style Messages endpoint ({@code
+   * POST /v1/messages}), with every face, and its token count.
+   *
+   * @return the Messages facet
+   */
+  public MessagesApi messages() {
+    return messages;
   }
 
   @Override
   Request streamed(ChatRequest request) {
     return context.chat(request, true);
+  }
+
+  @Override
+  void precheck(ChatRequest request) {
+    context.checkModalities(request);
   }
 
   @Override
@@ -72,7 +102,9 @@ public final class ChatApi extends StreamingApi<ChatRequest, ChatStream, ChatRes
    */
   public ChatResult callNonStreaming(ChatRequest request) {
     Objects.requireNonNull(request, "request");
-    return JsonCall.json(context, context.chat(request, false), Replies::chat);
+    Request http = context.chat(request, false);
+    context.checkModalities(request);
+    return JsonCall.json(context, http, Replies::chat);
   }
 
   /**

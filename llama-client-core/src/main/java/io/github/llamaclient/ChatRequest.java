@@ -371,6 +371,16 @@ public final class ChatRequest {
     return extras.topLogprobs;
   }
 
+  /**
+   * Returns the LoRA adapter scales for this request ({@code lora}), or null if not set (the
+   * server's global scales apply).
+   *
+   * @return the scales, or null
+   */
+  public @Nullable List<LoraScale> lora() {
+    return extras.lora;
+  }
+
   ChatRequestExtras extras() {
     return extras;
   }
@@ -428,6 +438,18 @@ public final class ChatRequest {
      */
     public Builder user(String content) {
       return message(ChatMessage.user(content));
+    }
+
+    /**
+     * Appends a user message of content parts (text, images, audio): see {@link ContentPart}.
+     *
+     * @param first the first part
+     * @param more the other parts, in order
+     * @return this builder
+     * @throws NullPointerException if a part is null
+     */
+    public Builder user(ContentPart first, ContentPart... more) {
+      return message(ChatMessage.user(first, more));
     }
 
     /**
@@ -882,6 +904,20 @@ public final class ChatRequest {
      */
     public Builder enableThinking(boolean enableThinking) {
       return chatTemplateKwarg("enable_thinking", enableThinking);
+    }
+
+    /**
+     * Sets the LoRA adapter scales for this request alone ({@code lora}); adapters not named keep
+     * scale 0 for it. The ids are those of {@link ServerApi#loraAdapters()}; llama-server b11669
+     * ignores an id it has not loaded.
+     *
+     * @param scales the scales (copied)
+     * @return this builder
+     * @throws NullPointerException if the list or an element is null
+     */
+    public Builder lora(List<LoraScale> scales) {
+      extras.lora = List.copyOf(scales);
+      return this;
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The tool, structured-output and logprobs settings of a {@link ChatRequest}, kept together so the
+ * The tool, structured-output, logprobs and LoRA settings of a {@link ChatRequest}, kept together so the
  * request class stays small. Mutable inside a builder, copied into each built request.
  */
 final class ChatRequestExtras {
@@ -24,6 +24,7 @@ final class ChatRequestExtras {
   @Nullable String grammar;
   @Nullable Boolean logprobs;
   @Nullable Integer topLogprobs;
+  @Nullable List<LoraScale> lora;
 
   ChatRequestExtras copy() {
     ChatRequestExtras c = new ChatRequestExtras();
@@ -35,6 +36,7 @@ final class ChatRequestExtras {
     c.grammar = grammar;
     c.logprobs = logprobs;
     c.topLogprobs = topLogprobs;
+    c.lora = lora;
     return c;
   }
 
@@ -100,6 +102,10 @@ final class ChatRequestExtras {
     }
     if (topLogprobs != null) {
       g.writeNumberField("top_logprobs", topLogprobs);
+    }
+    if (lora != null) {
+      g.writeFieldName("lora");
+      Json.writeValue(g, LoraScale.toWire(lora));
     }
   }
 }

@@ -49,6 +49,9 @@ final class ClientContext {
   private final @Nullable StreamLimiter limiter;
   private final Engine engine;
   private final Clock clock;
+  private final boolean checkModalities;
+  /** What /props said about vision and audio, looked up at the first request with media; null until then. */
+  private volatile @Nullable ServerProps modalities;
   /** Exchanges open now: close() cancels them. */
   private final Set<Exchange<?>> live = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -72,6 +75,7 @@ final class ClientContext {
     this.idleTimeout = b.idleTimeout;
     this.maxResponseChars = b.maxResponseChars;
     this.clock = b.clock;
+    this.checkModalities = b.checkModalities;
     this.defaults =
         new ClientDefaults(b.defaultModel, b.defaultMaxTokens, b.defaultTemperature, Map.copyOf(b.defaultParameters));
     if (b.maxConcurrentStreams > 0) {
@@ -184,6 +188,43 @@ final class ClientContext {
     return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream, false, request.responseTimeout());
   }
 
+  /**
+   * Refuses a request with an image or audio part that the server cannot take, as its {@code
+   * /props} says (looked up once, at the first request with media; see {@link
+   * LlamaClientBuilder#checkModalities(boolean)}).
+   */
+  void checkModalities(ChatRequest request) {
+    if (!checkModalities) {
+      return;
+    }
+    boolean image = false;
+    boolean audio = false;
+    for (ChatMessage m : request.messages()) {
+      image |= m.has(ContentPart.Image.class);
+      audio |= m.has(ContentPart.Audio.class);
+    }
+    if (!image && !audio) {
+      return;
+    }
+    ServerProps props = modalities;
+    if (props == null) {
+      try {
+        props = new ServerApi(this).props();
+      } catch (LlamaConnectException | StreamCancelledException e) {
+        throw e;
+      } catch (LlamaException e) {
+        return; // no /props here (an old server, a proxy): the server decides, and its refusal is typed too
+      }
+      modalities = props;
+    }
+    if (image && !props.vision()) {
+      throw new ModalityNotSupportedException("image", shown(baseUrl), null);
+    }
+    if (audio && !props.audio()) {
+      throw new ModalityNotSupportedException("audio", shown(baseUrl), null);
+    }
+  }
+
   /** A POST that does work on the server: never sent twice unless the connection provably died unused. */
   Request post(String path, byte[] body, boolean stream) {
     return post(path, body, stream, false, null);
@@ -257,6 +298,11 @@ final class ClientContext {
   }
 
   // ---------------------------------------------------------------- accessors
+
+  /** The client's default model, token limit, temperature and parameters. */
+  ClientDefaults defaults() {
+    return defaults;
+  }
 
   /** The engine every exchange of this client runs on. */
   Engine engine() {

@@ -353,6 +353,17 @@ public final class CompletionRequest {
       return this;
     }
 
+    /**
+     * Sets the LoRA adapter scales for this request alone ({@code lora}): see {@link LoraScale}.
+     *
+     * @param scales the scales (copied)
+     * @return this builder
+     * @throws NullPointerException if the list or an element is null
+     */
+    public Builder lora(List<LoraScale> scales) {
+      return put("lora", LoraScale.toWire(List.copyOf(scales)));
+    }
+
     private Builder put(String name, Object value) {
       fields.put(name, value);
       return this;

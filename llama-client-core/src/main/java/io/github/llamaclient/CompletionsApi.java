@@ -4,7 +4,6 @@ import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.json.CompletionDecoder;
 import io.github.llamaclient.internal.json.StreamDecoder;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -27,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 public final class CompletionsApi extends StreamingApi<CompletionRequest, CompletionStream, CompletionResult> {
   private final boolean openAi;
   private final @Nullable CompletionsApi openAiFacet;
+  private final InfillApi infill;
 
   CompletionsApi(ClientContext context) {
     this(context, false);
@@ -36,6 +36,18 @@ public final class CompletionsApi extends StreamingApi<CompletionRequest, Comple
     super(context, CompletionResult.class);
     this.openAi = openAi;
     this.openAiFacet = openAi ? null : new CompletionsApi(context, true);
+    this.infill = new InfillApi(context);
+  }
+
+  /**
+   * Fill-in-the-middle with every face ({@code POST /infill}, streamed): {@code
+   * completions().infill().textStream(InfillRequest)} and the others of {@link StreamingApi}, with
+   * {@code input_extra} typed ({@link InfillRequest}).
+   *
+   * @return the infill facet
+   */
+  public InfillApi infill() {
+    return infill;
   }
 
   /**
@@ -91,7 +103,10 @@ public final class CompletionsApi extends StreamingApi<CompletionRequest, Comple
 
   /**
    * Fill-in-the-middle ({@code POST /infill}, not streamed): the model writes what goes between a
-   * prefix and a suffix. Needs a model with FIM tokens (else {@link NotSupportedException}).
+   * prefix and a suffix. Needs a model with FIM tokens (else {@link NotSupportedException}). The
+   * same as {@code infill().callNonStreaming(InfillRequest.builder(inputPrefix,
+   * inputSuffix).settings(settings).build())}; {@link #infill()} streams, and takes {@code
+   * input_extra}.
    *
    * @param inputPrefix the text before the gap
    * @param inputSuffix the text after the gap
@@ -105,13 +120,7 @@ public final class CompletionsApi extends StreamingApi<CompletionRequest, Comple
     Objects.requireNonNull(inputPrefix, "inputPrefix");
     Objects.requireNonNull(inputSuffix, "inputSuffix");
     Objects.requireNonNull(settings, "settings");
-    Map<String, @Nullable Object> extra = new LinkedHashMap<>();
-    extra.put("input_prefix", inputPrefix);
-    extra.put("input_suffix", inputSuffix);
-    return JsonCall.json(
-        context,
-        context.post("/infill", settings.body(false, false, extra), false, false, settings.responseTimeout()),
-        CompletionDecoder::whole);
+    return infill.callNonStreaming(InfillRequest.builder(inputPrefix, inputSuffix).settings(settings).build());
   }
 
   private byte[] body(CompletionRequest request, boolean stream) {

@@ -27,6 +27,7 @@ public final class LlamaClientBuilder {
   Duration idleTimeout = Duration.ofSeconds(60);
   int maxLineBytes = 4 * 1024 * 1024;
   boolean readOnConsumingThread = true;
+  boolean checkModalities = true;
   int maxResponseChars = 64 * 1024 * 1024;
   @Nullable WireListener wireListener;
   java.util.concurrent.@Nullable Executor callbackExecutor;
@@ -200,6 +201,28 @@ public final class LlamaClientBuilder {
    */
   public LlamaClientBuilder readOnConsumingThread(boolean enabled) {
     this.readOnConsumingThread = enabled;
+    return this;
+  }
+
+  /**
+   * Whether a chat request with an image or audio part is checked against the server's modalities
+   * before it is sent. Default on.
+   *
+   * <p>On, the first such request of the client's life asks the server for {@code GET /props} (one
+   * small blocking call on the thread that starts the request, at most 30 s, answered in
+   * milliseconds by a running server) and keeps its {@code modalities} for the client's life; a
+   * request with an image for a server without vision, or audio for one without audio, then fails
+   * with {@link ModalityNotSupportedException} before anything is sent. Text-only requests never
+   * trigger the lookup. If {@code /props} cannot be read (an old server, a proxy that hides it), the
+   * request is sent unchecked. Off, nothing is looked up, and a server without a projector refuses
+   * the request itself, which the client reports as the same exception. Turn it off for a client
+   * whose server may be restarted with another model while the client lives.
+   *
+   * @param enabled false to send media without looking up the server's modalities
+   * @return this builder (throws nothing)
+   */
+  public LlamaClientBuilder checkModalities(boolean enabled) {
+    this.checkModalities = enabled;
     return this;
   }
 

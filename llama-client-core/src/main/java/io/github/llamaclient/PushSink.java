@@ -288,13 +288,18 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       StreamDecoder<R> decoder,
       Flow.Subscriber<? super T> subscriber,
       Function<ChatEvent, @Nullable T> map,
-      Function<R, @Nullable T> last) {
+      Function<R, @Nullable T> last,
+      @Nullable LlamaException refused) {
     Objects.requireNonNull(subscriber, "subscriber");
     PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor());
     Exchange<R> exchange = Exchange.streaming(client.engine(), request, client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
-      client.launch(exchange);
+      if (refused != null) {
+        exchange.reject(refused); // refused before sending: onError, as any other failure
+      } else {
+        client.launch(exchange);
+      }
     }
   }
 }

@@ -111,7 +111,13 @@ final class RequestJson {
   static void writeMessage(JsonGenerator g, ChatMessage m) throws IOException {
     g.writeStartObject();
     g.writeStringField("role", m.role());
-    if (m.content() != null) {
+    if (m.hasParts()) {
+      g.writeArrayFieldStart("content");
+      for (ContentPart p : m.parts()) {
+        writePart(g, p);
+      }
+      g.writeEndArray();
+    } else if (m.content() != null) {
       g.writeStringField("content", m.content());
     } else {
       g.writeNullField("content");
@@ -135,6 +141,28 @@ final class RequestJson {
     }
     if (m.toolCallId() != null) {
       g.writeStringField("tool_call_id", m.toolCallId());
+    }
+    g.writeEndObject();
+  }
+
+  /** One OpenAI-style content part, as llama-server reads it. */
+  private static void writePart(JsonGenerator g, ContentPart p) throws IOException {
+    g.writeStartObject();
+    if (p instanceof ContentPart.Text) {
+      g.writeStringField("type", "text");
+      g.writeStringField("text", ((ContentPart.Text) p).text());
+    } else if (p instanceof ContentPart.Image) {
+      g.writeStringField("type", "image_url");
+      g.writeObjectFieldStart("image_url");
+      g.writeStringField("url", ((ContentPart.Image) p).url());
+      g.writeEndObject();
+    } else {
+      ContentPart.Audio a = (ContentPart.Audio) p;
+      g.writeStringField("type", "input_audio");
+      g.writeObjectFieldStart("input_audio");
+      g.writeStringField("data", a.data());
+      g.writeStringField("format", a.format());
+      g.writeEndObject();
     }
     g.writeEndObject();
   }

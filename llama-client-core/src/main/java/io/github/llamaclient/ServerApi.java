@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server itself: health and waiting for the model ({@code GET /health}), properties ({@code GET
- * /props}, {@code POST /props}), Prometheus metrics ({@code GET /metrics}) and models ({@code GET
- * /v1/models}). A GET waits at most 30 s (or the client's response timeout, if shorter) for its
+ * /props}, {@code POST /props}), Prometheus metrics ({@code GET /metrics}), models ({@code GET
+ * /v1/models}) and LoRA adapters ({@code GET}/{@code POST /lora-adapters}). A GET waits at most 30 s (or the client's response timeout, if shorter) for its
  * reply. Blocking; interrupting the thread cancels the call. Thread-safe. Get it from {@link
  * LlamaClient#server()}.
  */
@@ -150,6 +150,49 @@ public final class ServerApi {
    */
   public List<ModelInfo> models() {
     return JsonCall.json(context, context.get("/v1/models"), ServerApi::models);
+  }
+
+  /**
+   * The LoRA adapters the server loaded at start ({@code GET /lora-adapters}; {@code --lora FILE},
+   * {@code --lora-scaled FILE SCALE}), with their global scales.
+   *
+   * @return the adapters, by id; empty if none was loaded
+   * @throws LlamaException on failure
+   */
+  public List<LoraAdapter> loraAdapters() {
+    return JsonCall.json(
+        context,
+        context.get("/lora-adapters"),
+        n -> {
+          if (!n.isArray()) {
+            throw new IllegalStateException("expected an array of adapters");
+          }
+          List<LoraAdapter> out = new ArrayList<>();
+          for (JsonNode a : n) {
+            out.add(
+                new LoraAdapter(
+                    a.get("id").asInt(),
+                    a.path("path").asText(""),
+                    a.get("scale").asDouble(),
+                    a.path("task_name").asText(""),
+                    a.path("prompt_prefix").asText("")));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
+   * Sets the global scales of loaded LoRA adapters ({@code POST /lora-adapters}); adapters not named
+   * are set to scale 0 (off). A request's own {@code lora} overrides these for that request. The
+   * server applies the change to requests that start after it.
+   *
+   * @param scales the scales; empty turns every adapter off
+   * @throws NullPointerException if the list or an element is null
+   * @throws LlamaException on failure (400 for a body llama-server refuses)
+   */
+  public void setLoraAdapters(List<LoraScale> scales) {
+    Objects.requireNonNull(scales, "scales");
+    JsonCall.call(context, context.post("/lora-adapters", Json.bytes(LoraScale.toWire(List.copyOf(scales))), false));
   }
 
   private static List<ModelInfo> models(JsonNode n) {

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The faces of one streaming endpoint, named the same on every facet that streams ({@link
- * LlamaClient#chat()}, {@link LlamaClient#completions()}, {@link CompletionsApi#openAi()}): one
+ * LlamaClient#chat()}, {@link LlamaClient#completions()}, {@link CompletionsApi#openAi()}, {@link
+ * CompletionsApi#infill()}, {@link ChatApi#responses()}, {@link ChatApi#messages()}): one
  * engine under all of them, so every face keeps the same contracts.
  *
  * <table>
@@ -48,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * @param <S> the pulled event stream
  * @param <R> the whole reply
  */
-public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi {
+public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permits ChatApi, CompletionsApi, InfillApi, ResponsesApi, MessagesApi {
   final ClientContext context;
   private final Class<R> resultType;
 
@@ -65,6 +66,22 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
 
   /** The pulled stream over a started exchange. */
   abstract S pulled(PullSink<R> sink, Exchange<R> exchange);
+
+  /**
+   * Checks, before sending, what only the server's state can refuse (a chat's media against the
+   * server's modalities); throws a LlamaException. Nothing by default.
+   */
+  void precheck(Q request) {}
+
+  /** The precheck's refusal, or null: for the push faces, which report it through onError. */
+  private @Nullable LlamaException refusal(Q request) {
+    try {
+      precheck(request);
+      return null;
+    } catch (LlamaException e) {
+      return e;
+    }
+  }
 
   /** The event a Publisher of events ends with, or null for none. */
   abstract @Nullable ChatEvent lastEvent(R result);
@@ -104,6 +121,7 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
   public S stream(Q request) {
     Objects.requireNonNull(request, "request");
     Request http = streamed(request);
+    precheck(request);
     PullSink<R> sink = new PullSink<>();
     Exchange<R> exchange = Exchange.streaming(context.engine(), http, context.engine().pulled(), decoder(), sink);
     context.launchPulled(exchange);
@@ -148,7 +166,7 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
       Q request, Function<ChatEvent, @Nullable T> map, Function<R, @Nullable T> last) {
     Objects.requireNonNull(request, "request");
     Request http = streamed(request); // checked now, sent per subscription
-    return subscriber -> PushSink.subscribe(context, http, decoder(), subscriber, map, last);
+    return subscriber -> PushSink.subscribe(context, http, decoder(), subscriber, map, last, refusal(request));
   }
 
   /**
@@ -168,7 +186,8 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
   public StreamHandle<R> subscribe(Q request, StreamListener<? super R> listener) {
     Objects.requireNonNull(request, "request");
     CallbackSubscriber<R> subscriber = new CallbackSubscriber<>(Objects.requireNonNull(listener, "listener"), resultType);
-    PushSink.subscribe(context, streamed(request), decoder(), subscriber, e -> e, CallbackSubscriber.End::new);
+    Request http = streamed(request);
+    PushSink.subscribe(context, http, decoder(), subscriber, e -> e, CallbackSubscriber.End::new, refusal(request));
     return subscriber;
   }
 

@@ -47,6 +47,8 @@ class ChatReplayTest {
           "chat-stream-tools-two",
           "chat-stream-unknown-role-unbounded",
           "chat-stream-usage",
+          "chat-stream-vision",
+          "chat-stream-audio",
           "auth-good-key");
 
   private MockWebServer server;
@@ -92,6 +94,7 @@ class ChatReplayTest {
         LlamaClient.builder()
             .baseUrl(server.url("/").uri())
             .idleTimeout(Duration.ofSeconds(20))
+            .checkModalities(false) // one recording per exchange: the /props lookup is MultimodalTest's
             .readOnConsumingThread(transport.equals("consuming thread"));
     String auth = t.requestHeaders().get("Authorization");
     if (auth != null) {

@@ -3,6 +3,7 @@ package io.github.llamaclient.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ContentPart;
 import io.github.llamaclient.ChatRequest;
 import io.github.llamaclient.ToolCall;
 import java.util.ArrayList;
@@ -15,6 +16,21 @@ public final class RecordedRequests {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private RecordedRequests() {}
+
+  /** OpenAI-style content parts, as the client writes them. */
+  public static List<ContentPart> parts(JsonNode content) {
+    List<ContentPart> parts = new ArrayList<>();
+    for (JsonNode p : content) {
+      switch (p.get("type").asText()) {
+        case "text" -> parts.add(ContentPart.text(p.get("text").asText()));
+        case "image_url" -> parts.add(ContentPart.imageUrl(java.net.URI.create(p.get("image_url").get("url").asText())));
+        case "input_audio" ->
+            parts.add(new ContentPart.Audio(p.get("input_audio").get("data").asText(), p.get("input_audio").get("format").asText()));
+        default -> throw new IllegalArgumentException("unknown part " + p);
+      }
+    }
+    return parts;
+  }
 
   public static ChatRequest chat(JsonNode body) {
     ChatRequest.Builder b = ChatRequest.builder();
@@ -29,9 +45,14 @@ public final class RecordedRequests {
                 c.get("function").get("arguments").asText()));
       }
       JsonNode content = m.get("content");
+      ChatMessage.Builder mb = ChatMessage.builder(m.get("role").asText());
+      if (content != null && content.isArray()) {
+        mb.parts(parts(content));
+      } else {
+        mb.content(content == null || content.isNull() ? null : content.asText());
+      }
       messages.add(
-          ChatMessage.builder(m.get("role").asText())
-              .content(content == null || content.isNull() ? null : content.asText())
+          mb
               .reasoning(m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null)
               .toolCalls(calls)
               .toolCallId(m.hasNonNull("tool_call_id") ? m.get("tool_call_id").asText() : null)

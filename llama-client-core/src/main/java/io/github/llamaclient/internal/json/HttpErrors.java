@@ -77,9 +77,11 @@ public final class HttpErrors {
    * @param body the body read
    * @param location the {@code Location} header, or null or empty if none
    * @param secrets the client's secrets, replaced in everything quoted from the server
-   * @return the exception
+   * @return the exception: a {@link LlamaHttpException} or a subclass, or {@link
+   *     ModalityNotSupportedException} (its cause the HTTP exception) when llama-server says it takes
+   *     no image or audio input
    */
-  public static LlamaHttpException toException(
+  public static LlamaException toException(
       URI uri, int status, byte[] body, @Nullable String location, Secrets secrets) {
     String text = secrets.redact(new String(body, StandardCharsets.UTF_8));
     String where = location == null || location.isEmpty() ? null : secrets.redactUrl(location);
@@ -98,7 +100,29 @@ public final class HttpErrors {
     if (status == 501 || "not_supported_error".equals(type)) {
       return new NotSupportedException(uri, message, text, flagFor(uri, message));
     }
-    return new LlamaHttpException(uri, status, type, message, text, where);
+    LlamaHttpException http = new LlamaHttpException(uri, status, type, message, text, where);
+    String modality = modality(message);
+    if (modality != null) {
+      return new ModalityNotSupportedException(modality, uri.toString(), http);
+    }
+    return http;
+  }
+
+  /**
+   * The input named by llama-server's refusal of media without a projector ("image input is not
+   * supported - hint: if this is unexpected, you may need to provide the mmproj"), or null.
+   */
+  private static @Nullable String modality(@Nullable String message) {
+    if (message == null || !message.contains("mmproj")) {
+      return null;
+    }
+    if (message.startsWith("image input is not supported")) {
+      return "image";
+    }
+    if (message.startsWith("audio input is not supported")) {
+      return "audio";
+    }
+    return null;
   }
 
   /** The llama-server flag that enables the feature behind a 501 at this path. */

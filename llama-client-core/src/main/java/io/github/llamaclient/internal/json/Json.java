@@ -121,6 +121,25 @@ public final class Json {
     }
   }
 
+  /**
+   * Parses JSON text that must be an object (a tool call's arguments) into a Map.
+   *
+   * @throws IllegalArgumentException if it is not a JSON object
+   */
+  public static Map<String, @Nullable Object> parseObject(String json) {
+    try {
+      JsonNode n = MAPPER.readTree(json);
+      if (n == null || !n.isObject()) {
+        throw new IllegalArgumentException("not a JSON object: " + json);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, @Nullable Object> m = MAPPER.convertValue(n, Map.class);
+      return m;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + json, e);
+    }
+  }
+
   /** Serializes a plain JSON value (Map, List, ...). */
   public static byte[] bytes(Object value) {
     try {
