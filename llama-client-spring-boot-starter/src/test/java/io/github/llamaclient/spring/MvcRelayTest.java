@@ -1,0 +1,176 @@
+package io.github.llamaclient.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.llamaclient.LlamaClient;
+import io.github.llamaclient.testing.RawServer;
+import io.github.llamaclient.testing.Transcript;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.search.Search;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The relay's contract on Spring MVC (Tomcat, {@code SseEmitter}), and in the same application the
+ * meters (on Micrometer's mock clock, which the replayed server advances) and the health
+ * indicator. The rate limiter here runs on a fake clock, so a refusal's {@code Retry-After} can be
+ * lived through without waiting.
+ */
+@SpringBootTest(
+    classes = TestApp.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"spring.main.web-application-type=servlet", "management.endpoint.health.show-details=always"})
+@Import(MvcRelayTest.Clocks.class)
+class MvcRelayTest extends RelayContract {
+  static final FakeTime LIMITER_TIME = new FakeTime();
+
+  @TestConfiguration(proxyBeanMethods = false)
+  static class Clocks {
+    @Bean
+    MockClock micrometerClock() {
+      return new MockClock();
+    }
+
+    @Bean
+    RateLimiter fakeTimeRateLimiter(LlamaProperties properties, LlamaClient client) {
+      return RateLimiter.perCaller(properties.getRateLimit(), LlamaWebAutoConfiguration.serverSlots(client), LIMITER_TIME);
+    }
+  }
+
+  @Autowired MeterRegistry meters;
+  @Autowired MockClock clock;
+
+  private double total(String timer, String... tags) {
+    var t = Search.in(meters).name(timer).tags(tags).timer();
+    return t == null ? 0 : t.totalTime(TimeUnit.MILLISECONDS);
+  }
+
+  private double sum(String summary, String... tags) {
+    var s = Search.in(meters).name(summary).tags(tags).summary();
+    return s == null ? 0 : s.totalAmount();
+  }
+
+  private double count(String counter, String... tags) {
+    var c = Search.in(meters).name(counter).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private double active() {
+    return meters.get(MicrometerStreamObserver.ACTIVE).gauge().value();
+  }
+
+  @Test
+  void metersCountAReplyOnTheMockClock() throws Exception {
+    double firstChunk = total(MicrometerStreamObserver.FIRST_CHUNK);
+    double duration = total(MicrometerStreamObserver.DURATION, "error.type", "none");
+    double input = sum(MicrometerStreamObserver.TOKEN_USAGE, "gen_ai.token.type", "input");
+    double output = sum(MicrometerStreamObserver.TOKEN_USAGE, "gen_ai.token.type", "output");
+    double speed = sum(MicrometerStreamObserver.TOKENS_PER_SECOND);
+    UPSTREAM.onChat =
+        c -> {
+          clock.add(Duration.ofMillis(250)); // the server thinks, then answers with its first token
+          Upstream.replay(c, Transcript.load("chat-stream-usage"));
+        };
+
+    HttpResponse<String> r = send(post("/api/llm/chat/stream", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").build());
+    assertThat(withoutHeartbeats(r.body())).endsWith(DONE_USAGE);
+
+    assertThat(total(MicrometerStreamObserver.FIRST_CHUNK) - firstChunk).isEqualTo(250.0);
+    assertThat(total(MicrometerStreamObserver.DURATION, "error.type", "none") - duration).isEqualTo(250.0);
+    assertThat(sum(MicrometerStreamObserver.TOKEN_USAGE, "gen_ai.token.type", "input") - input).isEqualTo(60.0);
+    assertThat(sum(MicrometerStreamObserver.TOKEN_USAGE, "gen_ai.token.type", "output") - output).isEqualTo(32.0);
+    assertThat(sum(MicrometerStreamObserver.TOKENS_PER_SECOND) - speed).isEqualTo(11307.420494699647);
+    var tagged = meters.get(MicrometerStreamObserver.TOKEN_USAGE).tags("gen_ai.operation.name", "chat", "gen_ai.provider.name", "llama.cpp").summaries();
+    assertThat(tagged).hasSize(2);
+    assertThat(active()).isZero();
+  }
+
+  @Test
+  void metersCountErrorsByTypeCancellationsAndOpenStreams() throws Exception {
+    double errors = count(MicrometerStreamObserver.ERRORS, "error.type", "ContextSizeExceededException");
+    UPSTREAM.onChat = c -> Upstream.replay(c, Transcript.load("chat-error-context-exceeded"));
+    send(post("/api/llm/chat/stream", "{\"messages\":[{\"role\":\"user\",\"content\":\"long\"}]}").build());
+    assertThat(count(MicrometerStreamObserver.ERRORS, "error.type", "ContextSizeExceededException") - errors).isEqualTo(1.0);
+
+    double cancellations = count(MicrometerStreamObserver.CANCELLATIONS);
+    UPSTREAM.chatRequests.clear();
+    UPSTREAM.onChat = c -> c.slowEvents(Duration.ofMillis(20), 100_000);
+    HttpResponse<InputStream> r =
+        http.send(post("/api/llm/chat/stream", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").build(), HttpResponse.BodyHandlers.ofInputStream());
+    InputStream in = r.body();
+    String frame = readFrame(in);
+    while (frame != null && frame.startsWith(":")) {
+      frame = readFrame(in);
+    }
+    assertThat(active()).isEqualTo(1.0);
+    in.close();
+    RawServer.Connection upstream = UPSTREAM.chatRequests.poll(5, TimeUnit.SECONDS);
+    assertThat(upstream.awaitClientClose(Duration.ofSeconds(10))).isTrue();
+    // counted on the relay's thread before it closed the upstream connection, which the server saw
+    assertThat(count(MicrometerStreamObserver.CANCELLATIONS) - cancellations).isEqualTo(1.0);
+    assertThat(active()).isZero();
+  }
+
+  @Test
+  void aRefusedCallerIsAdmittedAgainAfterItsRetryAfter() throws Exception {
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    double refusals = count(MicrometerStreamObserver.REFUSED, "reason", "rate");
+    for (int i = 0; i < 3; i++) {
+      send(post("/api/llm/chat/stream", body).setHeader("X-Caller", "patient").build());
+    }
+    HttpResponse<String> refused = send(post("/api/llm/chat/stream", body).setHeader("X-Caller", "patient").build());
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(count(MicrometerStreamObserver.REFUSED, "reason", "rate") - refusals).isEqualTo(1.0);
+    long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+    assertThat(retryAfter).isEqualTo(60_000); // one request per 60 000 s: llama.rate-limit.requests-per-minute=0.001
+
+    LIMITER_TIME.advance(Duration.ofSeconds(retryAfter - 1));
+    assertThat(send(post("/api/llm/chat/stream", body).setHeader("X-Caller", "patient").build()).statusCode()).isEqualTo(429);
+    LIMITER_TIME.advance(Duration.ofSeconds(1));
+    assertThat(send(post("/api/llm/chat/stream", body).setHeader("X-Caller", "patient").build()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void healthShowsReadyLoadingAndUnreachable() throws Exception {
+    HttpResponse<String> up = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/llama")).build());
+    assertThat(up.statusCode()).isEqualTo(200);
+    JsonNode h = JSON.readTree(up.body());
+    assertThat(h.get("status").asText()).isEqualTo("UP");
+    assertThat(h.get("details").get("state").asText()).isEqualTo("ready");
+    assertThat(h.get("details").get("server").asText()).isEqualTo(UPSTREAM.url().toString());
+
+    UPSTREAM.onHealth = Upstream::loading;
+    HttpResponse<String> loading = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/llama")).build());
+    assertThat(loading.statusCode()).isEqualTo(503);
+    JsonNode l = JSON.readTree(loading.body());
+    assertThat(l.get("status").asText()).isEqualTo("OUT_OF_SERVICE");
+    assertThat(l.get("details").get("state").asText()).isEqualTo("loading");
+    HttpResponse<String> all = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build());
+    assertThat(JSON.readTree(all.body()).get("status").asText()).as("the application is out of service while the model loads").isEqualTo("OUT_OF_SERVICE");
+  }
+
+  @Test
+  void healthIsDownWhenNothingAnswers() {
+    URI url;
+    try (RawServer gone = RawServer.start(c -> {})) {
+      url = gone.url(); // closed at the end of the block: nothing listens there any more
+    }
+    try (LlamaClient client = LlamaClient.builder().baseUrl(url).build()) {
+      var health = new LlamaHealthIndicator(client).health();
+      assertThat(health.getStatus().getCode()).isEqualTo("DOWN");
+      assertThat(health.getDetails()).containsEntry("state", "unreachable");
+    }
+  }
+}
