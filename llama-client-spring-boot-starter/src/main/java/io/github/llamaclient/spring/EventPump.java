@@ -4,10 +4,14 @@ import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,6 +46,7 @@ final class EventPump implements Runnable {
   private final Runnable ended;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final CountDownLatch over = new CountDownLatch(1);
   private volatile Flow.@Nullable Subscription subscription;
 
   /**
@@ -53,6 +58,21 @@ final class EventPump implements Runnable {
     this.heartbeat = heartbeat;
     this.sink = sink;
     this.ended = ended;
+  }
+
+  /**
+   * A pool for pumps: one daemon thread ({@code llama-relay-N}) per running pump, none kept idle
+   * for long. Shut it down with {@code shutdownNow()}: that interrupts the pumps, which cancels
+   * their replies.
+   */
+  static ExecutorService threads() {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newCachedThreadPool(
+        r -> {
+          Thread t = new Thread(r, "llama-relay-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** Stops the pump: cancels the reply (the upstream closes) and ends the loop. Any thread; idempotent. */
@@ -72,7 +92,7 @@ final class EventPump implements Runnable {
     try {
       reply.subscribe(new Subscriber());
       ChatResult result = null;
-      while (true) {
+      while (!cancelled.get()) { // nothing more is written once cancelled, even what is queued
         Object next = queue.poll(heartbeat.toNanos(), TimeUnit.NANOSECONDS);
         if (next == null) {
           sink.heartbeat(); // the model is thinking: keep proxies and browsers waiting
@@ -105,7 +125,17 @@ final class EventPump implements Runnable {
     } finally {
       ended.run();
       sink.close(failure);
+      over.countDown();
     }
+  }
+
+  /**
+   * Waits until the pump has ended (written its last event and released its places).
+   *
+   * @return false if it had not ended within {@code wait}
+   */
+  boolean awaitEnd(Duration wait) throws InterruptedException {
+    return over.await(wait.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void request() {

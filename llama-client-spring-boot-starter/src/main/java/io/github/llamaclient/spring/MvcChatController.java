@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
@@ -38,14 +36,7 @@ final class MvcChatController {
     this.relay = relay;
     this.callers = callers;
     this.observer = observer;
-    AtomicInteger n = new AtomicInteger();
-    this.pumps =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "llama-relay-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.pumps = EventPump.threads();
   }
 
   /** Ends the open streams (their threads are interrupted, which cancels the replies). */

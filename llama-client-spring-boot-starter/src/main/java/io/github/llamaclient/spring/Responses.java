@@ -17,9 +17,17 @@ final class Responses {
 
   /** 429 with {@code Retry-After} in whole seconds, at least 1. */
   static ResponseEntity<Object> tooMany(RateLimiter.Admission refused) {
-    long seconds = Math.max(1, ceilSeconds(refused.retryAfter()));
-    String message = "too many requests (" + refused.reason() + "); try again in " + seconds + " s";
-    return json(HttpStatus.TOO_MANY_REQUESTS, message).header(HttpHeaders.RETRY_AFTER, Long.toString(seconds)).build(message);
+    String message = refusal(refused);
+    return json(HttpStatus.TOO_MANY_REQUESTS, message).header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds(refused))).build(message);
+  }
+
+  /** What a refused caller is told: the limit and when to try again. */
+  static String refusal(RateLimiter.Admission refused) {
+    return "too many requests (" + refused.reason() + "); try again in " + retryAfterSeconds(refused) + " s";
+  }
+
+  private static long retryAfterSeconds(RateLimiter.Admission refused) {
+    return Math.max(1, ceilSeconds(refused.retryAfter()));
   }
 
   /** 503 when no stream can start now. */

@@ -173,4 +173,88 @@ class MvcRelayTest extends RelayContract {
       assertThat(health.getDetails()).containsEntry("state", "unreachable");
     }
   }
+
+  private SocketClient socket(String caller) {
+    return new SocketClient(http, URI.create("ws://127.0.0.1:" + port + "/api/llm/chat/ws"), caller);
+  }
+
+  /** The seed's messages for a recording's reply, one per line, as the socket sends them. */
+  private static String socketTurn(Transcript t, String done) throws Exception {
+    return contentEvents(t).replace("data: ", "").replace("\n\n", "\n") + done + "\n";
+  }
+
+  @Test
+  void oneSocketCarriesManyTurnsInTheSeedsMessages() throws Exception {
+    String done = DONE_USAGE.substring("data: ".length()).trim();
+    try (SocketClient ws = socket("socket-turns")) {
+      ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"Write a short poem\"}]}");
+      assertThat(ws.turn()).isEqualTo(socketTurn(Transcript.load("chat-stream-usage"), done));
+      ws.send("{\"session_id\":\"ws-1\",\"message\":\"Hello\"}");
+      assertThat(ws.turn()).isEqualTo(socketTurn(Transcript.load("chat-stream-usage"), done));
+      ws.send("{\"session_id\":\"ws-1\",\"message\":\"Again\"}");
+      assertThat(ws.turn()).endsWith(done + "\n");
+    }
+    assertThat(UPSTREAM.chats()).isEqualTo(3);
+    UPSTREAM.chatRequests.poll();
+    UPSTREAM.chatRequests.poll();
+    JsonNode third = JSON.readTree(UPSTREAM.chatRequests.poll().body());
+    assertThat(third.get("messages")).hasSize(3); // Hello, the reply, Again: the session kept the first turn
+    assertThat(third.get("messages").get(0).get("content").asText()).isEqualTo("Hello");
+  }
+
+  @Test
+  void cancelOnASocketStopsTheUpstreamAndTheSocketGoesOn() throws Exception {
+    UPSTREAM.onChat = c -> c.slowEvents(Duration.ofMillis(20), 100_000);
+    try (SocketClient ws = socket("socket-cancel")) {
+      ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertThat(ws.next()).isEqualTo("{\"content\":\"t0 \"}");
+      ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"too soon\"}]}");
+      ws.send("{\"cancel\":true}");
+      String m;
+      while ((m = ws.next()).startsWith("{\"content\"")) {
+        // pieces sent before the cancel arrived
+      }
+      assertThat(m).isEqualTo("{\"error\":\"a reply is still streaming; send {\\\"cancel\\\": true} first\"}");
+      while ((m = ws.next()).startsWith("{\"content\"")) {
+        // pieces sent before the cancel arrived
+      }
+      assertThat(m).isEqualTo(ChatSocketHandler.CANCELLED);
+      RawServer.Connection upstream = UPSTREAM.chatRequests.poll(5, TimeUnit.SECONDS);
+      assertThat(upstream.awaitClientClose(Duration.ofSeconds(10))).as("the relay closed its upstream connection").isTrue();
+
+      UPSTREAM.onChat = c -> Upstream.replay(c, Transcript.load("chat-stream-usage"));
+      ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"next\"}]}");
+      assertThat(ws.turn()).endsWith(DONE_USAGE.substring("data: ".length()).trim() + "\n");
+      assertThat(ws.messages).isEmpty();
+    }
+  }
+
+  @Test
+  void aSocketThatDropsCancelsItsTurn() throws Exception {
+    UPSTREAM.onChat = c -> c.slowEvents(Duration.ofMillis(20), 100_000);
+    SocketClient ws = socket("socket-drop");
+    ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(ws.next()).isEqualTo("{\"content\":\"t0 \"}");
+    RawServer.Connection upstream = UPSTREAM.chatRequests.poll(5, TimeUnit.SECONDS);
+
+    ws.abort();
+
+    assertThat(upstream.awaitClientClose(Duration.ofSeconds(10))).as("the relay closed its upstream connection").isTrue();
+  }
+
+  @Test
+  void aRefusedTurnOnASocketIsAnErrorMessageAndTheSocketStaysOpen() throws Exception {
+    try (SocketClient ws = socket("socket-burst")) {
+      ws.send("{\"messages\":[]}"); // refused as a bad request: a token of the burst is spent all the same
+      assertThat(ws.next()).isEqualTo("{\"error\":\"\\\"messages\\\" must be a non-empty array\"}");
+      for (int i = 0; i < 2; i++) {
+        ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(ws.turn()).startsWith("{\"content\"");
+      }
+      int before = UPSTREAM.chats();
+      ws.send("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertThat(ws.next()).startsWith("{\"error\":\"too many requests (rate); try again in ");
+      assertThat(UPSTREAM.chats()).isEqualTo(before);
+    }
+  }
 }
