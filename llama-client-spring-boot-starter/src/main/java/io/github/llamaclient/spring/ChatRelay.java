@@ -42,14 +42,18 @@ final class ChatRelay {
     this.client = client;
     this.sessions = sessions;
     this.web = web;
-    this.events = new RelayEvents(web.getEvents());
+    this.events = new RelayEvents(web.getEvents(), web.getProgressEvery());
     this.limiter = limiter;
     this.observer = observer;
   }
 
-  RelayEvents events() {
-    return events;
-  }
+  /**
+   * A reply not yet subscribed, and how its events become the browser's.
+   *
+   * @param events the reply's events (observed by the {@link StreamObserver})
+   * @param turn maps them to payloads
+   */
+  record Reply(Flow.Publisher<ChatEvent> events, RelayEvents.Turn turn) {}
 
   LlamaProperties.Web web() {
     return web;
@@ -67,7 +71,7 @@ final class ChatRelay {
    * @throws IllegalArgumentException if the body is not such a request (the message says what is
    *     wrong, for a 400)
    */
-  Flow.Publisher<ChatEvent> stateless(byte[] body) {
+  Reply stateless(byte[] body) {
     JsonNode n = object(body);
     JsonNode messages = n.get("messages");
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
@@ -83,8 +87,8 @@ final class ChatRelay {
       list.add(ChatMessage.of(role.asText(), content.asText()));
     }
     ChatRequest.Builder b = ChatRequest.builder().messages(list).includeUsage(true);
-    settings(n, b);
-    return observer.observe(client.chat().publisher(b.build()));
+    int maxTokens = settings(n, b);
+    return new Reply(observer.observe(client.chat().publisher(b.build())), events.turn(maxTokens));
   }
 
   /**
@@ -93,7 +97,7 @@ final class ChatRelay {
    *
    * @throws IllegalArgumentException if the body is not such a request
    */
-  Flow.Publisher<ChatEvent> sessionTurn(byte[] body) {
+  Reply sessionTurn(byte[] body) {
     JsonNode n = object(body);
     String id = text(n, "session_id");
     String message = text(n, "message");
@@ -105,17 +109,23 @@ final class ChatRelay {
       throw new IllegalArgumentException("\"options\" must be an object");
     }
     Consumer<ChatRequest.Builder> turnOptions = r -> settings(options, r);
-    turnOptions.accept(ChatRequest.builder()); // checked now: a bad value is a 400, not an error event
+    int maxTokens = settings(options, ChatRequest.builder()); // checked now: a bad value is a 400, not an error event
     ChatSession session = sessions.session(id); // IllegalArgumentException for an id it refuses
     String systemPrompt = text(n, "system_prompt");
     if (systemPrompt != null && !systemPrompt.isBlank() && !systemPrompt.equals(session.systemPrompt())) {
       session.systemPrompt(systemPrompt);
     }
-    return observer.observe(session.sendEventPublisher(List.of(ChatMessage.user(message)), turnOptions));
+    return new Reply(
+        observer.observe(session.sendEventPublisher(List.of(ChatMessage.user(message)), turnOptions)), events.turn(maxTokens));
   }
 
-  /** temperature, top_p, max_tokens (at most the configured limit, which is also the default). */
-  private void settings(JsonNode n, ChatRequest.Builder b) {
+  /**
+   * temperature, top_p, max_tokens (at most the configured limit, which is also the default); with
+   * progress events on, prompt progress and timings per token.
+   *
+   * @return the max_tokens set
+   */
+  private int settings(JsonNode n, ChatRequest.Builder b) {
     if (n.hasNonNull("temperature")) {
       b.temperature(number(n, "temperature"));
     }
@@ -131,13 +141,13 @@ final class ChatRelay {
       if (v.asInt() > max) {
         throw new IllegalArgumentException("\"max_tokens\" must be at most " + max + ", was " + v.asInt());
       }
-      b.maxTokens(v.asInt());
-    } else {
-      b.maxTokens(max);
+      max = v.asInt();
     }
+    b.maxTokens(max);
     if (events.progress()) {
-      b.returnProgress(true);
+      b.returnProgress(true).timingsPerToken(true);
     }
+    return max;
   }
 
   private static JsonNode object(byte[] body) {

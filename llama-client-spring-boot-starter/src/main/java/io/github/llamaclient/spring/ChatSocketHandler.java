@@ -3,7 +3,6 @@ package io.github.llamaclient.spring;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.llamaclient.ChatEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,6 @@ import java.security.Principal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.CloseStatus;
@@ -110,7 +108,7 @@ final class ChatSocketHandler extends TextWebSocketHandler {
       send(socket, RelayEvents.error(Responses.refusal(admission)));
       return;
     }
-    Flow.Publisher<ChatEvent> reply;
+    ChatRelay.Reply reply;
     try {
       reply = n != null && n.has("session_id") ? relay.sessionTurn(body) : relay.stateless(body);
     } catch (IllegalArgumentException e) {
@@ -126,7 +124,6 @@ final class ChatSocketHandler extends TextWebSocketHandler {
     EventPump pump =
         new EventPump(
             reply,
-            relay.events(),
             relay.web().getHeartbeat(),
             new EventPump.Sink() {
               @Override

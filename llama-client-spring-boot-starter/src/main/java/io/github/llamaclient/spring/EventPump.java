@@ -4,6 +4,8 @@ import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +42,8 @@ final class EventPump implements Runnable {
   private static final Object CANCEL = new Object();
 
   private final Flow.Publisher<ChatEvent> reply;
-  private final RelayEvents events;
+  private final RelayEvents.Turn turn;
+  private final List<String> payloads = new ArrayList<>(2);
   private final Duration heartbeat;
   private final Sink sink;
   private final Runnable ended;
@@ -52,9 +55,9 @@ final class EventPump implements Runnable {
   /**
    * @param ended run once when the pump ends, whichever way (releases the rate limiter's places)
    */
-  EventPump(Flow.Publisher<ChatEvent> reply, RelayEvents events, Duration heartbeat, Sink sink, Runnable ended) {
-    this.reply = reply;
-    this.events = events;
+  EventPump(ChatRelay.Reply reply, Duration heartbeat, Sink sink, Runnable ended) {
+    this.reply = reply.events();
+    this.turn = reply.turn();
     this.heartbeat = heartbeat;
     this.sink = sink;
     this.ended = ended;
@@ -102,8 +105,9 @@ final class EventPump implements Runnable {
           result = ((ChatEvent.Done) next).result(); // sent once the turn has committed
           request();
         } else if (next instanceof ChatEvent) {
-          String json = events.payload((ChatEvent) next);
-          if (json != null) {
+          payloads.clear();
+          turn.map((ChatEvent) next, payloads::add);
+          for (String json : payloads) {
             sink.data(json);
           }
           request();

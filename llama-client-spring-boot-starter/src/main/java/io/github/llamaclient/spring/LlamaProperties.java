@@ -343,6 +343,9 @@ public class LlamaProperties {
     /** Optional events sent besides content, done and error: reasoning, progress. */
     private Set<String> events = new LinkedHashSet<>();
 
+    /** Generated tokens between two generation progress events (with llama.web.events=progress). */
+    private int progressEvery = 8;
+
     /** Creates the defaults. */
     public Web() {}
 
@@ -384,6 +387,16 @@ public class LlamaProperties {
     /** @param events the optional events turned on */
     public void setEvents(Set<String> events) {
       this.events = events;
+    }
+
+    /** @return the generated tokens between two progress events */
+    public int getProgressEvery() {
+      return progressEvery;
+    }
+
+    /** @param progressEvery the generated tokens between two progress events */
+    public void setProgressEvery(int progressEvery) {
+      this.progressEvery = progressEvery;
     }
   }
 

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -61,13 +60,13 @@ final class MvcChatController {
   }
 
   private ResponseEntity<SseEmitter> stream(
-      byte @Nullable [] body, HttpServletRequest request, Function<byte[], Flow.Publisher<ChatEvent>> open) {
+      byte @Nullable [] body, HttpServletRequest request, Function<byte[], ChatRelay.Reply> open) {
     RateLimiter.Admission admission = relay.admit(callers.resolve(caller(request)));
     if (!admission.isAdmitted()) {
       observer.refused(admission.reason());
       throw new Answer(Responses.tooMany(admission));
     }
-    Flow.Publisher<ChatEvent> reply;
+    ChatRelay.Reply reply;
     try {
       reply = open.apply(body == null ? new byte[0] : body);
     } catch (IllegalArgumentException e) {
@@ -78,7 +77,7 @@ final class MvcChatController {
       throw e;
     }
     SseEmitter emitter = new SseEmitter(0L); // no async timeout: the client's own timeouts bound a stream
-    EventPump pump = new EventPump(reply, relay.events(), relay.web().getHeartbeat(), sink(emitter), admission::release);
+    EventPump pump = new EventPump(reply, relay.web().getHeartbeat(), sink(emitter), admission::release);
     emitter.onError(e -> pump.cancel());
     emitter.onTimeout(pump::cancel);
     emitter.onCompletion(pump::cancel); // after a normal end this does nothing

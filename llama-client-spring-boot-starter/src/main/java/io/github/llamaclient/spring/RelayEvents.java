@@ -9,6 +9,7 @@ import io.github.llamaclient.ContextSizeExceededException;
 import io.github.llamaclient.LlamaConnectException;
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.LlamaHttpException;
+import io.github.llamaclient.LiveStats;
 import io.github.llamaclient.LlamaTimeoutException;
 import io.github.llamaclient.Timings;
 import io.github.llamaclient.TooManyStreamsException;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,12 +33,23 @@ final class RelayEvents {
   private static final System.Logger LOG = System.getLogger(RelayEvents.class.getName());
 
   private final Set<String> optional;
+  private final int progressEvery;
 
   /**
    * @param optional the optional events to send: {@code reasoning}, {@code progress}
+   * @param progressEvery generated tokens between two generation progress events
    */
-  RelayEvents(Set<String> optional) {
+  RelayEvents(Set<String> optional, int progressEvery) {
+    if (progressEvery < 1) {
+      throw new IllegalArgumentException("llama.web.progress-every must be 1 or more, was " + progressEvery);
+    }
     this.optional = Set.copyOf(optional);
+    this.progressEvery = progressEvery;
+  }
+
+  /** The mapping of one reply (which keeps the figures of its progress events). */
+  Turn turn(int maxTokens) {
+    return new Turn(maxTokens);
   }
 
   boolean progress() {
@@ -44,7 +57,7 @@ final class RelayEvents {
   }
 
   /** The payload for an event, or null for one the browser is not sent (tool deltas, timings, done). */
-  @Nullable String payload(ChatEvent e) {
+  private @Nullable String payload(ChatEvent e) {
     if (e instanceof ChatEvent.Content) {
       return write(JSON.createObjectNode().put("content", ((ChatEvent.Content) e).text()));
     } else if (e instanceof ChatEvent.Reasoning && optional.contains("reasoning")) {
@@ -60,6 +73,55 @@ final class RelayEvents {
       return write(n);
     }
     return null;
+  }
+
+  /**
+   * One reply's events to payloads: the event's own, and with {@code progress} on, a generation
+   * progress event every {@code progressEvery} tokens: {@code {"progress": {"tokens",
+   * "tokens_per_second", "max_tokens", "eta_ms"}}}, the counts exact when the server sends its
+   * timings per token (the relay asks for them), else estimated from the pieces and this side's
+   * clock ({@link LiveStats}). Prompt progress keeps the seed's {@code {"progress": {"total",
+   * "cache", "processed", "time_ms"}}}. Not thread-safe: one thread maps a reply.
+   */
+  final class Turn {
+    private final int maxTokens;
+    private final LiveStats stats = new LiveStats();
+    private int reported;
+
+    private Turn(int maxTokens) {
+      this.maxTokens = maxTokens;
+    }
+
+    /** Hands {@code out} the payloads for {@code e}, none or more, in order. */
+    void map(ChatEvent e, Consumer<String> out) {
+      String own = payload(e);
+      if (own != null) {
+        out.accept(own);
+      }
+      if (!progress()) {
+        return;
+      }
+      stats.accept(e);
+      boolean counted = e instanceof ChatEvent.TokenTimings || (e instanceof ChatEvent.Content && !stats.isExact());
+      if (counted && stats.tokens() - reported >= progressEvery) {
+        reported = stats.tokens();
+        out.accept(generation());
+      }
+    }
+
+    private String generation() {
+      ObjectNode n = JSON.createObjectNode();
+      ObjectNode p = n.putObject("progress").put("tokens", stats.tokens());
+      double rate = stats.tokensPerSecond();
+      if (rate > 0) {
+        p.put("tokens_per_second", rate);
+      }
+      p.put("max_tokens", maxTokens);
+      if (rate > 0) {
+        p.put("eta_ms", Math.max(0, Math.round((maxTokens - stats.tokens()) * 1000 / rate)));
+      }
+      return write(n);
+    }
   }
 
   /** {@code {"done": true, ...}} with what the result holds. */

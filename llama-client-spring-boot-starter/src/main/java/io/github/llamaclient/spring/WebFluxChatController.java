@@ -4,6 +4,8 @@ import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatResult;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,7 +52,7 @@ final class WebFluxChatController {
   }
 
   private Mono<ResponseEntity<?>> stream(
-      byte @Nullable [] body, ServerWebExchange exchange, Function<byte[], Flow.Publisher<ChatEvent>> open) {
+      byte @Nullable [] body, ServerWebExchange exchange, Function<byte[], ChatRelay.Reply> open) {
     return exchange
         .getPrincipal()
         .map(p -> Optional.of(p.getName()))
@@ -58,13 +60,13 @@ final class WebFluxChatController {
         .map(principal -> respond(body == null ? new byte[0] : body, caller(exchange, principal.orElse(null)), open));
   }
 
-  private ResponseEntity<?> respond(byte[] body, CallerKeyResolver.Caller caller, Function<byte[], Flow.Publisher<ChatEvent>> open) {
+  private ResponseEntity<?> respond(byte[] body, CallerKeyResolver.Caller caller, Function<byte[], ChatRelay.Reply> open) {
     RateLimiter.Admission admission = relay.admit(callers.resolve(caller));
     if (!admission.isAdmitted()) {
       observer.refused(admission.reason());
       return Responses.tooMany(admission);
     }
-    Flow.Publisher<ChatEvent> reply;
+    ChatRelay.Reply reply;
     try {
       reply = open.apply(body);
     } catch (IllegalArgumentException e) {
@@ -84,21 +86,19 @@ final class WebFluxChatController {
   }
 
   /** The seed's events: content (and the optional ones) as they come, then done or error. */
-  private Flux<ServerSentEvent<String>> events(Flow.Publisher<ChatEvent> reply, Duration heartbeat) {
+  private Flux<ServerSentEvent<String>> events(ChatRelay.Reply reply, Duration heartbeat) {
     AtomicReference<@Nullable ChatResult> result = new AtomicReference<>();
-    RelayEvents events = relay.events();
     Flux<ServerSentEvent<String>> main =
-        JdkFlowAdapter.flowPublisherToFlux(reply)
-            .<ServerSentEvent<String>>handle(
-                (e, sink) -> {
+        JdkFlowAdapter.flowPublisherToFlux(reply.events())
+            .concatMapIterable(
+                e -> {
                   if (e instanceof ChatEvent.Done) {
                     result.set(((ChatEvent.Done) e).result()); // sent once the turn has committed
-                    return;
+                    return List.<ServerSentEvent<String>>of();
                   }
-                  String json = events.payload(e);
-                  if (json != null) {
-                    sink.next(data(json));
-                  }
+                  List<ServerSentEvent<String>> out = new ArrayList<>(2);
+                  reply.turn().map(e, json -> out.add(data(json)));
+                  return out;
                 })
             .concatWith(Mono.fromSupplier(() -> data(RelayEvents.done(result.get()))))
             .onErrorResume(t -> Mono.just(data(RelayEvents.error(RelayEvents.publicMessage(t)))));
