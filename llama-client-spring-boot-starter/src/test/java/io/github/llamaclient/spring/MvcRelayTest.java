@@ -257,4 +257,77 @@ class MvcRelayTest extends RelayContract {
       assertThat(UPSTREAM.chats()).isEqualTo(before);
     }
   }
+
+  /**
+   * 200 callers hammer the stateless endpoint at once, each sending its next request when the last
+   * ends, for {@code llama.load.seconds} (3 by default; the issue's 20 with {@code
+   * -Dllama.load.seconds=20}). The limits hold: each caller is admitted at most its burst (the
+   * limiter's fake clock does not move, so nothing refills), the server never has more than its 2
+   * slots' streams open at once (counted at the server), every admitted stream ends with its done
+   * event, every refusal is a 429 with Retry-After, and nothing hangs.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(180)
+  void twoHundredCallersHammeringGet429sAndNeverMoreStreamsThanSlots() throws Exception {
+    int callers = 200;
+    long seconds = Long.getLong("llama.load.seconds", 3);
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mostOpen = new java.util.concurrent.atomic.AtomicInteger();
+    UPSTREAM.onChat =
+        c -> {
+          mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+          try {
+            c.slowEvents(Duration.ofMillis(5), 4);
+          } finally {
+            open.decrementAndGet();
+          }
+        };
+    java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> admitted = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Queue<String> problems = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    java.util.List<java.util.concurrent.CompletableFuture<Void>> loops = new java.util.ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      String caller = "load-" + i;
+      loops.add(hammer(caller, body, deadline, admitted, refusals, problems));
+    }
+    java.util.concurrent.CompletableFuture.allOf(loops.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+        .get(120, TimeUnit.SECONDS); // nothing hangs
+
+    assertThat(problems).isEmpty();
+    assertThat(mostOpen.get()).as("streams open at the server at once (props.json: total_slots 2)").isBetween(1, 2);
+    int total = admitted.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
+    assertThat(total).isEqualTo(UPSTREAM.chats());
+    admitted.forEach((caller, n) -> assertThat(n.get()).as(caller).isLessThanOrEqualTo(3)); // llama.rate-limit.burst
+    assertThat(refusals.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum()).isPositive();
+  }
+
+  /** One caller's loop: a request, then the next when it ends, until the deadline. */
+  private java.util.concurrent.CompletableFuture<Void> hammer(
+      String caller,
+      String body,
+      long deadline,
+      java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> admitted,
+      java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> refusals,
+      java.util.Queue<String> problems) {
+    if (System.nanoTime() > deadline) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    return http.sendAsync(post("/api/llm/chat/stream", body).setHeader("X-Caller", caller).build(), HttpResponse.BodyHandlers.ofString())
+        .thenCompose(
+            r -> {
+              if (r.statusCode() == 200) {
+                admitted.computeIfAbsent(caller, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                if (!withoutHeartbeats(r.body()).endsWith("data: {\"done\":true,\"finish_reason\":\"stop\"}\n\n")) {
+                  problems.add(caller + ": an admitted stream did not complete: " + r.body());
+                }
+              } else if (r.statusCode() == 429 && r.headers().firstValue("Retry-After").isPresent()) {
+                refusals.computeIfAbsent(caller, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+              } else {
+                problems.add(caller + ": " + r.statusCode() + " " + r.body());
+              }
+              return hammer(caller, body, deadline, admitted, refusals, problems);
+            });
+  }
 }
