@@ -27,5 +27,5 @@ if [ "$up" != yes ]; then
   exit 0
 fi
 echo "live check: llama-server up on port $port"
-LLAMA_LIVE_URL="http://127.0.0.1:$port" ./mvnw -B -ntp -q -pl examples -am test \
-  -Dtest=LiveServerTest -Dsurefire.failIfNoSpecifiedTests=false
+LLAMA_LIVE_URL="http://127.0.0.1:$port" ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
+  -Dtest='LiveServerTest,LiveSpringTest' -Dsurefire.failIfNoSpecifiedTests=false

@@ -41,15 +41,14 @@ class ChatPageTest {
               c.slowEvents(Duration.ofMillis(30), events);
             });
     app =
-        new SpringApplicationBuilder(ChatApplication.class)
-            .properties(
-                "server.port=0",
-                "llama.server-url=" + upstream.url(),
-                "llama.concurrency.from-server-slots=false",
-                "llama.rate-limit.max-streams=4",
-                "llama.session.history-tokens=2000",
-                "llama.web.progress-every=4")
-            .run();
+        new SpringApplicationBuilder(ChatApplication.class) // arguments: over application.properties
+            .run(
+                "--server.port=0",
+                "--llama.server-url=" + upstream.url(),
+                "--llama.concurrency.from-server-slots=false",
+                "--llama.rate-limit.max-streams=4",
+                "--llama.session.history-tokens=2000",
+                "--llama.web.progress-every=4");
     browser = HeadlessChromium.start();
     browser.navigate("http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port") + "/");
     browser.await("typeof chatSessionStream === 'function' && typeof openChatSocket === 'function'", Duration.ofSeconds(30));
