@@ -11,6 +11,8 @@
  *       POST /api/llm/chat/stream} and {@code POST /api/llm/chat/session/stream} as Server-Sent
  *       Events, on whichever web stack the application has, when {@code llama.web.enabled=true};
  *       guarded by a {@link io.github.llamaclient.spring.RateLimiter};
+ *   <li>{@link io.github.llamaclient.spring.LlamaWebSocketAutoConfiguration}: the same over one
+ *       WebSocket ({@code /api/llm/chat/ws}), many turns per socket, with {@code cancel};
  *   <li>{@link io.github.llamaclient.spring.LlamaMetricsAutoConfiguration}: Micrometer meters of
  *       every relayed stream ({@link io.github.llamaclient.spring.StreamObserver});
  *   <li>{@link io.github.llamaclient.spring.LlamaHealthAutoConfiguration}: an Actuator health
