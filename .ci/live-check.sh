@@ -49,5 +49,5 @@ else
   embeddings_url="http://127.0.0.1:$port2"
 fi
 LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
-  ./mvnw -B -ntp -q -pl examples -am test \
-  -Dtest='LiveServerTest,LiveApiTest' -Dsurefire.failIfNoSpecifiedTests=false
+  ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
+  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest' -Dsurefire.failIfNoSpecifiedTests=false
