@@ -7,7 +7,7 @@
 #      signatures by maven-gpg-plugin, and the bundle Central would receive, made by
 #      central-publishing-maven-plugin (target/central-publishing/central-bundle.zip);
 #      only the published modules are built (-pl without those marked skipPublishing), tests
-#      are compiled but not run (CI ran them), nothing is installed into ~/.m2;
+#      are neither compiled nor run (CI ran them), nothing is installed into ~/.m2;
 #   3. .ci/release/CheckBundle.java checks the bundle as Central's validation would (every
 #      published module present and nothing else, pom metadata, jars, sources, javadoc, SBOM,
 #      LICENSE in every jar, signatures that verify with gpg, checksums);
@@ -69,13 +69,15 @@ Expire-Date: 1d
 EOF
 
 # 2. the release build, published modules only
-checker="$root/.ci/release/CheckBundle.java"
-unpublished="$(java "$checker" --unpublished "$tree")"
+export CHECK_CLASSES="$work/check-classes" # the check, compiled once (the self-test uses it too)
+javac -d "$CHECK_CLASSES" "$root/.ci/release/CheckBundle.java"
+check() { java -XX:TieredStopAtLevel=1 -cp "$CHECK_CLASSES" CheckBundle "$@"; }
+unpublished="$(check --unpublished "$tree")"
 exclude=()
 if [ -n "$unpublished" ]; then exclude=(-pl "$(echo "$unpublished" | sed 's/[^,]*/!&/g')"); fi
 echo "release dry run: $version, signed with a throwaway key; not built (skipPublishing): ${unpublished:-none}"
 # online: central-publishing-maven-plugin skips itself in offline mode (it uploads nothing here)
-if ! (cd "$tree" && ./mvnw -B -ntp deploy -Prelease -DskipUpload -DskipTests -Dmaven.install.skip=true \
+if ! (cd "$tree" && ./mvnw -B -ntp deploy -Prelease -DskipUpload -Dmaven.test.skip=true -Dmaven.install.skip=true \
       -Djapicmp.skip=true "${exclude[@]}" ${MAVEN_ARGS_EXTRA:-}) > "$work/build.log" 2>&1; then
   echo "release dry run: the release build failed (last lines of $work/build.log):"
   tail -60 "$work/build.log"
@@ -91,7 +93,7 @@ fi
 build_done=$(date +%s)
 
 # 3. the bundle, checked as Central would
-java "$checker" "$tree" "$bundle"
+check "$tree" "$bundle"
 
 # 4. the check itself fails on a bundle with any required element missing
 if [ "${SELF_TEST:-1}" = 1 ]; then

@@ -29,7 +29,7 @@ dry_run "$work/second-build-elsewhere" TZ=Pacific/Kiritimati LC_ALL=C UMASK_VALU
 
 unpack() { # $1 = dry run directory: its bundle, unzipped into $1/bundle
   mkdir "$1/bundle"
-  (cd "$1/bundle" && unzip -q "$(find "$1/tree" -path '*/target/central-publishing/central-bundle.zip' | head -1)")
+  (cd "$1/bundle" && jar xf "$(find "$1/tree" -path '*/target/central-publishing/central-bundle.zip' | head -1)")
 }
 unpack "$work/first"
 unpack "$work/second-build-elsewhere"
@@ -45,6 +45,10 @@ if [ "$a" != "$b" ]; then
 fi
 if [ -z "$a" ]; then echo "reproducible: empty bundle"; exit 1; fi
 
+listing() { # a jar's entries: size, CRC and name with unzip, else size, time and name
+  if command -v unzip > /dev/null; then unzip -lv "$1" | awk '{print $1, $7, $8}' | sed '1,3d'
+  else jar tvf "$1"; fi
+}
 differ=0
 count=0
 for f in $a; do
@@ -52,8 +56,7 @@ for f in $a; do
   if ! cmp -s "$work/first/bundle/$f" "$work/second-build-elsewhere/bundle/$f"; then
     echo "reproducible: DIFFERENT ${f#./}"
     case "$f" in
-      *.jar) diff <(unzip -lv "$work/first/bundle/$f" | awk '{print $1, $7, $8}' | sed '1,3d') \
-                  <(unzip -lv "$work/second-build-elsewhere/bundle/$f" | awk '{print $1, $7, $8}' | sed '1,3d') \
+      *.jar) diff <(listing "$work/first/bundle/$f") <(listing "$work/second-build-elsewhere/bundle/$f") \
                | head -20 || true ;;
       *.md5|*.sha1|*.sha256|*.sha512) ;;
       *) diff "$work/first/bundle/$f" "$work/second-build-elsewhere/bundle/$f" | head -20 || true ;;

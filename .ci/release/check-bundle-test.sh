@@ -10,16 +10,17 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 reactor="$1"
-bundle="$2"
+bundle="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/check-bundle-test.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# the check, compiled once
-javac -d "$work/classes" "$here/CheckBundle.java"
-check() { java -XX:TieredStopAtLevel=1 -cp "$work/classes" CheckBundle "$reactor" "$1"; }
+# the check, compiled once (or already, by the dry run: CHECK_CLASSES)
+classes="${CHECK_CLASSES:-$work/classes}"
+[ -n "${CHECK_CLASSES:-}" ] || javac -d "$classes" "$here/CheckBundle.java"
+check() { java -XX:TieredStopAtLevel=1 -cp "$classes" CheckBundle "$reactor" "$1"; }
 
 mkdir "$work/good"
-(cd "$work/good" && unzip -q "$bundle")
+(cd "$work/good" && jar xf "$bundle")
 version="$(cd "$work/good" && find . -name '*.pom' | head -1 | awk -F/ '{print $(NF-1)}')"
 group_dir="$(cd "$work/good" && find . -name "llama-client-parent-$version.pom" | xargs dirname | xargs dirname | xargs dirname)"
 comp() { echo "$group_dir/$1/$version"; }                # component directory, relative to a case
@@ -118,7 +119,7 @@ rc=0; check "$work/case-0" > /dev/null 2>&1 || rc=$?
 # every case in one JVM (signatures of unchanged files verified once)
 cases=()
 for i in "${!names[@]}"; do cases+=("$work/case-$i"); done
-java -XX:TieredStopAtLevel=1 -cp "$work/classes" CheckBundle --each "$reactor" "${cases[@]}" > "$work/each.out" 2>&1 \
+java -XX:TieredStopAtLevel=1 -cp "$classes" CheckBundle --each "$reactor" "${cases[@]}" > "$work/each.out" 2>&1 \
   || { echo "  the check broke:"; cat "$work/each.out"; exit 1; }
 passed=0
 failed=0
