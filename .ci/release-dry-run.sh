@@ -18,7 +18,7 @@
 #
 #   .ci/release-dry-run.sh                      # the version of the poms without -SNAPSHOT
 #   RELEASE_VERSION=0.1.0 .ci/release-dry-run.sh
-#   OUT=/some/dir .ci/release-dry-run.sh        # keep the tree, bundle and key there (must not exist)
+#   DRY_RUN_DIR=/some/dir .ci/release-dry-run.sh        # keep the tree, bundle and key there (must not exist)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 start=$(date +%s)
@@ -34,15 +34,15 @@ if ! command -v gpg > /dev/null 2>&1; then
   fi
 fi
 
-if [ -n "${OUT:-}" ]; then
-  work="$OUT"; mkdir "$work"
+if [ -n "${DRY_RUN_DIR:-}" ]; then
+  work="$DRY_RUN_DIR"; mkdir "$work"
 else
   work="$(mktemp -d "${TMPDIR:-/tmp}/llama-release.XXXXXX")"
 fi
 export GNUPGHOME="$work/gnupg"
 cleanup() {
   gpgconf --kill gpg-agent > /dev/null 2>&1 || true # the agent gpg started for this GNUPGHOME
-  if [ -z "${OUT:-}" ]; then rm -rf "$work"; fi
+  if [ -z "${DRY_RUN_DIR:-}" ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -78,7 +78,7 @@ if [ -n "$unpublished" ]; then exclude=(-pl "$(echo "$unpublished" | sed 's/[^,]
 echo "release dry run: $version, signed with a throwaway key; not built (skipPublishing): ${unpublished:-none}"
 # online: central-publishing-maven-plugin skips itself in offline mode (it uploads nothing here)
 if ! (cd "$tree" && ./mvnw -B -ntp deploy -Prelease -DskipUpload -Dmaven.test.skip=true -Dmaven.install.skip=true \
-      -Djapicmp.skip=true "${exclude[@]}" ${MAVEN_ARGS_EXTRA:-}) > "$work/build.log" 2>&1; then
+      -Djapicmp.skip=true "${exclude[@]}") > "$work/build.log" 2>&1; then
   echo "release dry run: the release build failed (last lines of $work/build.log):"
   tail -60 "$work/build.log"
   exit 2

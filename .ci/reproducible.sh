@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 dry_run() { # $1 = directory for the tree, bundle and key; the rest: environment that must not matter
   local dir="$1"; shift
-  env OUT="$dir" "$@" bash -c 'umask "$UMASK_VALUE"; "$0"' "$root/.ci/release-dry-run.sh"
+  env DRY_RUN_DIR="$dir" "$@" bash -c 'umask "$UMASK_VALUE"; "$0"' "$root/.ci/release-dry-run.sh"
 }
 
 start=$(date +%s)
