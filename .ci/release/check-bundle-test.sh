@@ -132,5 +132,20 @@ for i in "${!names[@]}"; do
     sed 's/^/    /' <<< "$lines"
   fi
 done
+# a module added to the reactor is checked without any edit to the check: the same good bundle
+# fails against a reactor with one more published module (poms only: the check reads no more)
+mkdir "$work/reactor"
+(cd "$reactor" && find . -name pom.xml -not -path '*/target/*' -exec cp --parents {} "$work/reactor/" \;)
+mkdir "$work/reactor/llama-client-new"
+sed -n '1,/<\/parent>/p' "$reactor/llama-client-session/pom.xml" > "$work/reactor/llama-client-new/pom.xml"
+echo '  <artifactId>llama-client-new</artifactId></project>' >> "$work/reactor/llama-client-new/pom.xml"
+sed -i 's|<modules>|<modules><module>llama-client-new</module>|' "$work/reactor/pom.xml"
+out="$(java -XX:TieredStopAtLevel=1 -cp "$classes" CheckBundle "$work/reactor" "$work/good" 2>&1)" && rc=0 || rc=$?
+if [ $rc = 1 ] && grep -qF "component io.github.llamaclient:llama-client-new:$version missing" <<< "$out"; then
+  passed=$((passed + 1)); echo "  ok: a new module in the reactor, not in the bundle"
+else
+  failed=$((failed + 1)); echo "  MISSED: a new module in the reactor, not in the bundle (exit $rc)"; echo "$out" | sed 's/^/    /'
+fi
+
 echo "check-bundle test: $passed passed, $failed failed"
 [ $failed = 0 ]
