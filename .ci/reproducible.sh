@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Reproducible-build check: builds the working tree twice, in two copies at different paths,
-# with a different time zone, umask and locale, and compares every jar the build
-# produces byte for byte (main, -sources, -javadoc and -tests jars of every module; the poms are
-# published as they are in git).
-# Exits 1 and names the files on any difference. Installs nothing (no ~/.m2 writes besides
-# downloads). Takes about a minute on 2 cores.
+# Reproducible-build check, on what a release publishes: runs the release dry run
+# (.ci/release-dry-run.sh: the release profile, signed with a throwaway key, bundle checked as
+# Central would) twice, on two copies of the working tree at different paths, with a different
+# time zone, umask and locale, and compares the two bundles byte for byte: every pom, jar,
+# -sources and -javadoc jar, SBOM and checksum of every published module. Only the signatures
+# (.asc, and their checksums) differ: each run signs with its own key.
+# Unpublished modules (examples, benchmarks) and core's -tests jar are not in the bundle, so not
+# compared.
+# Exits 1 and names the files on any difference (or when a dry run fails). Installs nothing into
+# ~/.m2 (besides downloads).
 #
 #   .ci/reproducible.sh            # check
 #   KEEP=1 .ci/reproducible.sh     # keep the two build trees for a closer look (diffoscope, unzip)
@@ -14,42 +18,49 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/llama-repro.XXXXXX")"
 cleanup() { if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
-copy_tree() { # the working tree as it is (uncommitted edits included), without build output
-  mkdir -p "$2"
-  tar -C "$1" --exclude=./.git --exclude='./target' --exclude='./*/target' -cf - . | tar -C "$2" -xf -
-}
-
-build() { # $1 = directory; the rest: environment that must not matter
+dry_run() { # $1 = directory for the tree, bundle and key; the rest: environment that must not matter
   local dir="$1"; shift
-  (cd "$dir" && env "$@" bash -c 'umask "$UMASK_VALUE"; ./mvnw -B -ntp -q -DskipTests package') \
-    > "$dir.log" 2>&1 || { echo "build in $dir failed:"; tail -50 "$dir.log"; exit 2; }
+  env DRY_RUN_DIR="$dir" "$@" bash -c 'umask "$UMASK_VALUE"; "$0"' "$root/.ci/release-dry-run.sh"
 }
 
 start=$(date +%s)
-copy_tree "$root" "$work/first"
-copy_tree "$root" "$work/second-build-elsewhere"
-build "$work/first" TZ=UTC LC_ALL=C.UTF-8 UMASK_VALUE=022
-build "$work/second-build-elsewhere" TZ=Pacific/Kiritimati LC_ALL=C UMASK_VALUE=002
+dry_run "$work/first" TZ=UTC LC_ALL=C.UTF-8 UMASK_VALUE=022
+dry_run "$work/second-build-elsewhere" TZ=Pacific/Kiritimati LC_ALL=C UMASK_VALUE=002 SELF_TEST=0
 
-# every jar of every module
-list() { (cd "$1" && find . -path '*/target/*.jar' -not -path '*/target/*/*' | sort) }
+unpack() { # $1 = dry run directory: its bundle, unzipped into $1/bundle
+  mkdir "$1/bundle"
+  (cd "$1/bundle" && jar xf "$(find "$1/tree" -path '*/target/central-publishing/central-bundle.zip' | head -1)")
+}
+unpack "$work/first"
+unpack "$work/second-build-elsewhere"
+
+# every file of the bundle but the signatures
+list() { (cd "$1/bundle" && find . -type f -not -name '*.asc' -not -name '*.asc.*' | sort) }
 a="$(list "$work/first")"
 b="$(list "$work/second-build-elsewhere")"
 if [ "$a" != "$b" ]; then
-  echo "reproducible: the two builds made different sets of jars:"
+  echo "reproducible: the two bundles hold different files:"
   diff <(echo "$a") <(echo "$b") || true
   exit 1
 fi
-if [ -z "$a" ]; then echo "reproducible: no jars built"; exit 1; fi
+if [ -z "$a" ]; then echo "reproducible: empty bundle"; exit 1; fi
 
+listing() { # a jar's entries: size, CRC and name with unzip, else size, time and name
+  if command -v unzip > /dev/null; then unzip -lv "$1" | awk '{print $1, $7, $8}' | sed '1,3d'
+  else jar tvf "$1"; fi
+}
 differ=0
 count=0
 for f in $a; do
   count=$((count + 1))
-  if ! cmp -s "$work/first/$f" "$work/second-build-elsewhere/$f"; then
+  if ! cmp -s "$work/first/bundle/$f" "$work/second-build-elsewhere/bundle/$f"; then
     echo "reproducible: DIFFERENT ${f#./}"
-    diff <(unzip -lv "$work/first/$f" | awk '{print $1, $7, $8}' | sed '1,3d') \
-         <(unzip -lv "$work/second-build-elsewhere/$f" | awk '{print $1, $7, $8}' | sed '1,3d') | head -20 || true
+    case "$f" in
+      *.jar) diff <(listing "$work/first/bundle/$f") <(listing "$work/second-build-elsewhere/bundle/$f") \
+               | head -20 || true ;;
+      *.md5|*.sha1|*.sha256|*.sha512) ;;
+      *) diff "$work/first/bundle/$f" "$work/second-build-elsewhere/bundle/$f" | head -20 || true ;;
+    esac
     differ=1
   fi
 done
@@ -57,5 +68,7 @@ if [ $differ != 0 ]; then
   echo "reproducible: FAILED (KEEP=1 keeps both trees; compare with unzip -lv or diffoscope)"
   exit 1
 fi
-echo "reproducible: $count jars byte-identical across two builds ($(( $(date +%s) - start ))s)"
-for f in $a; do echo "  $(sha256sum "$work/first/$f" | cut -c1-16)  ${f#./}"; done
+echo "reproducible: $count bundle files byte-identical across two release builds, signatures aside ($(( $(date +%s) - start ))s)"
+for f in $a; do
+  case "$f" in *.jar|*.pom|*.json) echo "  $(sha256sum "$work/first/bundle/$f" | cut -c1-16)  ${f#./}" ;; esac
+done

@@ -1,7 +1,8 @@
 /**
  * llama-client core: a streaming client for llama.cpp's {@code llama-server}.
  *
- * <p>Start at {@link io.github.llamaclient.LlamaClient}.
+ * <p>Start at {@link io.github.llamaclient.LlamaClient}. Maven coordinates: {@code
+ * io.github.llamaclient:llama-client-core} (the group is the module name).
  */
 @org.jspecify.annotations.NullMarked
 @SuppressWarnings("module") // the qualified export names the session module, not built with this one

@@ -3,7 +3,8 @@
  * io.github.llamaclient.LlamaClient}, with one turn at a time per session, history budgets, slot
  * affinity and persistence.
  *
- * <p>Start at {@link io.github.llamaclient.session.SessionManager}.
+ * <p>Start at {@link io.github.llamaclient.session.SessionManager}. Maven coordinates: {@code
+ * io.github.llamaclient:llama-client-session}.
  */
 @org.jspecify.annotations.NullMarked
 module io.github.llamaclient.session {
