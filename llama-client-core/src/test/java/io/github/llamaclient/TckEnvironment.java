@@ -86,12 +86,84 @@ final class TckEnvironment extends TestEnvironment {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (queue.remove(100) != ref) {
       if (System.nanoTime() > deadline) {
-        flop("Publisher " + pub + " did not drop its reference to the subscriber within 10 s of cancel (rule 3.13)");
+        Object sub = ref.get();
+        flop("Publisher " + pub + " did not drop its reference to the subscriber within 10 s of cancel (rule 3.13); "
+            + "the subscriber's sinks: " + (sub == null ? "(cleared now)" : sinks(sub)) + "; threads in the client's code now:" + clientThreads());
         return;
       }
       System.gc();
     }
     verifyNoAsyncErrorsNoDelay();
+  }
+
+  /**
+   * The state of each {@code PushSink} reachable from {@code root} through the fields of the TCK's,
+   * the adapters' and this library's objects (a diagnostic for rule 3.13: whether the sink let go).
+   */
+  private static String sinks(Object root) {
+    StringBuilder b = new StringBuilder();
+    java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.ArrayDeque<Object> todo = new java.util.ArrayDeque<>(java.util.List.of(root));
+    while (!todo.isEmpty() && seen.size() < 200) {
+      Object o = todo.poll();
+      if (!seen.add(o)) {
+        continue;
+      }
+      for (Class<?> c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+        String n = c.getName();
+        if (!(n.startsWith("org.reactivestreams") || n.startsWith("io.github.llamaclient"))) {
+          continue;
+        }
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
+            continue;
+          }
+          try {
+            f.setAccessible(true);
+            Object v = f.get(o);
+            if (v != null) {
+              todo.add(v);
+            }
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // not ours to read
+          }
+        }
+      }
+      if (o instanceof PushSink) {
+        b.append(describe(o)).append(' ');
+      }
+    }
+    return b.length() == 0 ? "none reachable" : b.toString();
+  }
+
+  private static String describe(Object sink) {
+    StringBuilder b = new StringBuilder("PushSink{");
+    for (String name : new String[] {"subscriber", "cancelled", "terminated", "ended"}) {
+      try {
+        java.lang.reflect.Field f = PushSink.class.getDeclaredField(name);
+        f.setAccessible(true);
+        Object v = f.get(sink);
+        b.append(name).append('=').append(v == null ? "null" : name.equals("subscriber") ? v.getClass().getName() : v).append(' ');
+      } catch (ReflectiveOperationException e) {
+        b.append(name).append("=? ");
+      }
+    }
+    return b.append('}').toString();
+  }
+
+  /** The stacks of the threads that are in this library's code (a diagnostic for rule 3.13). */
+  private static String clientThreads() {
+    StringBuilder b = new StringBuilder();
+    for (java.util.Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+      StackTraceElement[] stack = t.getValue();
+      if (java.util.Arrays.stream(stack).anyMatch(f -> f.getClassName().startsWith("io.github.llamaclient.") && !f.getClassName().contains("Tck"))) {
+        b.append("\n  ").append(t.getKey().getName()).append(" (").append(t.getKey().getState()).append(')');
+        for (int i = 0; i < Math.min(stack.length, 12); i++) {
+          b.append("\n    at ").append(stack[i]);
+        }
+      }
+    }
+    return b.length() == 0 ? " none" : b.toString();
   }
 
   /** Apart, so that no local variable of the caller holds the subscriber. */

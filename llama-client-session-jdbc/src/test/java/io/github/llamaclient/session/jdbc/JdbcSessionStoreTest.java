@@ -15,8 +15,8 @@ import io.github.llamaclient.session.SessionState;
 import io.github.llamaclient.session.SessionWaitTimeoutException;
 import io.github.llamaclient.session.SharedSessionStore;
 import io.github.llamaclient.session.WhenBusy;
-import io.github.llamaclient.testing.RawServer;
-import io.github.llamaclient.testing.Transcript;
+import io.github.llamaclient.testing.LlamaServerStub;
+import io.github.llamaclient.testing.StubReply;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -30,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,35 +41,34 @@ import org.junit.jupiter.api.Test;
  * turn, expired leases, the schema.
  */
 class JdbcSessionStoreTest {
-  static final String BODY = Transcript.load("chat-stream-basic").bodyText();
-  static final String REPLY = Transcript.load("chat-stream-basic").expectedContent();
+  static final String REPLY = "Hello there.";
+
+  /** A stand-in llama-server that streams {@link #REPLY} to every request, recording the bodies. */
+  static LlamaServerStub llamaServer(List<String> requests) {
+    return LlamaServerStub.start()
+        .answer(
+            r -> {
+              requests.add(r.body());
+              return StubReply.chatStream().content("Hello", " there", ".").finish("stop").build();
+            });
+  }
 
   private static PostgresServer pg;
   private final MutableClock clock = new MutableClock();
   private final List<AutoCloseable> open = new ArrayList<>();
   private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private RawServer llama;
+  private LlamaServerStub llama;
   private LlamaClient client;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    pg.close();
+    pg = PostgresServer.shared();
   }
 
   @BeforeEach
   void setUp() throws Exception {
     pg.reset();
-    llama = RawServer.start(c -> {
-      requests.add(c.body());
-      c.sseHeaders();
-      c.chunk(BODY);
-      c.endChunks();
-    });
+    llama = llamaServer(requests);
     client = LlamaClient.builder().baseUrl(llama.url()).build();
   }
 

@@ -40,6 +40,31 @@ final class PostgresServer implements AutoCloseable {
     this.pool = new UrlDataSource(url());
   }
 
+  private static @org.jspecify.annotations.Nullable PostgresServer shared;
+
+  /**
+   * The one server of this JVM's tests, started on first use and stopped when the JVM exits (a
+   * cluster takes seconds to create: once, not per test class).
+   */
+  static synchronized PostgresServer shared() throws Exception {
+    if (shared == null) {
+      PostgresServer s = start();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      s.close();
+                    } catch (IOException | InterruptedException e) {
+                      // the JVM is exiting; the temporary directory may stay behind
+                    }
+                  },
+                  "postgres-stop"));
+      shared = s;
+    }
+    return shared;
+  }
+
   static PostgresServer start() throws Exception {
     Path bin = binaries();
     boolean root = "root".equals(System.getProperty("user.name"));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.session.SessionMessage;
 import io.github.llamaclient.session.SessionState;
-import io.github.llamaclient.testing.RawServer;
+import io.github.llamaclient.testing.LlamaServerStub;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,27 +33,18 @@ class TwoProcessesTest {
   private static final int TURNS_EACH = 10; // 20 per session, 10 from each process
 
   private static PostgresServer pg;
-  private RawServer llama;
+  private LlamaServerStub llama;
   private final List<Process> children = new ArrayList<>();
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    pg.close();
+    pg = PostgresServer.shared();
   }
 
   @BeforeEach
   void setUp() throws Exception {
     pg.reset();
-    llama = RawServer.start(c -> {
-      c.sseHeaders();
-      c.chunk(JdbcSessionStoreTest.BODY);
-      c.endChunks();
-    });
+    llama = JdbcSessionStoreTest.llamaServer(new java.util.concurrent.CopyOnWriteArrayList<>());
   }
 
   @AfterEach
