@@ -106,6 +106,19 @@ class JdbcSessionStoreTest {
   }
 
   @Test
+  void theGuidesSnippetRuns() {
+    javax.sql.DataSource dataSource = pg.dataSource();
+    // tag::shared-store[]
+    JdbcSessionStore store = JdbcSessionStore.builder(dataSource).build(); // creates its tables if missing
+    SessionManager sessions = SessionManager.builder(client).store(store).build();
+    // end::shared-store[]
+    open.add(store);
+    open.add(sessions);
+    assertThat(sessions.session("guide").send("hi").text()).isEqualTo(REPLY);
+    assertThat(store.ids()).containsExactly("guide");
+  }
+
+  @Test
   void savesLoadsListsAndDeletesSessionsInTheVersionedFormat() throws Exception {
     JdbcSessionStore store = store();
     SessionState s = state("user-1/é", "hello", "again");
