@@ -73,6 +73,8 @@ public final class JdbcSessionStore implements SharedSessionStore, AutoCloseable
   private final Duration leaseTime;
   private final Clock clock;
   private final Set<JdbcLease> held = ConcurrentHashMap.newKeySet();
+  private final String instance = UUID.randomUUID().toString();
+  private final java.util.concurrent.atomic.AtomicLong leaseCount = new java.util.concurrent.atomic.AtomicLong();
   private final ScheduledExecutorService renewer;
 
   private JdbcSessionStore(Builder b) {
@@ -214,9 +216,14 @@ public final class JdbcSessionStore implements SharedSessionStore, AutoCloseable
 
   // ---------------------------------------------------------------- leases
 
+  /** This store's id: the prefix of the lease owners it writes ({@code instance/n}). */
+  String instance() {
+    return instance;
+  }
+
   @Override
   public Optional<Lease> tryLease(String id) {
-    String owner = UUID.randomUUID().toString();
+    String owner = instance + "/" + Long.toHexString(leaseCount.incrementAndGet());
     long now = clock.millis();
     try (Connection c = data.getConnection();
         PreparedStatement u =

@@ -12,6 +12,7 @@ import java.time.Duration;
  * runs {@code turns} turns in each of {@code sessions} sessions, turn-major (every session's turn 1,
  * then every session's turn 2, ...), so that two such JVMs keep meeting in the same sessions. Each
  * turn says "{@code name}-{@code k}"; after each committed turn it prints "ok {@code session k}".
+ * First it prints "store {@code id}", the prefix of the lease owners it writes.
  *
  * <p>Arguments: JDBC URL, llama-server URL, name, sessions, turns.
  */
@@ -26,10 +27,11 @@ public final class TurnsChild {
     int turns = Integer.parseInt(args[4]);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (UrlDataSource data = new UrlDataSource(jdbc);
-        JdbcSessionStore store = JdbcSessionStore.builder(data).leaseTime(Duration.ofSeconds(1)).build();
+        JdbcSessionStore store = JdbcSessionStore.builder(data).build();
         LlamaClient client = LlamaClient.builder().baseUrl(llama).build();
         SessionManager manager =
             SessionManager.builder(client).store(store).whenBusy(WhenBusy.WAIT).waitTimeout(Duration.ofMinutes(2)).maxInMemory(10).build()) {
+      out.println("store " + store.instance()); // the prefix of its lease owners
       for (int k = 1; k <= turns; k++) {
         for (int s = 0; s < sessions; s++) {
           manager.session("s" + s).send(name + "-" + k);

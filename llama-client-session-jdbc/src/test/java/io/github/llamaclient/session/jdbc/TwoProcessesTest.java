@@ -61,6 +61,7 @@ class TwoProcessesTest {
     final Map<String, Integer> committed = new ConcurrentHashMap<>();
     final AtomicInteger total = new AtomicInteger();
     final CountDownLatch done = new CountDownLatch(1);
+    final java.util.concurrent.CompletableFuture<String> store = new java.util.concurrent.CompletableFuture<>();
     final StringBuilder output = new StringBuilder();
 
     Child(String name) throws Exception {
@@ -77,7 +78,9 @@ class TwoProcessesTest {
               () -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   for (String line; (line = in.readLine()) != null; ) {
-                    if (line.startsWith("ok ")) {
+                    if (line.startsWith("store ")) {
+                      store.complete(line.substring("store ".length()));
+                    } else if (line.startsWith("ok ")) {
                       String[] f = line.split(" ");
                       committed.put(f[1], Integer.parseInt(f[2]));
                       total.incrementAndGet();
@@ -166,6 +169,14 @@ class TwoProcessesTest {
     a.process.waitFor(30, TimeUnit.SECONDS);
     assertThat(a.done.await(30, TimeUnit.SECONDS)).isTrue();
     Map<String, Integer> reported = new HashMap<>(a.committed);
+    // time passes for the dead process's leases (default lease time 30 s) without waiting for it:
+    // they are moved to their end, as if the 30 s were over
+    String deadOwners = a.store.get(10, TimeUnit.SECONDS) + "/%";
+    try (java.sql.Connection c = pg.dataSource().getConnection();
+        java.sql.PreparedStatement u = c.prepareStatement("UPDATE llama_session_leases SET until_ms = 0 WHERE owner LIKE ?")) {
+      u.setString(1, deadOwners);
+      u.executeUpdate();
+    }
     assertThat(b.awaitExit()).as("B finishes, once A's leases expired: " + b.output()).isZero();
     int unreported = 0;
     try (JdbcSessionStore store = JdbcSessionStore.builder(pg.dataSource()).build()) {
