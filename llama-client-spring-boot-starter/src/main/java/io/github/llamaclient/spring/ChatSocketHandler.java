@@ -137,10 +137,15 @@ final class ChatSocketHandler extends TextWebSocketHandler {
               }
 
               @Override
-              public void close(@Nullable Throwable error) {
+              public void ending() {
                 if (socket.turn == self[0]) {
-                  socket.turn = null; // the socket takes the next turn
+                  socket.turn = null; // the socket takes the next turn, even one sent on reading this turn's end
                 }
+              }
+
+              @Override
+              public void close(@Nullable Throwable error) {
+                ending();
               }
             },
             admission::release);

@@ -34,6 +34,13 @@ final class EventPump implements Runnable {
     /** Writes a heartbeat. */
     void heartbeat() throws IOException;
 
+    /**
+     * The turn is over: called once, before its last event (done or error) is written, so that a
+     * request the receiver sends on reading that event finds the turn over; or when the pump ends
+     * without one.
+     */
+    default void ending() {}
+
     /** The reply ended (done or error was written) or was cancelled; {@code error} if a write failed. */
     void close(@Nullable Throwable error);
   }
@@ -49,11 +56,12 @@ final class EventPump implements Runnable {
   private final Runnable ended;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final AtomicBoolean turnEnded = new AtomicBoolean();
   private final CountDownLatch over = new CountDownLatch(1);
   private volatile Flow.@Nullable Subscription subscription;
 
   /**
-   * @param ended run once when the pump ends, whichever way (releases the rate limiter's places)
+   * @param ended run once when the turn ends, whichever way, before its last event is written (releases the rate limiter's places)
    */
   EventPump(ChatRelay.Reply reply, Duration heartbeat, Sink sink, Runnable ended) {
     this.reply = reply.events();
@@ -112,10 +120,14 @@ final class EventPump implements Runnable {
           }
           request();
         } else if (next instanceof Throwable) {
-          sink.data(RelayEvents.error(RelayEvents.publicMessage((Throwable) next)));
+          String json = RelayEvents.error(RelayEvents.publicMessage((Throwable) next));
+          endTurn();
+          sink.data(json);
           break;
         } else { // complete
-          sink.data(RelayEvents.done(result));
+          String json = RelayEvents.done(result);
+          endTurn();
+          sink.data(json);
           break;
         }
       }
@@ -127,9 +139,17 @@ final class EventPump implements Runnable {
       cancel();
       Thread.currentThread().interrupt();
     } finally {
-      ended.run();
+      endTurn();
       sink.close(failure);
       over.countDown();
+    }
+  }
+
+  /** Releases the turn's places and tells the sink, once: before the last event is written. */
+  private void endTurn() {
+    if (turnEnded.compareAndSet(false, true)) {
+      ended.run();
+      sink.ending();
     }
   }
 
