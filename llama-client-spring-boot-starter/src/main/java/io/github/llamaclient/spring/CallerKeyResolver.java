@@ -28,7 +28,11 @@ public interface CallerKeyResolver {
    * What the resolver may look at, the same on Spring MVC and WebFlux.
    */
   interface Caller {
-    /** @return the authenticated principal's name, or null without Spring Security or a login */
+    /**
+     * Returns the authenticated principal's name, or null without Spring Security or a login.
+     *
+     * @return the authenticated principal's name, or null without Spring Security or a login
+     */
     @Nullable String principal();
 
     /**
@@ -39,7 +43,11 @@ public interface CallerKeyResolver {
      */
     @Nullable String header(String name);
 
-    /** @return the client's IP address as the server sees it (behind a proxy, configure Spring's forwarded-header handling) */
+    /**
+     * Returns the client's IP address as the server sees it (behind a proxy, configure Spring's forwarded-header handling).
+     *
+     * @return the client's IP address as the server sees it (behind a proxy, configure Spring's forwarded-header handling)
+     */
     String remoteAddress();
   }
 

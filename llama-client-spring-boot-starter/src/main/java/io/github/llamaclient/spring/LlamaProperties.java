@@ -50,92 +50,164 @@ public class LlamaProperties {
   /** Creates the properties with their defaults. */
   public LlamaProperties() {}
 
-  /** @return the server URL, or null for the environment's or the default */
+  /**
+   * Returns the server URL, or null for the environment's or the default.
+   *
+   * @return the server URL, or null for the environment's or the default
+   */
   public @Nullable URI getServerUrl() {
     return serverUrl;
   }
 
-  /** @param serverUrl the server URL */
+  /**
+   * Sets the server URL.
+   *
+   * @param serverUrl the server URL
+   */
   public void setServerUrl(@Nullable URI serverUrl) {
     this.serverUrl = serverUrl;
   }
 
-  /** @return the API key, or null */
+  /**
+   * Returns the API key, or null.
+   *
+   * @return the API key, or null
+   */
   public @Nullable String getApiKey() {
     return apiKey;
   }
 
-  /** @param apiKey the API key */
+  /**
+   * Sets the API key.
+   *
+   * @param apiKey the API key
+   */
   public void setApiKey(@Nullable String apiKey) {
     this.apiKey = apiKey;
   }
 
-  /** @return the connect timeout, or null for the default */
+  /**
+   * Returns the connect timeout, or null for the default.
+   *
+   * @return the connect timeout, or null for the default
+   */
   public @Nullable Duration getConnectTimeout() {
     return connectTimeout;
   }
 
-  /** @param connectTimeout the connect timeout */
+  /**
+   * Sets the connect timeout.
+   *
+   * @param connectTimeout the connect timeout
+   */
   public void setConnectTimeout(@Nullable Duration connectTimeout) {
     this.connectTimeout = connectTimeout;
   }
 
-  /** @return the response timeout, or null for the default */
+  /**
+   * Returns the response timeout, or null for the default.
+   *
+   * @return the response timeout, or null for the default
+   */
   public @Nullable Duration getResponseTimeout() {
     return responseTimeout;
   }
 
-  /** @param responseTimeout the response timeout */
+  /**
+   * Sets the response timeout.
+   *
+   * @param responseTimeout the response timeout
+   */
   public void setResponseTimeout(@Nullable Duration responseTimeout) {
     this.responseTimeout = responseTimeout;
   }
 
-  /** @return the idle timeout, or null for the default */
+  /**
+   * Returns the idle timeout, or null for the default.
+   *
+   * @return the idle timeout, or null for the default
+   */
   public @Nullable Duration getIdleTimeout() {
     return idleTimeout;
   }
 
-  /** @param idleTimeout the idle timeout */
+  /**
+   * Sets the idle timeout.
+   *
+   * @param idleTimeout the idle timeout
+   */
   public void setIdleTimeout(@Nullable Duration idleTimeout) {
     this.idleTimeout = idleTimeout;
   }
 
-  /** @return the default temperature, or null */
+  /**
+   * Returns the default temperature, or null.
+   *
+   * @return the default temperature, or null
+   */
   public @Nullable Double getTemperature() {
     return temperature;
   }
 
-  /** @param temperature the default temperature */
+  /**
+   * Sets the default temperature.
+   *
+   * @param temperature the default temperature
+   */
   public void setTemperature(@Nullable Double temperature) {
     this.temperature = temperature;
   }
 
-  /** @return the default max_tokens, or null */
+  /**
+   * Returns the default max_tokens, or null.
+   *
+   * @return the default max_tokens, or null
+   */
   public @Nullable Integer getMaxTokens() {
     return maxTokens;
   }
 
-  /** @param maxTokens the default max_tokens */
+  /**
+   * Sets the default max_tokens.
+   *
+   * @param maxTokens the default max_tokens
+   */
   public void setMaxTokens(@Nullable Integer maxTokens) {
     this.maxTokens = maxTokens;
   }
 
-  /** @return the {@code llama.concurrency.*} settings */
+  /**
+   * Returns the {@code llama.concurrency.*} settings.
+   *
+   * @return the {@code llama.concurrency.*} settings
+   */
   public Concurrency getConcurrency() {
     return concurrency;
   }
 
-  /** @return the {@code llama.session.*} settings */
+  /**
+   * Returns the {@code llama.session.*} settings.
+   *
+   * @return the {@code llama.session.*} settings
+   */
   public Session getSession() {
     return session;
   }
 
-  /** @return the {@code llama.web.*} settings */
+  /**
+   * Returns the {@code llama.web.*} settings.
+   *
+   * @return the {@code llama.web.*} settings
+   */
   public Web getWeb() {
     return web;
   }
 
-  /** @return the {@code llama.rate-limit.*} settings */
+  /**
+   * Returns the {@code llama.rate-limit.*} settings.
+   *
+   * @return the {@code llama.rate-limit.*} settings
+   */
   public RateLimit getRateLimit() {
     return rateLimit;
   }
@@ -157,42 +229,74 @@ public class LlamaProperties {
     /** Creates the defaults. */
     public Concurrency() {}
 
-    /** @return whether the limit is the server's slot count */
+    /**
+     * Returns whether the limit is the server's slot count.
+     *
+     * @return whether the limit is the server's slot count
+     */
     public boolean isFromServerSlots() {
       return fromServerSlots;
     }
 
-    /** @param fromServerSlots whether the limit is the server's slot count */
+    /**
+     * Sets whether the limit is the server's slot count.
+     *
+     * @param fromServerSlots whether the limit is the server's slot count
+     */
     public void setFromServerSlots(boolean fromServerSlots) {
       this.fromServerSlots = fromServerSlots;
     }
 
-    /** @return the fixed limit, or null */
+    /**
+     * Returns the fixed limit, or null.
+     *
+     * @return the fixed limit, or null
+     */
     public @Nullable Integer getMaxStreams() {
       return maxStreams;
     }
 
-    /** @param maxStreams the fixed limit */
+    /**
+     * Sets the fixed limit.
+     *
+     * @param maxStreams the fixed limit
+     */
     public void setMaxStreams(@Nullable Integer maxStreams) {
       this.maxStreams = maxStreams;
     }
 
-    /** @return the queue length, or null for the default */
+    /**
+     * Returns the queue length, or null for the default.
+     *
+     * @return the queue length, or null for the default
+     */
     public @Nullable Integer getMaxQueued() {
       return maxQueued;
     }
 
-    /** @param maxQueued the queue length */
+    /**
+     * Sets the queue length.
+     *
+     * @param maxQueued the queue length
+     */
     public void setMaxQueued(@Nullable Integer maxQueued) {
       this.maxQueued = maxQueued;
     }
 
-    /** @return the longest wait in the queue, or null for the default */
+    /**
+     * Returns the longest wait in the queue, or null for the default.
+     *
+     * @return the longest wait in the queue, or null for the default
+     */
     public @Nullable Duration getQueueTimeout() {
       return queueTimeout;
     }
 
-    /** @param queueTimeout the longest wait in the queue */
+    /**
+     * Sets the longest wait in the queue.
+     *
+     * @param queueTimeout the longest wait in the queue
+     */
     public void setQueueTimeout(@Nullable Duration queueTimeout) {
       this.queueTimeout = queueTimeout;
     }
@@ -230,92 +334,164 @@ public class LlamaProperties {
     /** Creates the defaults. */
     public Session() {}
 
-    /** @return the store type */
+    /**
+     * Returns the store type.
+     *
+     * @return the store type
+     */
     public StoreType getStore() {
       return store;
     }
 
-    /** @param store the store type */
+    /**
+     * Sets the store type.
+     *
+     * @param store the store type
+     */
     public void setStore(StoreType store) {
       this.store = store;
     }
 
-    /** @return the directory of the directory store, or null */
+    /**
+     * Returns the directory of the directory store, or null.
+     *
+     * @return the directory of the directory store, or null
+     */
     public @Nullable Path getDirectory() {
       return directory;
     }
 
-    /** @param directory the directory of the directory store */
+    /**
+     * Sets the directory of the directory store.
+     *
+     * @param directory the directory of the directory store
+     */
     public void setDirectory(@Nullable Path directory) {
       this.directory = directory;
     }
 
-    /** @return the fixed history budget in tokens, or null for the context window */
+    /**
+     * Returns the fixed history budget in tokens, or null for the context window.
+     *
+     * @return the fixed history budget in tokens, or null for the context window
+     */
     public @Nullable Integer getHistoryTokens() {
       return historyTokens;
     }
 
-    /** @param historyTokens the fixed history budget in tokens */
+    /**
+     * Sets the fixed history budget in tokens.
+     *
+     * @param historyTokens the fixed history budget in tokens
+     */
     public void setHistoryTokens(@Nullable Integer historyTokens) {
       this.historyTokens = historyTokens;
     }
 
-    /** @return the tokens kept free for the reply */
+    /**
+     * Returns the tokens kept free for the reply.
+     *
+     * @return the tokens kept free for the reply
+     */
     public int getReplyReserve() {
       return replyReserve;
     }
 
-    /** @param replyReserve the tokens kept free for the reply */
+    /**
+     * Sets the tokens kept free for the reply.
+     *
+     * @param replyReserve the tokens kept free for the reply
+     */
     public void setReplyReserve(int replyReserve) {
       this.replyReserve = replyReserve;
     }
 
-    /** @return what a turn on a busy session does */
+    /**
+     * Returns what a turn on a busy session does.
+     *
+     * @return what a turn on a busy session does
+     */
     public WhenBusy getWhenBusy() {
       return whenBusy;
     }
 
-    /** @param whenBusy what a turn on a busy session does */
+    /**
+     * Sets what a turn on a busy session does.
+     *
+     * @param whenBusy what a turn on a busy session does
+     */
     public void setWhenBusy(WhenBusy whenBusy) {
       this.whenBusy = whenBusy;
     }
 
-    /** @return the longest wait for a busy session, or null for the default */
+    /**
+     * Returns the longest wait for a busy session, or null for the default.
+     *
+     * @return the longest wait for a busy session, or null for the default
+     */
     public @Nullable Duration getWaitTimeout() {
       return waitTimeout;
     }
 
-    /** @param waitTimeout the longest wait for a busy session */
+    /**
+     * Sets the longest wait for a busy session.
+     *
+     * @param waitTimeout the longest wait for a busy session
+     */
     public void setWaitTimeout(@Nullable Duration waitTimeout) {
       this.waitTimeout = waitTimeout;
     }
 
-    /** @return the idle time after which a session leaves memory, or null */
+    /**
+     * Returns the idle time after which a session leaves memory, or null.
+     *
+     * @return the idle time after which a session leaves memory, or null
+     */
     public @Nullable Duration getMaxIdle() {
       return maxIdle;
     }
 
-    /** @param maxIdle the idle time after which a session leaves memory */
+    /**
+     * Sets the idle time after which a session leaves memory.
+     *
+     * @param maxIdle the idle time after which a session leaves memory
+     */
     public void setMaxIdle(@Nullable Duration maxIdle) {
       this.maxIdle = maxIdle;
     }
 
-    /** @return the most sessions kept in memory, or null */
+    /**
+     * Returns the most sessions kept in memory, or null.
+     *
+     * @return the most sessions kept in memory, or null
+     */
     public @Nullable Integer getMaxInMemory() {
       return maxInMemory;
     }
 
-    /** @param maxInMemory the most sessions kept in memory */
+    /**
+     * Sets the most sessions kept in memory.
+     *
+     * @param maxInMemory the most sessions kept in memory
+     */
     public void setMaxInMemory(@Nullable Integer maxInMemory) {
       this.maxInMemory = maxInMemory;
     }
 
-    /** @return the system prompt of new sessions, or null */
+    /**
+     * Returns the system prompt of new sessions, or null.
+     *
+     * @return the system prompt of new sessions, or null
+     */
     public @Nullable String getSystemPrompt() {
       return systemPrompt;
     }
 
-    /** @param systemPrompt the system prompt of new sessions */
+    /**
+     * Sets the system prompt of new sessions.
+     *
+     * @param systemPrompt the system prompt of new sessions
+     */
     public void setSystemPrompt(@Nullable String systemPrompt) {
       this.systemPrompt = systemPrompt;
     }
@@ -349,52 +525,92 @@ public class LlamaProperties {
     /** Creates the defaults. */
     public Web() {}
 
-    /** @return whether the endpoints are served */
+    /**
+     * Returns whether the endpoints are served.
+     *
+     * @return whether the endpoints are served
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
-    /** @param enabled whether the endpoints are served */
+    /**
+     * Sets whether the endpoints are served.
+     *
+     * @param enabled whether the endpoints are served
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
-    /** @return the heartbeat interval */
+    /**
+     * Returns the heartbeat interval.
+     *
+     * @return the heartbeat interval
+     */
     public Duration getHeartbeat() {
       return heartbeat;
     }
 
-    /** @param heartbeat the heartbeat interval */
+    /**
+     * Sets the heartbeat interval.
+     *
+     * @param heartbeat the heartbeat interval
+     */
     public void setHeartbeat(Duration heartbeat) {
       this.heartbeat = heartbeat;
     }
 
-    /** @return the default and largest max_tokens of a request */
+    /**
+     * Returns the default and largest max_tokens of a request.
+     *
+     * @return the default and largest max_tokens of a request
+     */
     public int getMaxTokens() {
       return maxTokens;
     }
 
-    /** @param maxTokens the default and largest max_tokens of a request */
+    /**
+     * Sets the default and largest max_tokens of a request.
+     *
+     * @param maxTokens the default and largest max_tokens of a request
+     */
     public void setMaxTokens(int maxTokens) {
       this.maxTokens = maxTokens;
     }
 
-    /** @return the optional events turned on */
+    /**
+     * Returns the optional events turned on.
+     *
+     * @return the optional events turned on
+     */
     public Set<String> getEvents() {
       return events;
     }
 
-    /** @param events the optional events turned on */
+    /**
+     * Sets the optional events turned on.
+     *
+     * @param events the optional events turned on
+     */
     public void setEvents(Set<String> events) {
       this.events = events;
     }
 
-    /** @return the generated tokens between two progress events */
+    /**
+     * Returns the generated tokens between two progress events.
+     *
+     * @return the generated tokens between two progress events
+     */
     public int getProgressEvery() {
       return progressEvery;
     }
 
-    /** @param progressEvery the generated tokens between two progress events */
+    /**
+     * Sets the generated tokens between two progress events.
+     *
+     * @param progressEvery the generated tokens between two progress events
+     */
     public void setProgressEvery(int progressEvery) {
       this.progressEvery = progressEvery;
     }
@@ -423,62 +639,110 @@ public class LlamaProperties {
     /** Creates the defaults. */
     public RateLimit() {}
 
-    /** @return whether the limits are checked */
+    /**
+     * Returns whether the limits are checked.
+     *
+     * @return whether the limits are checked
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
-    /** @param enabled whether the limits are checked */
+    /**
+     * Sets whether the limits are checked.
+     *
+     * @param enabled whether the limits are checked
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
-    /** @return the average requests per minute per caller */
+    /**
+     * Returns the average requests per minute per caller.
+     *
+     * @return the average requests per minute per caller
+     */
     public double getRequestsPerMinute() {
       return requestsPerMinute;
     }
 
-    /** @param requestsPerMinute the average requests per minute per caller */
+    /**
+     * Sets the average requests per minute per caller.
+     *
+     * @param requestsPerMinute the average requests per minute per caller
+     */
     public void setRequestsPerMinute(double requestsPerMinute) {
       this.requestsPerMinute = requestsPerMinute;
     }
 
-    /** @return the burst per caller */
+    /**
+     * Returns the burst per caller.
+     *
+     * @return the burst per caller
+     */
     public int getBurst() {
       return burst;
     }
 
-    /** @param burst the burst per caller */
+    /**
+     * Sets the burst per caller.
+     *
+     * @param burst the burst per caller
+     */
     public void setBurst(int burst) {
       this.burst = burst;
     }
 
-    /** @return the open streams allowed per caller */
+    /**
+     * Returns the open streams allowed per caller.
+     *
+     * @return the open streams allowed per caller
+     */
     public int getStreamsPerCaller() {
       return streamsPerCaller;
     }
 
-    /** @param streamsPerCaller the open streams allowed per caller */
+    /**
+     * Sets the open streams allowed per caller.
+     *
+     * @param streamsPerCaller the open streams allowed per caller
+     */
     public void setStreamsPerCaller(int streamsPerCaller) {
       this.streamsPerCaller = streamsPerCaller;
     }
 
-    /** @return the open streams allowed overall, or null for the server's slot count */
+    /**
+     * Returns the open streams allowed overall, or null for the server's slot count.
+     *
+     * @return the open streams allowed overall, or null for the server's slot count
+     */
     public @Nullable Integer getMaxStreams() {
       return maxStreams;
     }
 
-    /** @param maxStreams the open streams allowed overall */
+    /**
+     * Sets the open streams allowed overall.
+     *
+     * @param maxStreams the open streams allowed overall
+     */
     public void setMaxStreams(@Nullable Integer maxStreams) {
       this.maxStreams = maxStreams;
     }
 
-    /** @return the header naming the caller, or null */
+    /**
+     * Returns the header naming the caller, or null.
+     *
+     * @return the header naming the caller, or null
+     */
     public @Nullable String getKeyHeader() {
       return keyHeader;
     }
 
-    /** @param keyHeader the header naming the caller */
+    /**
+     * Sets the header naming the caller.
+     *
+     * @param keyHeader the header naming the caller
+     */
     public void setKeyHeader(@Nullable String keyHeader) {
       this.keyHeader = keyHeader;
     }

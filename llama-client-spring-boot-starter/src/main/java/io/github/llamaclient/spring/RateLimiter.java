@@ -92,17 +92,29 @@ public interface RateLimiter {
       return new Admission(false, retryAfter, reason, () -> {});
     }
 
-    /** @return whether the stream may start */
+    /**
+     * Returns whether the stream may start.
+     *
+     * @return whether the stream may start
+     */
     public boolean isAdmitted() {
       return admitted;
     }
 
-    /** @return for a refusal, when to try again; zero for an admission */
+    /**
+     * Returns for a refusal, when to try again; zero for an admission.
+     *
+     * @return for a refusal, when to try again; zero for an admission
+     */
     public Duration retryAfter() {
       return retryAfter;
     }
 
-    /** @return for a refusal, the limit that was hit; empty for an admission */
+    /**
+     * Returns for a refusal, the limit that was hit; empty for an admission.
+     *
+     * @return for a refusal, the limit that was hit; empty for an admission
+     */
     public String reason() {
       return reason;
     }
