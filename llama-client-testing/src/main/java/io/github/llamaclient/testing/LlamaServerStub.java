@@ -61,6 +61,7 @@ public final class LlamaServerStub implements AutoCloseable {
 
   private final StubClock clock;
   private final ServerSocket socket;
+  private final java.util.concurrent.CountDownLatch acceptEnded = new java.util.concurrent.CountDownLatch(1);
   private final ExecutorService threads =
       Executors.newCachedThreadPool(
           r -> {
@@ -222,6 +223,13 @@ public final class LlamaServerStub implements AutoCloseable {
     } catch (IOException e) {
       // closing anyway
     }
+    // The JDK releases a listening socket only once the thread blocked in accept() has left it: until
+    // then the port still takes connections that nobody accepts. Wait for that thread.
+    try {
+      acceptEnded.await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (Socket s : sockets) {
       try {
         s.close();
@@ -238,6 +246,14 @@ public final class LlamaServerStub implements AutoCloseable {
   }
 
   private void acceptLoop() {
+    try {
+      acceptAll();
+    } finally {
+      acceptEnded.countDown();
+    }
+  }
+
+  private void acceptAll() {
     while (!closed) {
       Socket s;
       try {

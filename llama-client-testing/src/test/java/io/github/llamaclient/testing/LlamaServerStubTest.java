@@ -251,9 +251,10 @@ class LlamaServerStubTest {
     LlamaServerStub stub = LlamaServerStub.start();
     int port = stub.url().getPort();
     stub.close();
-    // the port is free again: a listener can bind it at once (a stub still listening would refuse
-    // the bind); checked by binding rather than by a client's connect, which once got a connection
-    // that never answered in CI (cause not found)
+    // the port is free again when close() returns: a listener can bind it at once (a stub still
+    // listening would refuse the bind; the JDK keeps a listening socket until the thread blocked in
+    // accept() has left it, and close() once returned before that: a client then got a connection
+    // nobody answered)
     try (java.net.ServerSocket again = new java.net.ServerSocket()) {
       again.setReuseAddress(false);
       again.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
