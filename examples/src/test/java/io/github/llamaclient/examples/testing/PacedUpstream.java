@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -128,10 +129,13 @@ public final class PacedUpstream implements AutoCloseable {
         }
         requestBodies.add(new String(body, StandardCharsets.UTF_8));
         peakStreams.accumulateAndGet(openStreams.incrementAndGet(), Math::max);
+        AtomicBoolean open = new AtomicBoolean(true);
         try {
-          streamReply(s, in, out);
+          streamReply(s, in, out, open);
         } finally {
-          openStreams.decrementAndGet();
+          if (open.getAndSet(false)) {
+            openStreams.decrementAndGet();
+          }
         }
         return;
       }
@@ -140,7 +144,13 @@ public final class PacedUpstream implements AutoCloseable {
     }
   }
 
-  private void streamReply(Socket s, InputStream in, OutputStream out) throws IOException {
+  /**
+   * Writes the reply. The stream stops counting as open just before its last segment is written:
+   * from then on the client may see the end, release its permit and start the next stream before
+   * this thread runs again, so counting it until the write returns would report two streams at
+   * once where the client never had them.
+   */
+  private void streamReply(Socket s, InputStream in, OutputStream out, AtomicBoolean open) throws IOException {
     streamsStarted.incrementAndGet();
     CountDownLatch done = new CountDownLatch(1);
     Thread watcher =
@@ -168,9 +178,17 @@ public final class PacedUpstream implements AutoCloseable {
     h.append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
     byte[] body = reply.body();
     int off = 0;
+    int last = -1;
+    List<Recording.Segment> segments = reply.segments();
+    for (int i = 0; i < segments.size(); i++) {
+      if (segments.get(i).bytes() > 0) {
+        last = i;
+      }
+    }
     try {
       boolean headSent = false;
-      for (Recording.Segment seg : reply.segments()) {
+      for (int i = 0; i < segments.size(); i++) {
+        Recording.Segment seg = segments.get(i);
         if (seg.bytes() <= 0) {
           continue;
         }
@@ -186,6 +204,9 @@ public final class PacedUpstream implements AutoCloseable {
         chunk.writeBytes((Integer.toHexString(seg.bytes()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
         chunk.write(body, off, seg.bytes());
         chunk.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        if (i == last && open.getAndSet(false)) {
+          openStreams.decrementAndGet();
+        }
         out.write(chunk.toByteArray());
         out.flush();
         off += seg.bytes();
