@@ -33,6 +33,7 @@ if ! command -v gpg > /dev/null 2>&1; then
     exit 2
   fi
 fi
+if [ "${TOOLS_ONLY:-0}" = 1 ]; then exit 0; fi # what .ci/reproducible.sh runs before two dry runs at once
 
 if [ -n "${DRY_RUN_DIR:-}" ]; then
   work="$DRY_RUN_DIR"; mkdir "$work"

@@ -24,8 +24,19 @@ dry_run() { # $1 = directory for the tree, bundle and key; the rest: environment
 }
 
 start=$(date +%s)
-dry_run "$work/first" TZ=UTC LC_ALL=C.UTF-8 UMASK_VALUE=022
-dry_run "$work/second-build-elsewhere" TZ=Pacific/Kiritimati LC_ALL=C UMASK_VALUE=002 SELF_TEST=0
+# the two dry runs at once: each build is mostly one thread, and the machine has two cores or more
+TOOLS_ONLY=1 "$root/.ci/release-dry-run.sh" # installs gpg if needed, once, before the two runs
+dry_run "$work/first" TZ=UTC LC_ALL=C.UTF-8 UMASK_VALUE=022 > "$work/first.log" 2>&1 &
+first=$!
+dry_run "$work/second-build-elsewhere" TZ=Pacific/Kiritimati LC_ALL=C UMASK_VALUE=002 SELF_TEST=0 \
+  > "$work/second.log" 2>&1 &
+second=$!
+failed=0
+wait $first || failed=1
+wait $second || failed=1
+echo "-- first dry run (UTC, C.UTF-8, umask 022):"; cat "$work/first.log"
+echo "-- second dry run, elsewhere (Pacific/Kiritimati, C, umask 002):"; cat "$work/second.log"
+if [ $failed != 0 ]; then echo "reproducible: a dry run failed (above)"; exit 1; fi
 
 unpack() { # $1 = dry run directory: its bundle, unzipped into $1/bundle
   mkdir "$1/bundle"
