@@ -341,6 +341,11 @@ final class ClientContext {
     return baseUrl;
   }
 
+  /** The exchanges open now (tests: none is kept once it ended). */
+  int openExchanges() {
+    return live.size();
+  }
+
   Duration connectTimeout() {
     return connectTimeout;
   }

@@ -316,6 +316,11 @@ public final class LlamaClient implements AutoCloseable {
     return context.limiter();
   }
 
+  /** The exchanges this client has open now, for tests. */
+  int openExchanges() {
+    return context.openExchanges();
+  }
+
   /**
    * Closes the client: streams read on their consuming threads fail with {@link
    * StreamCancelledException} and their connections close, idle keep-alive connections close, the

@@ -212,6 +212,9 @@ class StreamLimitTest {
     }
     StreamLimiter limiter = client.limiter();
     await(() -> limiter.running() == 0 && limiter.queued() == 0);
+    // and the client lets go of every ended exchange (the limiter's hook once replaced the
+    // client's, which kept every exchange of a limited client, with its buffers, for good)
+    await(() -> client.openExchanges() == 0);
     assertThat(completed).isPositive();
     assertThat(failed).isPositive();
     // still usable at full width afterwards

@@ -297,10 +297,23 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   /**
    * Sets what runs once when the exchange ends in any way; before {@link #start()}.
    *
+   * Hooks add up: each runs once, in the order they were added (the client's set of open
+   * exchanges, then the limiter's place).
+   *
    * @param hook the hook (the limiter frees its place)
    */
   public void onTerminate(Runnable hook) {
-    this.onTerminate = hook;
+    Runnable before = onTerminate;
+    this.onTerminate =
+        before == null
+            ? hook
+            : () -> {
+              try {
+                before.run();
+              } finally {
+                hook.run();
+              }
+            };
   }
 
   /**
