@@ -5,6 +5,7 @@
 # checks (it starts in a second: the model is 0.5 MB). If the server cannot be provisioned here (no route to Debian's
 # mirror, no python3 with numpy), it says so loudly and exits 0: that is the machine, not a
 # regression, and the replay tests cover the client. If the server runs, the test must pass.
+# LiveFleetTest (examples) starts three more servers itself, kills one mid-run and restarts it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
@@ -48,6 +49,8 @@ if [ "$up2" != yes ]; then
 else
   embeddings_url="http://127.0.0.1:$port2"
 fi
+# LiveFleetTest starts (and kills, and restarts) three more servers of its own with this script
 LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
+  LLAMA_LIVE_SERVER_SCRIPT="$here/live-server.sh" \
   ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
-  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest' -Dsurefire.failIfNoSpecifiedTests=false
+  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveFleetTest' -Dsurefire.failIfNoSpecifiedTests=false

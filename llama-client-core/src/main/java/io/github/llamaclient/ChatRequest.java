@@ -218,6 +218,16 @@ public final class ChatRequest {
   }
 
   /**
+   * Returns the affinity key, or null if not set: with several servers, requests with the same key
+   * go to the same server while it is up. Never sent.
+   *
+   * @return the key, or null
+   */
+  public @Nullable String affinity() {
+    return extras.affinity;
+  }
+
+  /**
    * Returns {@code cache_prompt}, or null if not set.
    *
    * @return {@code cache_prompt}, or null if not set
@@ -629,6 +639,26 @@ public final class ChatRequest {
      */
     public Builder frequencyPenalty(double frequencyPenalty) {
       this.frequencyPenalty = check(frequencyPenalty, -2, 2, "frequencyPenalty");
+      return this;
+    }
+
+    /**
+     * Sets the affinity key: with several servers ({@link LlamaClientBuilder#servers(java.util.List)}),
+     * requests with the same key go to the same server while it is up, so its prompt cache is
+     * reused; a session's id is the usual key (the session module sets it). Never sent to the
+     * server; no effect with one server.
+     *
+     * @param key a non-empty key
+     * @return this builder
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if it is empty
+     */
+    public Builder affinity(String key) {
+      java.util.Objects.requireNonNull(key, "key");
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("affinity key must not be empty");
+      }
+      extras.affinity = key;
       return this;
     }
 

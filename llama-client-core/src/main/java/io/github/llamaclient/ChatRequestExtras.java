@@ -25,6 +25,7 @@ final class ChatRequestExtras {
   @Nullable Boolean logprobs;
   @Nullable Integer topLogprobs;
   @Nullable List<LoraScale> lora;
+  @Nullable String affinity;
 
   ChatRequestExtras copy() {
     ChatRequestExtras c = new ChatRequestExtras();
@@ -37,6 +38,7 @@ final class ChatRequestExtras {
     c.logprobs = logprobs;
     c.topLogprobs = topLogprobs;
     c.lora = lora;
+    c.affinity = affinity;
     return c;
   }
 

@@ -55,6 +55,9 @@ final class ClientContext {
   /** Exchanges open now: close() cancels them. */
   private final Set<Exchange<?>> live = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  /** The servers: one (no routing), or several, each request routed by the fleet. */
+  private final Fleet fleet;
+  private final boolean routed;
 
   ClientContext(LlamaClientBuilder b) {
     this.baseUrl = b.baseUrl;
@@ -76,11 +79,16 @@ final class ClientContext {
     this.maxResponseChars = b.maxResponseChars;
     this.clock = b.clock;
     this.checkModalities = b.checkModalities;
+    this.routed = b.servers.size() > 1;
+    this.fleet = new Fleet(this, b.servers.isEmpty() ? java.util.List.of(b.baseUrl) : b.servers, b.probeInterval, routed);
     this.defaults =
         new ClientDefaults(b.defaultModel, b.defaultMaxTokens, b.defaultTemperature, Map.copyOf(b.defaultParameters));
     if (b.maxConcurrentStreams > 0) {
       int max = b.maxConcurrentStreams;
       this.limiter = new StreamLimiter(b.clock, () -> max, b.maxQueuedStreams, b.queueTimeout);
+    } else if (b.concurrencyFromServerSlots && routed) {
+      Fleet f = fleet;
+      this.limiter = new StreamLimiter(b.clock, f::totalSlots, b.maxQueuedStreams, b.queueTimeout);
     } else if (b.concurrencyFromServerSlots) {
       ServerApi server = new ServerApi(this);
       this.limiter = new StreamLimiter(b.clock, () -> server.props().totalSlots(), b.maxQueuedStreams, b.queueTimeout);
@@ -126,6 +134,7 @@ final class ClientContext {
             pushed,
             secrets,
             failure -> failure.redactedWith(secrets));
+    fleet.start();
   }
 
   // ---------------------------------------------------------------- starting exchanges
@@ -139,6 +148,9 @@ final class ClientContext {
       return;
     }
     track(exchange);
+    if (routed) {
+      fleet.attach(exchange, exchange.affinity());
+    }
     StreamLimiter l = limiter;
     if (l == null) {
       exchange.start();
@@ -156,12 +168,20 @@ final class ClientContext {
     exchange.sendNow();
   }
 
-  /** Starts a small (not streamed) exchange: no stream limit applies. A pulled one is then stepped by the caller. */
-  void startSmall(Exchange<?> exchange) {
+  /**
+   * Starts a small (not streamed) exchange: no stream limit applies. A pulled one is then stepped
+   * by the caller.
+   *
+   * @param routed false for a request to the very server it names (a probe of one server)
+   */
+  void startSmall(Exchange<?> exchange, boolean routed) {
     if (refusedWhenClosed(exchange)) {
       return;
     }
     track(exchange);
+    if (routed && this.routed) {
+      fleet.attach(exchange, exchange.affinity());
+    }
     exchange.start();
   }
 
@@ -185,7 +205,9 @@ final class ClientContext {
 
   /** A streamed or whole chat request to {@code /v1/chat/completions}, with the client's defaults. */
   Request chat(ChatRequest request, boolean stream) {
-    return post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream, false, request.responseTimeout());
+    Request r = post("/v1/chat/completions", RequestJson.chatBody(request, stream, defaults), stream, false, request.responseTimeout());
+    String key = request.affinity();
+    return key == null ? r : new Request(r.http(), r.body(), r.stream(), r.idempotent(), key);
   }
 
   /**
@@ -266,13 +288,18 @@ final class ClientContext {
     return new Request(b.build(), new byte[0], false, true);
   }
 
+  /** A GET of one server's state for the fleet's prober, with its own response limit. */
+  Request probe(URI base, String path, Duration limit) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(Request.resolve(base, path)).version(HttpClient.Version.HTTP_1_1).header("Accept", "application/json").timeout(limit).GET();
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return new Request(b.build(), new byte[0], false, true);
+  }
+
   /** The base URL with {@code path} appended (the base may carry a prefix such as /llama). */
   private URI resolve(String path) {
-    String base = baseUrl.toString();
-    if (base.endsWith("/")) {
-      base = base.substring(0, base.length() - 1);
-    }
-    return URI.create(base + path);
+    return Request.resolve(baseUrl, path);
   }
 
   /** Whether a pulled stream to this URI may read on its consumer: plain http, no proxy. */
@@ -341,6 +368,11 @@ final class ClientContext {
     return baseUrl;
   }
 
+  /** The servers and what the client knows of them. */
+  Fleet fleet() {
+    return fleet;
+  }
+
   /** The exchanges open now (tests: none is kept once it ended). */
   int openExchanges() {
     return live.size();
@@ -366,6 +398,7 @@ final class ClientContext {
   /** See {@link LlamaClient#close()}. */
   void close() {
     closed = true;
+    fleet.close();
     for (Exchange<?> e : live) {
       e.cancel(); // open exchanges: their connections close now
     }

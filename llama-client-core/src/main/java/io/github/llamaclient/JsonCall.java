@@ -52,9 +52,23 @@ final class JsonCall {
 
   /** Sends and waits, reading on this thread where the transport allows; an interrupt cancels. */
   static Exchange.Collected call(ClientContext client, Request request) {
+    return call(client, request, true);
+  }
+
+  /** Sends to the very server the request names, never routed to another (probes of one server). */
+  static Exchange.Collected pinned(ClientContext client, Request request) {
+    return call(client, request, false);
+  }
+
+  /** {@link #pinned} and the body as JSON. */
+  static JsonNode pinnedJson(ClientContext client, Request request) {
+    return parse(client, request.uri(), pinned(client, request).body());
+  }
+
+  private static Exchange.Collected call(ClientContext client, Request request, boolean routed) {
     Collect sink = new Collect();
     Exchange<Exchange.Collected> x = exchange(client, request, client.engine().pulled(), sink);
-    client.startSmall(x);
+    client.startSmall(x, routed);
     try {
       if (x.readsOnConsumer()) {
         while (!sink.future.isDone() && x.pump()) {

@@ -58,6 +58,7 @@ public final class LlamaClient implements AutoCloseable {
   private final SlotsApi slots;
   private final ServerApi server;
   private final EmbeddingsApi embeddings;
+  private final FleetApi fleet;
 
   LlamaClient(ClientContext context) {
     this.context = context;
@@ -67,6 +68,7 @@ public final class LlamaClient implements AutoCloseable {
     this.slots = new SlotsApi(context);
     this.server = new ServerApi(context);
     this.embeddings = new EmbeddingsApi(context);
+    this.fleet = new FleetApi(context);
   }
 
   /**
@@ -264,6 +266,16 @@ public final class LlamaClient implements AutoCloseable {
    */
   public EmbeddingsApi embeddings() {
     return embeddings;
+  }
+
+  /**
+   * The servers this client talks to ({@link LlamaClientBuilder#servers(java.util.List)}): their
+   * state, slots and this client's requests at each, and a probe on demand.
+   *
+   * @return the fleet facet
+   */
+  public FleetApi fleet() {
+    return fleet;
   }
 
   // ---------------------------------------------------------------- settings

@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
 public final class LlamaClientBuilder {
   final @Nullable HttpClient http;
   URI baseUrl = LlamaClient.DEFAULT_BASE_URL;
+  java.util.List<URI> servers = java.util.List.of(); // empty: baseUrl alone
+  Duration probeInterval = Duration.ofSeconds(2);
   @Nullable Credentials credentials;
   @Nullable String apiKey;
   Duration connectTimeout = Duration.ofSeconds(5);
@@ -81,6 +83,7 @@ public final class LlamaClientBuilder {
     }
     Credentials c = baseUrl.getRawUserInfo() == null ? null : Credentials.of(baseUrl);
     this.baseUrl = c == null ? baseUrl : withoutUserInfo(baseUrl);
+    this.servers = java.util.List.of();
     this.credentials = c;
     return this;
   }
@@ -110,6 +113,96 @@ public final class LlamaClientBuilder {
               + ")");
     }
     return baseUrl(u);
+  }
+
+  /**
+   * Sets several llama-servers that serve the same model, to spread requests over: every facet and
+   * face works as with one server. A request goes to the least-loaded server that is up (this
+   * client's requests there plus the slots others keep busy, over its slots); a chat request with
+   * an {@linkplain ChatRequest.Builder#affinity(String) affinity key} (the session module sets the
+   * session id) goes to the same server while it is up, so its prompt cache is reused. A request
+   * that cannot connect goes to the next server; once a server has answered, nothing is sent
+   * again. Each server's {@code /health} and {@code /slots} are read every {@link
+   * #probeInterval(Duration)} by one daemon thread; {@link LlamaClient#fleet()} shows what the
+   * client knows. With {@link #concurrencyFromServerSlots()} the stream limit is the sum of the
+   * servers' slots. Replaces {@link #baseUrl(URI)}; the first server is the client's {@link
+   * LlamaClient#baseUrl()}. Per-server endpoints ({@code slots()}, {@code server().props()}) reach
+   * one server chosen like any request: build a client for one server to ask that one.
+   *
+   * @param servers one or more absolute http or https base URLs, each at most once, without
+   *     credentials (use {@link #apiKey(String)}, which is sent to every server)
+   * @return this builder
+   * @throws NullPointerException if {@code servers} is or holds null
+   * @throws IllegalArgumentException if it is empty, holds a URL twice, a URL with credentials, or
+   *     one {@link #baseUrl(URI)} would refuse
+   */
+  public LlamaClientBuilder servers(java.util.List<URI> servers) {
+    Objects.requireNonNull(servers, "servers");
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("servers must name at least one llama-server");
+    }
+    java.util.List<URI> list = new java.util.ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (URI u : servers) {
+      Objects.requireNonNull(u, "servers must not hold null");
+      if (u.getRawUserInfo() != null) {
+        throw new IllegalArgumentException(
+            "a server URL in servers(...) has credentials (" + Secrets.hideUserInfo(u.toString()) + "): use apiKey(...)");
+      }
+      baseUrl(u); // the same checks
+      String key = u.toString().endsWith("/") ? u.toString().substring(0, u.toString().length() - 1) : u.toString();
+      if (!seen.add(key)) {
+        throw new IllegalArgumentException("servers names " + u + " twice");
+      }
+      list.add(u);
+    }
+    this.baseUrl = list.get(0);
+    this.servers = java.util.List.copyOf(list);
+    return this;
+  }
+
+  /**
+   * Sets several llama-servers, as {@link #servers(java.util.List)} does.
+   *
+   * @param servers one or more absolute http or https base URLs, such as {@code
+   *     http://10.0.0.5:8080}
+   * @return this builder
+   * @throws NullPointerException if {@code servers} is or holds null
+   * @throws IllegalArgumentException if a URL is not valid, or as {@link #servers(java.util.List)}
+   */
+  public LlamaClientBuilder servers(String... servers) {
+    Objects.requireNonNull(servers, "servers");
+    java.util.List<URI> list = new java.util.ArrayList<>();
+    for (String s : servers) {
+      Objects.requireNonNull(s, "servers must not hold null");
+      try {
+        list.add(new URI(s.trim()));
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("a server is not a valid URL: '" + Secrets.hideUserInfo(s) + "' (" + e.getReason() + ")", e);
+      }
+    }
+    return servers(list);
+  }
+
+  /**
+   * Sets how often each server of {@link #servers(java.util.List)} is probed ({@code /health},
+   * {@code /slots}); default 2 seconds. A server found down or loading is probed again after
+   * 250 ms, then twice as long each time, up to this interval: it takes requests again at most
+   * this long after it is back. Each probe waits at most the connect timeout, and at most 2
+   * seconds or this interval, whichever is longer.
+   *
+   * @param interval positive
+   * @return this builder
+   * @throws NullPointerException if {@code interval} is null
+   * @throws IllegalArgumentException if it is zero or negative
+   */
+  public LlamaClientBuilder probeInterval(Duration interval) {
+    Objects.requireNonNull(interval, "interval");
+    if (interval.isZero() || interval.isNegative()) {
+      throw new IllegalArgumentException("probeInterval must be positive, was " + interval);
+    }
+    this.probeInterval = interval;
+    return this;
   }
 
   /**

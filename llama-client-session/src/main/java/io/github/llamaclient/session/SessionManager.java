@@ -565,6 +565,7 @@ public final class SessionManager implements AutoCloseable {
   private ChatRequest request(
       SessionState st, List<SessionMessage> kept, List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
     ChatRequest.Builder b = ChatRequest.builder();
+    b.affinity(st.id()); // with several servers, a session's turns go to one, which keeps its prompt cache
     everyRequest.accept(b);
     st.options().applyTo(b);
     if (st.slot() != null) {

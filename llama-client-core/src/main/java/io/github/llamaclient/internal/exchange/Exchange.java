@@ -144,9 +144,12 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   private final AtomicInteger state = new AtomicInteger(NEW);
 
   private final Engine engine;
-  private final Request request;
-  private final URI uri;
-  private final String where; // the URI as messages show it (no credentials)
+  // the target: set at construction, or by the route at start and after a failed connect (then
+  // before the next attempt opens), so each attempt reads them after they were written
+  private volatile Request request;
+  private volatile URI uri;
+  private volatile String where; // the URI as messages show it (no credentials)
+  private volatile @Nullable Route route;
   private final Transport transport;
   private final Sink<R> sink;
   private final @Nullable StreamDecoder<R> decoder; // null: the body is collected
@@ -254,6 +257,15 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       return; // cancelled or rejected meanwhile
     }
     startedAt = clock.nanoTime();
+    Route r = route;
+    if (r != null) {
+      try {
+        target(r.first(request));
+      } catch (LlamaException e) {
+        fail(e);
+        return;
+      }
+    }
     if (wire != null) {
       WireListener w = wire;
       safeWire(() -> w.onRequest(request.http().method(), uri, redactedHeaders(), new String(request.body(), StandardCharsets.UTF_8)));
@@ -282,6 +294,23 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     }
     armWatchdog(nextCheck(clock.nanoTime()));
     c.begin();
+  }
+
+  /**
+   * Routes the exchange over several servers: the route picks the target when it starts, and
+   * another one when a connection to the picked one cannot be made (the request never left, so
+   * nothing is sent twice). Before {@link #start()}.
+   *
+   * @param route the route
+   */
+  public void route(Route route) {
+    this.route = route;
+  }
+
+  private void target(Request next) {
+    request = next;
+    uri = next.uri();
+    where = engine.secrets.redactUrl(uri.toString());
   }
 
   /**
@@ -351,6 +380,15 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
    */
   public URI uri() {
     return uri;
+  }
+
+  /**
+   * The request's affinity key ({@link Request#affinity()}).
+   *
+   * @return the key, or null
+   */
+  public @Nullable String affinity() {
+    return request.affinity();
   }
 
   /**
@@ -612,8 +650,32 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       open(false); // pulled: the consumer's next step sends it
       return;
     }
+    LlamaException mapped = mapFailure(failure);
+    Route r = route;
+    if (s == SENT && r != null && neverConnected(mapped)) {
+      Request next;
+      try {
+        next = r.elsewhere(request, mapped);
+      } catch (LlamaException e) {
+        next = null;
+        mapped = e;
+      }
+      if (next != null && state.get() == SENT) {
+        String from = where;
+        target(next);
+        LOG.log(System.Logger.Level.DEBUG, () -> "sending to " + where + " instead: " + from + " could not be reached");
+        attempts = 0;
+        open(false);
+        return;
+      }
+    }
     sink.flush();
-    fail(mapFailure(failure));
+    fail(mapped);
+  }
+
+  /** Whether a failure says no connection was made, so the request never reached the server. */
+  private static boolean neverConnected(LlamaException failure) {
+    return failure instanceof LlamaConnectException || failure instanceof LlamaTimeoutException.Connect;
   }
 
   /**
