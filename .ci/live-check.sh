@@ -18,7 +18,8 @@ fi
 PORT=$port "$here/live-server.sh" > "$log" 2>&1 &
 pid=$!
 pid2=
-trap 'kill $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null' EXIT
+pid3=
+trap 'kill $pid $pid2 $pid3 2>/dev/null; wait $pid $pid2 $pid3 2>/dev/null' EXIT
 up=no
 for _ in $(seq 1 180); do
   if curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1; then up=yes; break; fi
@@ -49,8 +50,23 @@ if [ "$up2" != yes ]; then
 else
   embeddings_url="http://127.0.0.1:$port2"
 fi
+# the third: router mode (models alpha and beta), for LiveRouterTest
+port3=$((port + 2))
+PORT=$port3 "$here/live-server.sh" --router > "$log.router" 2>&1 &
+pid3=$!
+up3=no
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:$port3/models" > /dev/null 2>&1; then up3=yes; break; fi
+  if ! kill -0 $pid3 2>/dev/null; then break; fi
+  sleep 1
+done
+if [ "$up3" != yes ]; then
+  echo "live check: the router-mode server did not start; its log:"
+  tail -n 20 "$log.router"
+  exit 1
+fi
 # LiveFleetTest starts (and kills, and restarts) three more servers of its own with this script
 LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
-  LLAMA_LIVE_SERVER_SCRIPT="$here/live-server.sh" \
+  LLAMA_LIVE_ROUTER_URL="http://127.0.0.1:$port3" LLAMA_LIVE_SERVER_SCRIPT="$here/live-server.sh" \
   ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
-  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveFleetTest' -Dsurefire.failIfNoSpecifiedTests=false
+  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveFleetTest,LiveRouterTest' -Dsurefire.failIfNoSpecifiedTests=false

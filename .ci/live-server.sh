@@ -106,6 +106,23 @@ case "$flags" in
   *) cpu=x64 ;;
 esac
 export GGML_BACKEND_PATH="$lib/ggml/backends0/libggml-cpu-$cpu.so"
+if [ "${1:-}" = --router ]; then
+  # router mode: models alpha and beta (the tiny model twice), one loaded at a time. The router
+  # starts each model as a child process of its own executable, so it needs a llama-server that
+  # runs without the loader in front: a copy with the unpacked loader as its interpreter
+  # (patchelf), and the libraries on LD_LIBRARY_PATH, set only for it (exec).
+  shift
+  command -v patchelf > /dev/null || { echo "router mode needs patchelf (Debian: apt-get install patchelf)" >&2; exit 1; }
+  mkdir -p "$dir/router-models"
+  cp "$dir/tiny.gguf" "$dir/router-models/alpha.gguf"
+  cp "$dir/tiny.gguf" "$dir/router-models/beta.gguf"
+  cp "$dir/root/usr/bin/llama-server" "$dir/llama-server-router"
+  patchelf --set-interpreter "$lib/ld-linux-x86-64.so.2" "$dir/llama-server-router"
+  echo "llama-server (router mode: alpha, beta) on http://127.0.0.1:$port (Ctrl-C stops it)"
+  export LD_LIBRARY_PATH="$lib:$lib/llama:$lib/ggml/backends0"
+  exec "$dir/llama-server-router" --models-dir "$dir/router-models" --models-max 1 --host 127.0.0.1 --port "$port" \
+    -c 4096 -np 2 --jinja "$@"
+fi
 echo "llama-server on http://127.0.0.1:$port (Ctrl-C stops it)"
 exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$lib/llama:$lib/ggml/backends0" \
   "$dir/root/usr/bin/llama-server" -m "$dir/tiny.gguf" --host 127.0.0.1 --port "$port" \

@@ -59,6 +59,7 @@ public final class LlamaClient implements AutoCloseable {
   private final ServerApi server;
   private final EmbeddingsApi embeddings;
   private final FleetApi fleet;
+  private final ModelsApi models;
 
   LlamaClient(ClientContext context) {
     this.context = context;
@@ -69,6 +70,7 @@ public final class LlamaClient implements AutoCloseable {
     this.server = new ServerApi(context);
     this.embeddings = new EmbeddingsApi(context);
     this.fleet = new FleetApi(context);
+    this.models = new ModelsApi(context);
   }
 
   /**
@@ -276,6 +278,15 @@ public final class LlamaClient implements AutoCloseable {
    */
   public FleetApi fleet() {
     return fleet;
+  }
+
+  /**
+   * The models of a llama-server in router mode: list, load, unload, wait for one to load.
+   *
+   * @return the models facet
+   */
+  public ModelsApi models() {
+    return models;
   }
 
   // ---------------------------------------------------------------- settings

@@ -76,16 +76,25 @@ public final class ServerApi {
       if (left <= 0) {
         throw new LlamaTimeoutException.NotReady(context.baseUrl().toString(), timeout, state);
       }
-      CountDownLatch wake = new CountDownLatch(1);
-      Clock.Scheduled next = clock.schedule(wake::countDown, Math.min(pause, left));
-      try {
-        wake.await();
-      } catch (InterruptedException e) {
-        next.cancel();
-        Thread.currentThread().interrupt();
-        throw new StreamCancelledException("interrupted while waiting for llama-server to become ready");
-      }
+      pause(clock, Math.min(pause, left), "llama-server to become ready");
       pause = Math.min(pause * 2, TimeUnit.SECONDS.toNanos(1));
+    }
+  }
+
+  /**
+   * Waits {@code nanos} on the client's clock between two polls.
+   *
+   * @throws StreamCancelledException if the thread is interrupted
+   */
+  static void pause(Clock clock, long nanos, String waitingFor) {
+    CountDownLatch wake = new CountDownLatch(1);
+    Clock.Scheduled next = clock.schedule(wake::countDown, nanos);
+    try {
+      wake.await();
+    } catch (InterruptedException e) {
+      next.cancel();
+      Thread.currentThread().interrupt();
+      throw new StreamCancelledException("interrupted while waiting for " + waitingFor);
     }
   }
 

@@ -73,6 +73,9 @@ public final class RecordedRequests {
         case "max_tokens":
           b.maxTokens(v.asInt());
           break;
+        case "model":
+          b.model(v.asText());
+          break;
         case "temperature":
           b.temperature(v.asDouble());
           break;
