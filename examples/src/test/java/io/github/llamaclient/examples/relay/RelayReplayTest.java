@@ -77,8 +77,8 @@ class RelayReplayTest {
                 return StubReply.of(Recordings.load("apply-template"));
               case "/tokenize":
                 return StubReply.of(Recordings.load("tokenize"));
-              default: // the chat turn: a piece every 10 ms
-                return StubReply.of(basic).paced(Pacing.every(Duration.ofMillis(10)));
+              default: // the chat turn: a piece every 20 ms
+                return StubReply.of(basic).paced(Pacing.every(Duration.ofMillis(20)));
             }
           });
       // a session of the format before saved streams: its turn has nothing to replay
@@ -127,8 +127,11 @@ class RelayReplayTest {
         }
         JsonNode times = trace.get("times");
         double spanMs = times.get(times.size() - 1).asDouble() - times.get(0).asDouble();
-        // paced by waits, a replay can come late under load, never early
-        assertThat(spanMs).as("the replay took the saved time").isGreaterThanOrEqualTo(savedSpan.toMillis() * 0.9);
+        // paced by waits, a replay comes late under load, never early; only the first piece's way to
+        // the page (the response starting) may take longer than the last's, so the bound is loose
+        // (played at once, the pieces arrive within about 120 ms)
+        assertThat(spanMs).as("the replay took the saved time (%s)", savedSpan).isGreaterThanOrEqualTo(savedSpan.toMillis() * 0.6);
+        assertThat(savedSpan).isGreaterThan(Duration.ofMillis(600));
         JsonNode info = trace.get("info");
         assertThat(info.get("finish_reason").asText()).isEqualTo("length");
         assertThat(info.get("timings").get("predicted_n").asInt()).isEqualTo(48);
