@@ -90,6 +90,20 @@ public final class ChatSession {
   }
 
   /**
+   * The assistant's replies in the history, oldest first: reply {@code n} of a session is {@code
+   * replies().get(n)}. Each has its {@linkplain SessionMessage#stream() saved stream} when the
+   * manager saves streams, to replay it ({@link SavedStream#replay()}). A history budget that trims
+   * the stored history ({@link HistoryBudget}) removes the oldest, so the numbers count from the
+   * oldest reply kept.
+   *
+   * @return the assistant messages, oldest first
+   * @throws SessionStoreException if the session left memory and cannot be read back
+   */
+  public List<SessionMessage> replies() {
+    return history().stream().filter(m -> "assistant".equals(m.message().role())).toList();
+  }
+
+  /**
    * The history's messages as sent to the server (before any trimming), without the system prompt.
    *
    * @return the messages, oldest first

@@ -14,17 +14,23 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session file format, version 1:
+ * The session file format, version 2 (version 1, without {@code "stream"}, is still read):
  *
  * <pre>{@code
- * {"format":1,"id":"…","systemPrompt":"…"|null,"slot":0|null,
+ * {"format":2,"id":"…","systemPrompt":"…"|null,"slot":0|null,
  *  "options":{"temperature":0.7,"topP":…,"topK":…,"minP":…,"maxTokens":…,"seed":…,"stop":[…]},
  *  "messages":[{"role":"user","content":"…","reasoning":null,"toolCalls":[{"id","name","arguments"}],
- *               "toolCallId":null,"partial":false}, …]}
+ *               "toolCallId":null,"partial":false,
+ *               "stream":{…}}, …]}
  * }</pre>
+ *
+ * <p>{@code "stream"}, an assistant reply's {@link SavedStream}, is written only when the reply has
+ * one; {@link SavedStreamJson} reads and writes it.
  */
 final class SessionFiles {
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  /** The oldest format this version reads. */
+  static final int OLDEST_FORMAT = 1;
   private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
   private SessionFiles() {}
@@ -86,6 +92,9 @@ final class SessionFiles {
         g.writeEndArray();
         nullableString(g, "toolCallId", m.toolCallId());
         g.writeBooleanField("partial", sm.partial());
+        if (sm.stream() != null) {
+          SavedStreamJson.write(g, sm.stream());
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -108,7 +117,8 @@ final class SessionFiles {
    * Reads a session file.
    *
    * @throws IOException if the bytes are not JSON
-   * @throws IllegalArgumentException if the JSON is not a version-1 session (the message says what)
+   * @throws IllegalArgumentException if the JSON is not a session of a format this version reads (the
+   *     message says what)
    */
   static SessionState read(byte[] bytes) throws IOException {
     JsonNode root = MAPPER.readTree(bytes);
@@ -119,9 +129,9 @@ final class SessionFiles {
     if (format == null || !format.isInt()) {
       throw new IllegalArgumentException("no \"format\" number: not a session file");
     }
-    if (format.asInt() != FORMAT) {
+    if (format.asInt() < OLDEST_FORMAT || format.asInt() > FORMAT) {
       throw new IllegalArgumentException(
-          "format " + format.asInt() + " is not supported; this version reads format " + FORMAT);
+          "format " + format.asInt() + " is not supported; this version reads formats " + OLDEST_FORMAT + " to " + FORMAT);
     }
     String id = required(root, "id");
     JsonNode o = root.path("options");
@@ -148,7 +158,7 @@ final class SessionFiles {
       for (JsonNode c : m.path("toolCalls")) {
         calls.add(new ToolCall(required(c, "id"), required(c, "name"), required(c, "arguments")));
       }
-      list.add(
+      SessionMessage read =
           new SessionMessage(
               ChatMessage.builder(required(m, "role"))
                   .content(optional(m, "content"))
@@ -156,7 +166,8 @@ final class SessionFiles {
                   .toolCalls(calls)
                   .toolCallId(optional(m, "toolCallId"))
                   .build(),
-              m.path("partial").asBoolean(false)));
+              m.path("partial").asBoolean(false));
+      list.add(SavedStreamJson.withStream(read, m.get("stream")));
     }
     Integer slot = root.hasNonNull("slot") ? root.get("slot").asInt() : null;
     return new SessionState(id, optional(root, "systemPrompt"), list, options, slot);

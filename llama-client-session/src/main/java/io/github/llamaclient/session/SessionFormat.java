@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * The versioned JSON form of a {@link SessionState}, as the directory store writes it ({@code
- * "format": 1}; see {@link SessionStore#inDirectory(java.nio.file.Path)}): for stores kept outside
+ * "format": 2}; see {@link SessionStore#inDirectory(java.nio.file.Path)}): for stores kept outside
  * this module, so that every store keeps sessions in one format and old states still load.
  */
 public final class SessionFormat {

@@ -70,6 +70,7 @@ public final class SessionManager implements AutoCloseable {
   private final HistoryBudget budget;
   private final WhenBusy whenBusy;
   private final boolean keepPartial;
+  private final StreamSaving streamSaving;
   private final @Nullable String defaultSystemPrompt;
   private final GenerationOptions defaultOptions;
   private final Consumer<ChatRequest.Builder> everyRequest;
@@ -90,6 +91,7 @@ public final class SessionManager implements AutoCloseable {
     this.budget = b.budget;
     this.whenBusy = b.whenBusy;
     this.keepPartial = b.keepPartial;
+    this.streamSaving = b.streamSaving;
     this.defaultSystemPrompt = b.systemPrompt;
     this.defaultOptions = b.options;
     this.everyRequest = b.everyRequest;
@@ -338,6 +340,14 @@ public final class SessionManager implements AutoCloseable {
 
   boolean keepsPartialReplies() {
     return keepPartial;
+  }
+
+  StreamSaving streamSaving() {
+    return streamSaving;
+  }
+
+  InstantSource clock() {
+    return clock;
   }
 
   private void checkOpen() {
@@ -652,6 +662,7 @@ public final class SessionManager implements AutoCloseable {
     private HistoryBudget budget = HistoryBudget.unlimited();
     private WhenBusy whenBusy = WhenBusy.WAIT;
     private boolean keepPartial;
+    private StreamSaving streamSaving = StreamSaving.off();
     private @Nullable String systemPrompt;
     private GenerationOptions options = GenerationOptions.none();
     private Consumer<ChatRequest.Builder> everyRequest = b -> {};
@@ -742,6 +753,32 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
+     * Whether each assistant reply keeps its stream as it arrived ({@link SessionMessage#stream()}),
+     * to be replayed later ({@link SavedStream#replay()}): {@code true} is {@link StreamSaving#on()}
+     * (the default limits), {@code false} {@link StreamSaving#off()} (the default).
+     *
+     * @param save the flag
+     * @return this builder
+     */
+    public Builder saveStreams(boolean save) {
+      return saveStreams(save ? StreamSaving.on() : StreamSaving.off());
+    }
+
+    /**
+     * Sets whether and how much each assistant reply keeps of its stream (default {@link
+     * StreamSaving#off()}): the events with their offsets from the request, measured on {@link
+     * #clock(InstantSource)}, saved with the reply in the store. A stream over the limits is kept up
+     * to them and marked {@linkplain SavedStream#truncated() truncated}.
+     *
+     * @param saving the setting
+     * @return this builder
+     */
+    public Builder saveStreams(StreamSaving saving) {
+      this.streamSaving = Objects.requireNonNull(saving, "saving");
+      return this;
+    }
+
+    /**
      * Sets the system prompt of new sessions (default none).
      *
      * @param systemPrompt the prompt
@@ -826,7 +863,8 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Sets the clock for idle eviction (default the system clock); for tests.
+     * Sets the clock for idle eviction and the offsets of saved streams (default the system
+     * clock); for tests.
      *
      * @param clock the clock
      * @return this builder

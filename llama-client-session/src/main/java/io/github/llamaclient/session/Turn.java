@@ -27,6 +27,7 @@ final class Turn {
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder reasoning = new StringBuilder();
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final @Nullable StreamKeeper keeper;
 
   Turn(
       SessionManager manager,
@@ -41,6 +42,7 @@ final class Turn {
     this.input = List.copyOf(input);
     this.request = request;
     this.fit = fit;
+    this.keeper = StreamKeeper.start(manager.streamSaving(), manager.clock(), before.id());
   }
 
   ChatRequest request() {
@@ -56,6 +58,9 @@ final class Turn {
       text.append(((ChatEvent.Content) e).text());
     } else if (e instanceof ChatEvent.Reasoning) {
       reasoning.append(((ChatEvent.Reasoning) e).text());
+    }
+    if (keeper != null) {
+      keeper.onEvent(e);
     }
   }
 
@@ -80,7 +85,7 @@ final class Turn {
               .reasoning(r.reasoning().isEmpty() ? null : r.reasoning())
               .toolCalls(r.toolCalls())
               .build();
-      write(SessionMessage.of(reply));
+      write(new SessionMessage(reply, false, keeper == null ? null : keeper.saved(r)));
       return r;
     } finally {
       manager.release(entry);
@@ -104,7 +109,7 @@ final class Turn {
                 .reasoning(reasoning.length() == 0 ? null : reasoning.toString())
                 .build();
         try {
-          write(new SessionMessage(partial, true));
+          write(new SessionMessage(partial, true, keeper == null ? null : keeper.partial()));
         } catch (RuntimeException e) {
           LOG.log(
               System.Logger.Level.WARNING,

@@ -1,5 +1,6 @@
 package io.github.llamaclient.session;
 
+import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatResult;
 import io.github.llamaclient.LlamaClient;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Flow;
 import java.util.stream.Stream;
 
 /**
@@ -170,5 +172,39 @@ final class SessionGuideExamples {
     public void onComplete() {
       done.complete(null);
     }
+  }
+
+  static String replay(LlamaClient client, Path dir) {
+    // tag::replay[]
+    SessionManager sessions = SessionManager.builder(client)
+        .store(SessionStore.inDirectory(dir))
+        .saveStreams(true)                    // or StreamSaving.limits(maxEvents, maxChars)
+        .build();
+    sessions.session("user-42").send("Tell me about AI.");
+
+    // later, perhaps in another process: reply 0 of the session, as it streamed
+    SavedStream saved = sessions.session("user-42").replies().get(0).stream();
+    StringBuilder shown = new StringBuilder();
+    try (Stream<String> text = saved.replay().speed(2).textStream()) {   // twice as fast
+        text.forEach(shown::append);
+    }
+    Flow.Publisher<ChatEvent> events = saved.replay().publisher();      // or events(), subscribe(listener)
+    // end::replay[]
+    events.subscribe(new Flow.Subscriber<ChatEvent>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        s.cancel();
+      }
+
+      @Override
+      public void onNext(ChatEvent item) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onComplete() {}
+    });
+    return shown.toString();
   }
 }

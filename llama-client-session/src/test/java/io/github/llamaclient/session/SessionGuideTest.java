@@ -72,7 +72,7 @@ class SessionGuideTest {
       names.add(m.group(1));
       assertThat(m.group(2)).as("snippet " + m.group(1)).isEqualTo(tagged(source, m.group(1)));
     }
-    assertThat(names).contains("quick-start", "session-api", "faces", "cancel", "busy", "tools", "budgets", "slots");
+    assertThat(names).contains("quick-start", "session-api", "faces", "cancel", "busy", "tools", "budgets", "slots", "replay");
     assertThat(guide.split("```java", -1).length - 1).as("every java block is a checked snippet").isEqualTo(names.size());
   }
 
@@ -101,6 +101,9 @@ class SessionGuideTest {
     SessionGuideExamples.busy(client);
     SessionGuideExamples.budgets(client);
     SessionGuideExamples.slots(client);
+    Path replayDir = Files.createDirectory(dir.resolve("replay"));
+    assertThat(SessionGuideExamples.replay(client, replayDir)).isEqualTo(Fixtures.recording("chat-stream-basic").content());
+    assertThat(Files.readString(replayDir.resolve("user-42.json"))).contains("\"stream\"");
   }
 
   @Test

@@ -47,10 +47,11 @@ final class RelayServer implements AutoCloseable {
    *
    * @param method the method
    * @param path the path, without the query
+   * @param query the query, without the {@code ?}; empty for none
    * @param headers header values by lower-case name (the first of repeated headers)
    * @param body the body (empty until the gate let it be read)
    */
-  record Request(String method, String path, Map<String, String> headers, byte[] body) {
+  record Request(String method, String path, String query, Map<String, String> headers, byte[] body) {
     @Nullable String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
@@ -276,6 +277,9 @@ final class RelayServer implements AutoCloseable {
         return;
       }
       String length = head.header("content-length");
+      if (length == null && head.method().equals("GET") && head.header("transfer-encoding") == null) {
+        length = "0"; // a GET has no body
+      }
       if (head.header("transfer-encoding") != null || length == null) {
         reply(key, c, Server.plain(411, "send the body with a Content-Length"));
         return;
@@ -313,7 +317,7 @@ final class RelayServer implements AutoCloseable {
     Request head = c.head;
     byte[] body = new byte[c.bodyLength];
     System.arraycopy(c.in.array(), c.bodyStart, body, 0, c.bodyLength);
-    Request request = new Request(head.method(), head.path(), head.headers(), body);
+    Request request = new Request(head.method(), head.path(), head.query(), head.headers(), body);
     key.cancel();
     selector.selectNow(); // deregisters, so the channel may block
     SocketChannel ch = c.channel;
@@ -413,7 +417,8 @@ final class RelayServer implements AutoCloseable {
     }
     String target = start[1];
     int q = target.indexOf('?');
-    return new Request(start[0], q < 0 ? target : target.substring(0, q), headers, new byte[0]);
+    return new Request(
+        start[0], q < 0 ? target : target.substring(0, q), q < 0 ? "" : target.substring(q + 1), headers, new byte[0]);
   }
 
   private static StringBuilder statusLine(int status, Map<String, String> headers) {

@@ -24,6 +24,7 @@ import io.github.llamaclient.session.HistoryBudget;
 import io.github.llamaclient.session.SessionBusyException;
 import io.github.llamaclient.session.SessionManager;
 import io.github.llamaclient.session.SessionStore;
+import io.github.llamaclient.session.StreamReplay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,9 +60,14 @@ import org.jspecify.annotations.Nullable;
  *       a {@link SessionManager} (llama-client-session): in memory, or one JSON file per session
  *       when {@code RELAY_SESSIONS_DIR} is set. Each turn sends as much history as fits the
  *       server's context (a token-exact {@link HistoryBudget}); sessions expire and are capped.
+ *       Each reply's stream is saved with it ({@link SessionManager.Builder#saveStreams(boolean)});
+ *   <li>{@code GET /api/llm/chat/session/{id}/turns/{n}/replay?speed=2}: replays reply {@code n}
+ *       (0 for the first) of a session as it streamed, at its original pace, {@code speed} times
+ *       faster, or ({@code speed=max}) at once, in the same events; nothing is sent to llama-server.
+ *       404 for an unknown session or turn, or a turn kept without its stream.
  * </ul>
  *
- * <p>Both answer {@code text/event-stream}: {@code data: {"content": "..."}} per piece, {@code
+ * <p>All three answer {@code text/event-stream}: {@code data: {"content": "..."}} per piece, {@code
  * data: {"done": true, "finish_reason", "usage", "timings"}} at the end, {@code data: {"error":
  * "..."}} on failure (a short public message; the details go to the log under the same
  * reference), and {@code : keep-alive} comments while nothing else is sent. {@code reasoning} and
@@ -178,6 +184,12 @@ public final class WebRelay implements AutoCloseable {
     SessionManager sessions = sessions(client, config);
     WebRelay relay = new WebRelay(client, sessions, config);
     System.out.println("Relay for " + client.baseUrl() + " on http://" + relay.address().getHostString() + ":" + relay.address().getPort() + "/");
+    try {
+      new java.util.concurrent.CountDownLatch(1).await(); // the server's threads are daemons: serve until the process ends
+    } catch (InterruptedException e) {
+      relay.close();
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -193,7 +205,8 @@ public final class WebRelay implements AutoCloseable {
                 limits.historyTokens() > 0
                     ? HistoryBudget.tokens(limits.historyTokens())
                     : HistoryBudget.contextWindow(limits.maxTokens()))
-            .everyRequest(r -> r.includeUsage(true));
+            .everyRequest(r -> r.includeUsage(true))
+            .saveStreams(true); // for the replay endpoint
     if (config.sessionsDirectory() != null) {
       b.store(SessionStore.inDirectory(config.sessionsDirectory()));
     }
@@ -241,21 +254,23 @@ public final class WebRelay implements AutoCloseable {
       h.put("Cache-Control", "no-cache");
       return new Reply(200, h, head.method().equals("HEAD") ? new byte[0] : files.get(file));
     }
-    if (!head.path().equals(STATELESS) && !head.path().equals(SESSION)) {
+    boolean replay = TurnReplays.matches(head.path());
+    if (!head.path().equals(STATELESS) && !head.path().equals(SESSION) && !replay) {
       return jsonReply(404, h, "not found");
     }
+    String method = replay ? "GET" : "POST";
     if (head.method().equals("OPTIONS")) { // the preflight carries no credentials
       if (!h.containsKey("Access-Control-Allow-Origin")) {
         return new Reply(403, h, new byte[0]);
       }
-      h.put("Access-Control-Allow-Methods", "POST, OPTIONS");
+      h.put("Access-Control-Allow-Methods", method + ", OPTIONS");
       h.put("Access-Control-Allow-Headers", "Authorization, Content-Type");
       h.put("Access-Control-Max-Age", "600");
       return new Reply(204, h, new byte[0]);
     }
-    if (!head.method().equals("POST")) {
-      h.put("Allow", "POST, OPTIONS");
-      return jsonReply(405, h, "use POST");
+    if (!head.method().equals(method)) {
+      h.put("Allow", method + ", OPTIONS");
+      return jsonReply(405, h, "use " + method);
     }
     if (!authorized(head.header("Authorization"))) {
       h.put("WWW-Authenticate", "Bearer");
@@ -286,6 +301,16 @@ public final class WebRelay implements AutoCloseable {
 
   private void handle(Request request, Exchange ex) throws IOException {
     Map<String, String> h = cors(request);
+    if (TurnReplays.matches(request.path())) {
+      TurnReplays.Lookup found = TurnReplays.find(sessions, request.path(), request.query());
+      StreamReplay replay = found.replay();
+      if (replay == null) {
+        ex.send(jsonReply(found.status(), h, found.message()));
+      } else {
+        relay(ex, h, replay.publisher(), () -> {}); // a past turn, played as it streamed: nothing is sent upstream
+      }
+      return;
+    }
     JsonNode body;
     try {
       body = JSON.readTree(request.body());

@@ -16,7 +16,7 @@ function setRelayBaseUrl(url) {
 }
 
 /**
- * Streams a reply from `url`. Calls onChunk(text) per piece, then onComplete(done) with the done
+ * Streams a reply from `url` (POSTs `data`; GETs when `data` is null). Calls onChunk(text) per piece, then onComplete(done) with the done
  * event ({done, finish_reason, usage, timings}), or onError(message), once. `more` may hold
  * onReasoning(text) and onProgress({total, cache, processed, time_ms}) for the optional events
  * (sent only when the relay's RELAY_EVENTS turns them on). Heartbeat comments are skipped. Returns
@@ -31,12 +31,15 @@ function relayStream(url, data, onChunk, onComplete, onError, more) {
       onError(message);
     }
   };
-  fetch(relayBaseUrl + url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "Authorization": "Bearer " + relayToken },
-    body: JSON.stringify(data),
-    signal: controller.signal,
-  })
+  const init = data === null
+    ? { method: "GET", headers: { "Authorization": "Bearer " + relayToken }, signal: controller.signal }
+    : {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + relayToken },
+        body: JSON.stringify(data),
+        signal: controller.signal,
+      };
+  fetch(relayBaseUrl + url, init)
     .then(async (response) => {
       if (!response.ok) {
         let message = "HTTP " + response.status;
@@ -101,4 +104,13 @@ function chatStream(data, onChunk, onComplete, onError, more) {
 /** With history kept by the relay: data = {session_id, message, system_prompt, options}. */
 function chatSessionStream(data, onChunk, onComplete, onError, more) {
   return relayStream("/api/llm/chat/session/stream", data, onChunk, onComplete, onError, more);
+}
+
+/**
+ * Replays a past reply of a session as it streamed: turn 0 is the session's first reply; speed 1 is
+ * the original pace, 2 twice as fast, "max" at once. The same callbacks as a live reply.
+ */
+function replayTurn(sessionId, turn, speed, onChunk, onComplete, onError, more) {
+  const url = "/api/llm/chat/session/" + encodeURIComponent(sessionId) + "/turns/" + turn + "/replay?speed=" + encodeURIComponent(speed);
+  return relayStream(url, null, onChunk, onComplete, onError, more);
 }

@@ -3,10 +3,14 @@ package io.github.llamaclient.session.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.FinishReason;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.session.ChatSession;
 import io.github.llamaclient.session.GenerationOptions;
+import io.github.llamaclient.session.SavedStream;
 import io.github.llamaclient.session.SessionBusyException;
 import io.github.llamaclient.session.SessionConflictException;
 import io.github.llamaclient.session.SessionManager;
@@ -131,11 +135,33 @@ class JdbcSessionStoreTest {
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT state, revision FROM llama_sessions WHERE id = 'b'")) {
       assertThat(rs.next()).isTrue();
-      assertThat(rs.getString(1)).contains("\"format\" : 1");
+      assertThat(rs.getString(1)).contains("\"format\" : 2");
       assertThat(rs.getLong(2)).isEqualTo(1);
     }
     store.delete("b");
     assertThat(store.ids()).containsExactly("user-1/é");
+    // a reply's saved stream is kept in the same format
+    SessionState withStream =
+        new SessionState(
+            "c",
+            null,
+            List.of(
+                new SessionMessage(ChatMessage.user("hi"), false),
+                new SessionMessage(
+                    ChatMessage.assistant("Hello"),
+                    false,
+                    new SavedStream(
+                        List.of(
+                            new SavedStream.Event(Duration.ofMillis(30), new ChatEvent.Content("Hel")),
+                            new SavedStream.Event(Duration.ofMillis(45), new ChatEvent.Content("lo")),
+                            new SavedStream.Event(
+                                Duration.ofMillis(50),
+                                new ChatEvent.Done(ChatResult.builder().text("Hello").finishReason(FinishReason.STOP).build()))),
+                        false))),
+            GenerationOptions.none(),
+            null);
+    store.save(withStream);
+    assertThat(store.load("c")).contains(withStream);
   }
 
   @Test
