@@ -272,6 +272,8 @@ public final class ChatSession {
    * @return the reply
    * @throws IllegalArgumentException if the input is empty, holds a system message, or a tool
    *     result answers no pending call
+   * @throws MediaTooLargeException if an image or audio part is larger than the manager's {@link
+   *     MediaPolicy} keeps and the policy refuses such parts (nothing was sent)
    * @throws LlamaException as {@link #send(String)}
    */
   public ChatResult send(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {

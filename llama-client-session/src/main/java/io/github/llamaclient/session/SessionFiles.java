@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.llamaclient.ChatMessage;
+import io.github.llamaclient.ContentPart;
 import io.github.llamaclient.ToolCall;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,17 +15,22 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session file format, version 1:
+ * The session file format, version 2 (version 1 is the same without {@code "parts"}; both are read):
  *
  * <pre>{@code
- * {"format":1,"id":"…","systemPrompt":"…"|null,"slot":0|null,
+ * {"format":2,"id":"…","systemPrompt":"…"|null,"slot":0|null,
  *  "options":{"temperature":0.7,"topP":…,"topK":…,"minP":…,"maxTokens":…,"seed":…,"stop":[…]},
  *  "messages":[{"role":"user","content":"…","reasoning":null,"toolCalls":[{"id","name","arguments"}],
- *               "toolCallId":null,"partial":false}, …]}
+ *               "toolCallId":null,"partial":false,"parts":[…]}, …]}
  * }</pre>
+ *
+ * <p>{@code "parts"} is written only for a message with images, audio or several text parts: see
+ * {@link PartsJson}.
  */
 final class SessionFiles {
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  /** The oldest format this version reads. */
+  static final int OLDEST_FORMAT = 1;
   private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
   private SessionFiles() {}
@@ -86,6 +92,7 @@ final class SessionFiles {
         g.writeEndArray();
         nullableString(g, "toolCallId", m.toolCallId());
         g.writeBooleanField("partial", sm.partial());
+        PartsJson.write(g, m);
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -108,7 +115,7 @@ final class SessionFiles {
    * Reads a session file.
    *
    * @throws IOException if the bytes are not JSON
-   * @throws IllegalArgumentException if the JSON is not a version-1 session (the message says what)
+   * @throws IllegalArgumentException if the JSON is not a session of format 1 or 2 (the message says what)
    */
   static SessionState read(byte[] bytes) throws IOException {
     JsonNode root = MAPPER.readTree(bytes);
@@ -119,9 +126,9 @@ final class SessionFiles {
     if (format == null || !format.isInt()) {
       throw new IllegalArgumentException("no \"format\" number: not a session file");
     }
-    if (format.asInt() != FORMAT) {
+    if (format.asInt() < OLDEST_FORMAT || format.asInt() > FORMAT) {
       throw new IllegalArgumentException(
-          "format " + format.asInt() + " is not supported; this version reads format " + FORMAT);
+          "format " + format.asInt() + " is not supported; this version reads formats " + OLDEST_FORMAT + " to " + FORMAT);
     }
     String id = required(root, "id");
     JsonNode o = root.path("options");
@@ -148,14 +155,14 @@ final class SessionFiles {
       for (JsonNode c : m.path("toolCalls")) {
         calls.add(new ToolCall(required(c, "id"), required(c, "name"), required(c, "arguments")));
       }
+      ChatMessage.Builder b = ChatMessage.builder(required(m, "role")).content(optional(m, "content"));
+      List<ContentPart> parts = PartsJson.read(m);
+      if (parts != null) {
+        b.parts(parts);
+      }
       list.add(
           new SessionMessage(
-              ChatMessage.builder(required(m, "role"))
-                  .content(optional(m, "content"))
-                  .reasoning(optional(m, "reasoning"))
-                  .toolCalls(calls)
-                  .toolCallId(optional(m, "toolCallId"))
-                  .build(),
+              b.reasoning(optional(m, "reasoning")).toolCalls(calls).toolCallId(optional(m, "toolCallId")).build(),
               m.path("partial").asBoolean(false)));
     }
     Integer slot = root.hasNonNull("slot") ? root.get("slot").asInt() : null;

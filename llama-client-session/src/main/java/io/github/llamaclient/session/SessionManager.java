@@ -68,6 +68,7 @@ public final class SessionManager implements AutoCloseable {
   private final LlamaClient client;
   private final SessionStore store;
   private final HistoryBudget budget;
+  private final MediaPolicy media;
   private final WhenBusy whenBusy;
   private final boolean keepPartial;
   private final @Nullable String defaultSystemPrompt;
@@ -88,6 +89,7 @@ public final class SessionManager implements AutoCloseable {
     this.client = b.client;
     this.store = b.store;
     this.budget = b.budget;
+    this.media = b.media;
     this.whenBusy = b.whenBusy;
     this.keepPartial = b.keepPartial;
     this.defaultSystemPrompt = b.systemPrompt;
@@ -336,6 +338,10 @@ public final class SessionManager implements AutoCloseable {
     return budget;
   }
 
+  MediaPolicy media() {
+    return media;
+  }
+
   boolean keepsPartialReplies() {
     return keepPartial;
   }
@@ -508,6 +514,7 @@ public final class SessionManager implements AutoCloseable {
   Turn begin(String id, List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
     Objects.requireNonNull(options, "options");
     checkInput(input);
+    media.check(id, input);
     Entry e = acquire(id);
     try {
       SessionState st = e.state;
@@ -649,6 +656,7 @@ public final class SessionManager implements AutoCloseable {
     private final LlamaClient client;
     private SessionStore store = SessionStore.inMemory();
     private HistoryBudget budget = HistoryBudget.unlimited();
+    private MediaPolicy media = MediaPolicy.inline();
     private WhenBusy whenBusy = WhenBusy.WAIT;
     private boolean keepPartial;
     private @Nullable String systemPrompt;
@@ -684,6 +692,19 @@ public final class SessionManager implements AutoCloseable {
      */
     public Builder historyBudget(HistoryBudget budget) {
       this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Sets what the history keeps of the images and audio that turns send (default {@link
+     * MediaPolicy#inline()}: everything, inline parts up to {@link MediaPolicy#DEFAULT_MAX_PART_BYTES}
+     * each, a larger one refused before it is sent).
+     *
+     * @param media the policy
+     * @return this builder
+     */
+    public Builder media(MediaPolicy media) {
+      this.media = Objects.requireNonNull(media, "media");
       return this;
     }
 

@@ -129,7 +129,7 @@ final class Turn {
     List<SessionMessage> next = new ArrayList<>(base.size() + input.size() + 1);
     next.addAll(base);
     for (ChatMessage m : input) {
-      next.add(SessionMessage.of(m));
+      next.add(SessionMessage.of(manager.media().keep(m)));
     }
     next.add(reply);
     manager.commit(entry, before.withMessages(next));

@@ -84,7 +84,7 @@ class SessionStoreTest {
     store.save(sample("s1").withMessages(List.of()));
 
     String json = Files.readString(dir.resolve("s1.json"));
-    assertThat(json).contains("\"format\" : 1").contains("\"id\" : \"s1\"");
+    assertThat(json).contains("\"format\" : 2").contains("\"id\" : \"s1\"");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("s1.json");
     }
@@ -138,10 +138,10 @@ class SessionStoreTest {
   @Test
   void anUnknownFormatVersionIsRefusedClearly() throws Exception {
     SessionStore store = SessionStore.inDirectory(dir);
-    Files.writeString(dir.resolve("s1.json"), "{\"format\":2,\"id\":\"s1\",\"messages\":[]}");
+    Files.writeString(dir.resolve("s1.json"), "{\"format\":3,\"id\":\"s1\",\"messages\":[]}");
     assertThatThrownBy(() -> store.load("s1"))
         .isInstanceOf(SessionStoreException.class)
-        .hasMessageContaining("format 2 is not supported")
+        .hasMessageContaining("format 3 is not supported")
         .hasMessageContaining("s1.json");
   }
 

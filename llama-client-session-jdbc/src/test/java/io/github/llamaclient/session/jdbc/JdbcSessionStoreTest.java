@@ -131,7 +131,7 @@ class JdbcSessionStoreTest {
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT state, revision FROM llama_sessions WHERE id = 'b'")) {
       assertThat(rs.next()).isTrue();
-      assertThat(rs.getString(1)).contains("\"format\" : 1");
+      assertThat(rs.getString(1)).contains("\"format\" : 2");
       assertThat(rs.getLong(2)).isEqualTo(1);
     }
     store.delete("b");
