@@ -69,6 +69,7 @@ public final class SessionManager implements AutoCloseable {
   private final SessionStore store;
   private final HistoryBudget budget;
   private final MediaPolicy media;
+  private final MediaTokens mediaTokens = new MediaTokens();
   private final WhenBusy whenBusy;
   private final boolean keepPartial;
   private final @Nullable String defaultSystemPrompt;
@@ -342,6 +343,10 @@ public final class SessionManager implements AutoCloseable {
     return media;
   }
 
+  MediaTokens mediaTokens() {
+    return mediaTokens;
+  }
+
   boolean keepsPartialReplies() {
     return keepPartial;
   }
@@ -521,7 +526,7 @@ public final class SessionManager implements AutoCloseable {
       checkToolResults(st, input);
       prepareSlot(st);
       HistoryBudget.Fit fit =
-          budget.fit(st.messages(), input, kept -> request(st, kept, input, options), client, this::contextSize);
+          budget.fit(st.messages(), input, kept -> request(st, kept, input, options), client, this::contextSize, mediaTokens);
       ChatRequest request = request(st, fit.kept(), input, options);
       return new Turn(this, e, st, input, request, fit);
     } catch (RuntimeException ex) {

@@ -81,6 +81,7 @@ final class Turn {
               .toolCalls(r.toolCalls())
               .build();
       write(SessionMessage.of(reply));
+      manager.mediaTokens().learn(request, fit.textTokens(), r);
       return r;
     } finally {
       manager.release(entry);
