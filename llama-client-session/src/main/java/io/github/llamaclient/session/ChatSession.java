@@ -41,6 +41,11 @@ import org.jspecify.annotations.Nullable;
  * One turn runs at a time per session: a turn begun while another runs waits or fails, as {@link
  * WhenBusy} says; so do the changes ({@link #systemPrompt(String)}, {@link #reset()}, …).
  *
+ * <p>A turn's input may hold images and audio ({@link io.github.llamaclient.ContentPart}, in a
+ * {@link ChatMessage#user(io.github.llamaclient.ContentPart, io.github.llamaclient.ContentPart...)}
+ * message given to the methods that take a list of messages): they become history like text, and
+ * are sent again with the later turns, as the manager's {@link MediaPolicy} says.
+ *
  * <p>The faces match {@link io.github.llamaclient.LlamaClient}'s: blocking ({@link #send(String)}),
  * pulled streams ({@link #sendStream(String)}, {@link #sendEvents(List, Consumer)}), publishers
  * ({@link #sendPublisher(String)}) and a listener ({@link #send(String, StreamListener)}). A turn's request options are applied over the manager's {@link

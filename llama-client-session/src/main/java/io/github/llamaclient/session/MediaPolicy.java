@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link SessionManager}'s history keeps of the images and audio that turns send (set with
@@ -177,7 +178,7 @@ public final class MediaPolicy {
   }
 
   /** Why a part is not kept (the end of the placeholder), or null if it is kept. */
-  private @org.jspecify.annotations.Nullable String dropReason(ContentPart p) {
+  private @Nullable String dropReason(ContentPart p) {
     if (p instanceof ContentPart.Text) {
       return null;
     }
@@ -247,7 +248,7 @@ public final class MediaPolicy {
   }
 
   @Override
-  public boolean equals(@org.jspecify.annotations.Nullable Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof MediaPolicy
         && ((MediaPolicy) o).storage == storage
         && ((MediaPolicy) o).maxPartBytes == maxPartBytes

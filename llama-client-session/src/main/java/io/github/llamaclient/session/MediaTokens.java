@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,6 +43,13 @@ final class MediaTokens {
           return size() > MAX_ENTRIES;
         }
       };
+
+  /**
+   * Each part's digest, computed once per part object: a history's parts are the same objects
+   * turn after turn, and hashing megabytes of base64 for every count would cost more than the
+   * count. Weak keys: a part's entry goes with the part.
+   */
+  private final Map<ContentPart, String> digests = new WeakHashMap<>();
 
   /** The measured cost of a part, or null if it was not measured. */
   synchronized @Nullable Integer get(ContentPart p) {
@@ -135,8 +143,12 @@ final class MediaTokens {
     return out;
   }
 
-  /** A digest of the part's data or URL: the map holds no media. */
-  private static String key(ContentPart p) {
+  /** A digest of the part's data or URL, so the measurements hold no media. Called under the lock. */
+  private String key(ContentPart p) {
+    return digests.computeIfAbsent(p, MediaTokens::digest);
+  }
+
+  private static String digest(ContentPart p) {
     String s =
         p instanceof ContentPart.Audio
             ? "audio:" + ((ContentPart.Audio) p).format() + ":" + ((ContentPart.Audio) p).data()
