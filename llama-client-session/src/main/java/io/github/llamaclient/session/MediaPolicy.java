@@ -193,7 +193,10 @@ public final class MediaPolicy {
     }
   }
 
-  /** The decoded size of an inline part, or -1 for a URL (or text). */
+  /**
+   * The decoded size of an inline part (base64 decoded; a {@code data:} URI without {@code
+   * ;base64} as written), or -1 for a URL (or text).
+   */
   static long inlineBytes(ContentPart p) {
     if (p instanceof ContentPart.Image) {
       ContentPart.Image i = (ContentPart.Image) p;
@@ -201,7 +204,8 @@ public final class MediaPolicy {
         return -1;
       }
       int comma = i.url().indexOf(',');
-      return base64Bytes(i.url(), comma + 1);
+      boolean base64 = comma > 0 && i.url().regionMatches(true, comma - 7, ";base64", 0, 7);
+      return base64 ? base64Bytes(i.url(), comma + 1) : i.url().length() - comma - 1;
     }
     if (p instanceof ContentPart.Audio) {
       return base64Bytes(((ContentPart.Audio) p).data(), 0);

@@ -59,8 +59,19 @@ final class PartsJson {
   }
 
   /**
-   * The parts of a stored message, or null if it has no {@code "parts"} field (its content is then
-   * its {@code "content"} text).
+   * Sets the stored message's parts on its builder, if it has a {@code "parts"} field (its content
+   * is otherwise its {@code "content"} text, already set).
+   *
+   * @return the builder
+   * @throws IllegalArgumentException if the field is not an array of parts this version reads
+   */
+  static ChatMessage.Builder read(JsonNode message, ChatMessage.Builder b) {
+    List<ContentPart> parts = read(message);
+    return parts == null ? b : b.parts(parts);
+  }
+
+  /**
+   * The parts of a stored message, or null if it has no {@code "parts"} field.
    *
    * @throws IllegalArgumentException if the field is not an array of parts this version reads
    */

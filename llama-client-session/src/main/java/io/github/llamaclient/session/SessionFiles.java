@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.llamaclient.ChatMessage;
-import io.github.llamaclient.ContentPart;
 import io.github.llamaclient.ToolCall;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -155,14 +154,14 @@ final class SessionFiles {
       for (JsonNode c : m.path("toolCalls")) {
         calls.add(new ToolCall(required(c, "id"), required(c, "name"), required(c, "arguments")));
       }
-      ChatMessage.Builder b = ChatMessage.builder(required(m, "role")).content(optional(m, "content"));
-      List<ContentPart> parts = PartsJson.read(m);
-      if (parts != null) {
-        b.parts(parts);
-      }
       list.add(
           new SessionMessage(
-              b.reasoning(optional(m, "reasoning")).toolCalls(calls).toolCallId(optional(m, "toolCallId")).build(),
+              PartsJson.read(m, ChatMessage.builder(required(m, "role"))
+                  .content(optional(m, "content")))
+                  .reasoning(optional(m, "reasoning"))
+                  .toolCalls(calls)
+                  .toolCallId(optional(m, "toolCallId"))
+                  .build(),
               m.path("partial").asBoolean(false)));
     }
     Integer slot = root.hasNonNull("slot") ? root.get("slot").asInt() : null;

@@ -97,4 +97,18 @@ class SessionMediaStoreTest {
         .isInstanceOf(SessionStoreException.class)
         .hasMessageContaining("unknown content part type 'video_url'");
   }
+
+  /** The limit is on a part's decoded size: base64 decoded, a plain data URI as written (percent escapes counted whole). */
+  @Test
+  void theLimitIsOnTheDecodedSize() {
+    List<ChatMessage> png = List.of(SessionMediaTest.VISION); // a 70-byte PNG (96 base64 characters) and a URL
+    MediaPolicy.inline(70).check("s", png);
+    assertThatThrownBy(() -> MediaPolicy.inline(69).check("s", png)).isInstanceOf(MediaTooLargeException.class);
+
+    List<ChatMessage> svg = List.of(ChatMessage.user(new ContentPart.Image("data:image/svg+xml,%3Csvg%2F%3E")));
+    MediaPolicy.inline(12).check("s", svg);
+    assertThatThrownBy(() -> MediaPolicy.inline(11).check("s", svg))
+        .isInstanceOf(MediaTooLargeException.class)
+        .hasMessageContaining("image/svg+xml, 12 bytes inline");
+  }
 }
