@@ -41,6 +41,11 @@ import org.jspecify.annotations.Nullable;
  * One turn runs at a time per session: a turn begun while another runs waits or fails, as {@link
  * WhenBusy} says; so do the changes ({@link #systemPrompt(String)}, {@link #reset()}, …).
  *
+ * <p>A turn's input may hold images and audio ({@link io.github.llamaclient.ContentPart}, in a
+ * {@link ChatMessage#user(io.github.llamaclient.ContentPart, io.github.llamaclient.ContentPart...)}
+ * message given to the methods that take a list of messages): they become history like text, and
+ * are sent again with the later turns, as the manager's {@link MediaPolicy} says.
+ *
  * <p>The faces match {@link io.github.llamaclient.LlamaClient}'s: blocking ({@link #send(String)}),
  * pulled streams ({@link #sendStream(String)}, {@link #sendEvents(List, Consumer)}), publishers
  * ({@link #sendPublisher(String)}) and a listener ({@link #send(String, StreamListener)}). A turn's request options are applied over the manager's {@link
@@ -286,6 +291,8 @@ public final class ChatSession {
    * @return the reply
    * @throws IllegalArgumentException if the input is empty, holds a system message, or a tool
    *     result answers no pending call
+   * @throws MediaTooLargeException if an image or audio part is larger than the manager's {@link
+   *     MediaPolicy} keeps and the policy refuses such parts (nothing was sent)
    * @throws LlamaException as {@link #send(String)}
    */
   public ChatResult send(List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {

@@ -14,18 +14,19 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session file format, version 2 (version 1, without {@code "stream"}, is still read):
+ * The session file format, version 2 (version 1 is the same without {@code "parts"} and {@code "stream"}; both are read):
  *
  * <pre>{@code
  * {"format":2,"id":"…","systemPrompt":"…"|null,"slot":0|null,
  *  "options":{"temperature":0.7,"topP":…,"topK":…,"minP":…,"maxTokens":…,"seed":…,"stop":[…]},
  *  "messages":[{"role":"user","content":"…","reasoning":null,"toolCalls":[{"id","name","arguments"}],
- *               "toolCallId":null,"partial":false,
+ *               "toolCallId":null,"partial":false,"parts":[…],
  *               "stream":{…}}, …]}
  * }</pre>
  *
- * <p>{@code "stream"}, an assistant reply's {@link SavedStream}, is written only when the reply has
- * one; {@link SavedStreamJson} reads and writes it.
+ * <p>{@code "parts"} is written only for a message with images, audio or several text parts: see
+ * {@link PartsJson}. {@code "stream"}, an assistant reply's {@link SavedStream}, is written only
+ * when the reply has one; {@link SavedStreamJson} reads and writes it.
  */
 final class SessionFiles {
   static final int FORMAT = 2;
@@ -95,6 +96,7 @@ final class SessionFiles {
         if (sm.stream() != null) {
           SavedStreamJson.write(g, sm.stream());
         }
+        PartsJson.write(g, m);
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -117,8 +119,7 @@ final class SessionFiles {
    * Reads a session file.
    *
    * @throws IOException if the bytes are not JSON
-   * @throws IllegalArgumentException if the JSON is not a session of a format this version reads (the
-   *     message says what)
+   * @throws IllegalArgumentException if the JSON is not a session of format 1 or 2 (the message says what)
    */
   static SessionState read(byte[] bytes) throws IOException {
     JsonNode root = MAPPER.readTree(bytes);
@@ -160,8 +161,8 @@ final class SessionFiles {
       }
       SessionMessage read =
           new SessionMessage(
-              ChatMessage.builder(required(m, "role"))
-                  .content(optional(m, "content"))
+              PartsJson.read(m, ChatMessage.builder(required(m, "role"))
+                  .content(optional(m, "content")))
                   .reasoning(optional(m, "reasoning"))
                   .toolCalls(calls)
                   .toolCallId(optional(m, "toolCallId"))

@@ -4,8 +4,10 @@ import java.io.IOException;
 
 /**
  * The versioned JSON form of a {@link SessionState}, as the directory store writes it ({@code
- * "format": 2}; see {@link SessionStore#inDirectory(java.nio.file.Path)}): for stores kept outside
- * this module, so that every store keeps sessions in one format and old states still load.
+ * "format": 2}; format 1 is still read; see {@link SessionStore#inDirectory(java.nio.file.Path)}):
+ * for stores kept outside this module, so that every store keeps sessions in one format and old
+ * states still load. Images and audio are written as the state holds them (inline data as base64,
+ * URLs as URLs); {@link MediaPolicy} decides what a manager's history keeps of them.
  */
 public final class SessionFormat {
   private SessionFormat() {}

@@ -68,6 +68,8 @@ public final class SessionManager implements AutoCloseable {
   private final LlamaClient client;
   private final SessionStore store;
   private final HistoryBudget budget;
+  private final MediaPolicy media;
+  private final MediaTokens mediaTokens = new MediaTokens();
   private final WhenBusy whenBusy;
   private final boolean keepPartial;
   private final StreamSaving streamSaving;
@@ -89,6 +91,7 @@ public final class SessionManager implements AutoCloseable {
     this.client = b.client;
     this.store = b.store;
     this.budget = b.budget;
+    this.media = b.media;
     this.whenBusy = b.whenBusy;
     this.keepPartial = b.keepPartial;
     this.streamSaving = b.streamSaving;
@@ -338,6 +341,14 @@ public final class SessionManager implements AutoCloseable {
     return budget;
   }
 
+  MediaPolicy media() {
+    return media;
+  }
+
+  MediaTokens mediaTokens() {
+    return mediaTokens;
+  }
+
   boolean keepsPartialReplies() {
     return keepPartial;
   }
@@ -518,13 +529,14 @@ public final class SessionManager implements AutoCloseable {
   Turn begin(String id, List<ChatMessage> input, Consumer<ChatRequest.Builder> options) {
     Objects.requireNonNull(options, "options");
     checkInput(input);
+    media.check(id, input);
     Entry e = acquire(id);
     try {
       SessionState st = e.state;
       checkToolResults(st, input);
       prepareSlot(st);
       HistoryBudget.Fit fit =
-          budget.fit(st.messages(), input, kept -> request(st, kept, input, options), client, this::contextSize);
+          budget.fit(st.messages(), input, kept -> request(st, kept, input, options), client, this::contextSize, mediaTokens);
       ChatRequest request = request(st, fit.kept(), input, options);
       return new Turn(this, e, st, input, request, fit);
     } catch (RuntimeException ex) {
@@ -660,6 +672,7 @@ public final class SessionManager implements AutoCloseable {
     private final LlamaClient client;
     private SessionStore store = SessionStore.inMemory();
     private HistoryBudget budget = HistoryBudget.unlimited();
+    private MediaPolicy media = MediaPolicy.inline();
     private WhenBusy whenBusy = WhenBusy.WAIT;
     private boolean keepPartial;
     private StreamSaving streamSaving = StreamSaving.off();
@@ -696,6 +709,19 @@ public final class SessionManager implements AutoCloseable {
      */
     public Builder historyBudget(HistoryBudget budget) {
       this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Sets what the history keeps of the images and audio that turns send (default {@link
+     * MediaPolicy#inline()}: everything, inline parts up to {@link MediaPolicy#DEFAULT_MAX_PART_BYTES}
+     * each, a larger one refused before it is sent).
+     *
+     * @param media the policy
+     * @return this builder
+     */
+    public Builder media(MediaPolicy media) {
+      this.media = Objects.requireNonNull(media, "media");
       return this;
     }
 

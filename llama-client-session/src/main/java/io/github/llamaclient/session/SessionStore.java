@@ -63,8 +63,8 @@ public interface SessionStore {
    * A store of one JSON file per session in {@code directory} (created if missing). Each save
    * writes a temporary file in the same directory, forces it to disk, and moves it over the old
    * file with an atomic move, so a crash mid-write leaves the previous version intact. The files
-   * carry a format version ({@code "format": 2}; files of format 1 are still read); a file that cannot be read fails only its own
-   * session, with a {@link SessionStoreException} naming the file.
+   * carry a format version ({@code "format": 2}; files of format 1 are still read); a file that
+   * cannot be read fails only its own session, with a {@link SessionStoreException} naming the file.
    *
    * <p>File names are the session id with characters other than {@code a-z 0-9 _ -} percent-encoded
    * (so ids that differ only in case do not collide on case-insensitive file systems); ids whose

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * affected; other sessions load and save as before. A turn whose commit failed this way leaves the
  * session's history as it was.
  */
-public sealed class SessionStoreException extends LlamaException permits SessionConflictException {
+public sealed class SessionStoreException extends LlamaException
+    permits SessionConflictException, MediaTooLargeException {
   private static final long serialVersionUID = 1L;
 
   private final String sessionId;

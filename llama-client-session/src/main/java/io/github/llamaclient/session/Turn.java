@@ -86,6 +86,7 @@ final class Turn {
               .toolCalls(r.toolCalls())
               .build();
       write(new SessionMessage(reply, false, keeper == null ? null : keeper.saved(r)));
+      manager.mediaTokens().learn(request, fit.textTokens(), r);
       return r;
     } finally {
       manager.release(entry);
@@ -134,7 +135,7 @@ final class Turn {
     List<SessionMessage> next = new ArrayList<>(base.size() + input.size() + 1);
     next.addAll(base);
     for (ChatMessage m : input) {
-      next.add(SessionMessage.of(m));
+      next.add(SessionMessage.of(manager.media().keep(m)));
     }
     next.add(reply);
     manager.commit(entry, before.withMessages(next));

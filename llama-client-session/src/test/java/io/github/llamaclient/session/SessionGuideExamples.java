@@ -3,6 +3,7 @@ package io.github.llamaclient.session;
 import io.github.llamaclient.ChatEvent;
 import io.github.llamaclient.ChatMessage;
 import io.github.llamaclient.ChatResult;
+import io.github.llamaclient.ContentPart;
 import io.github.llamaclient.LlamaClient;
 import io.github.llamaclient.StreamHandle;
 import io.github.llamaclient.StreamListener;
@@ -134,6 +135,24 @@ final class SessionGuideExamples {
     // end::budgets[]
     List<HistoryBudget> all = List.of(byCount, byTokens, byContext, offline, compact);
     return SessionManager.builder(client).historyBudget(all.get(0)).build();
+  }
+
+  static SessionManager media(LlamaClient client, Path dir, Path photo) {
+    // tag::media[]
+    SessionManager sessions = SessionManager.builder(client)
+        .store(SessionStore.inDirectory(dir))
+        .media(MediaPolicy.inline(4 << 20)        // keep images and audio up to 4 MiB each,
+            .placeholderWhenTooLarge())           // larger ones: sent once, then a placeholder
+        .historyBudget(HistoryBudget.tokens(3000)
+            .mediaTokens(256, 750))               // per image, per audio part, until measured
+        .build();
+    ChatSession session = sessions.session("user-42");
+    ChatMessage question =
+        ChatMessage.user(ContentPart.text("What is in this photo?"), ContentPart.image(photo));
+    session.send(List.of(question), r -> {});
+    session.send("And what colour is it?");      // the photo is sent again, from the history
+    // end::media[]
+    return sessions;
   }
 
   static void slots(LlamaClient client) {

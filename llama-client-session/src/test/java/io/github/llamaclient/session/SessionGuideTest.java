@@ -72,7 +72,7 @@ class SessionGuideTest {
       names.add(m.group(1));
       assertThat(m.group(2)).as("snippet " + m.group(1)).isEqualTo(tagged(source, m.group(1)));
     }
-    assertThat(names).contains("quick-start", "session-api", "faces", "cancel", "busy", "tools", "budgets", "slots", "replay");
+    assertThat(names).contains("quick-start", "session-api", "faces", "cancel", "busy", "tools", "budgets", "media", "slots", "replay");
     assertThat(guide.split("```java", -1).length - 1).as("every java block is a checked snippet").isEqualTo(names.size());
   }
 
@@ -104,6 +104,20 @@ class SessionGuideTest {
     Path replayDir = Files.createDirectory(dir.resolve("replay"));
     assertThat(SessionGuideExamples.replay(client, replayDir)).isEqualTo(Fixtures.recording("chat-stream-basic").content());
     assertThat(Files.readString(replayDir.resolve("user-42.json"))).contains("\"stream\"");
+  }
+
+  @Test
+  void theMediaSnippetRuns() throws Exception {
+    server.route("/props", Fixtures.replay("props-vision-audio")); // a server with a projector
+    Path photo = Files.write(dir.resolve("photo.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    Path sessionsDir = dir.resolve("sessions");
+
+    SessionManager sessions = SessionGuideExamples.media(client, sessionsDir, photo);
+
+    List<SessionMessage> history = SessionStore.inDirectory(sessionsDir).load("user-42").orElseThrow().messages();
+    assertThat(history).hasSize(4);
+    assertThat(history.get(0).message().parts().get(1)).isEqualTo(io.github.llamaclient.ContentPart.image(photo));
+    assertThat(sessions.session("user-42").history()).isEqualTo(history);
   }
 
   @Test

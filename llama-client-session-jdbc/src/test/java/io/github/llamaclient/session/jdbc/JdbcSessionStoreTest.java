@@ -165,6 +165,22 @@ class JdbcSessionStoreTest {
   }
 
   @Test
+  void keepsImagesAndAudio() {
+    JdbcSessionStore store = store();
+    ChatMessage media =
+        ChatMessage.user(
+            io.github.llamaclient.ContentPart.text("what is this?"),
+            io.github.llamaclient.ContentPart.image(new byte[] {1, 2, 3}, "image/png"),
+            io.github.llamaclient.ContentPart.imageUrl(java.net.URI.create("https://example.com/cat.jpg")),
+            io.github.llamaclient.ContentPart.audio(new byte[] {4, 5}, "wav"));
+    SessionState s =
+        new SessionState(
+            "media", null, List.of(SessionMessage.of(media), SessionMessage.of(ChatMessage.assistant("a cat"))), GenerationOptions.none(), null);
+    store.save(s);
+    assertThat(store.load("media")).contains(s);
+  }
+
+  @Test
   void twoProcessesTakeTurnsInOneSessionAndEachSeesTheOthersTurns() {
     SessionManager a = manager(store(), WhenBusy.FAIL);
     SessionManager b = manager(store(), WhenBusy.FAIL);
