@@ -55,6 +55,36 @@ class SessionMediaStoreTest {
     assertThat(back.messages().get(0).message().parts()).isEqualTo(SessionMediaTest.VISION.parts());
   }
 
+  /** Both additions of format 2 on one session: the user's image and the reply's saved stream. */
+  @ParameterizedTest
+  @ValueSource(strings = {"directory", "format"})
+  void partsAndASavedStreamRoundTripTogether(String where) {
+    SavedStream stream =
+        new SavedStream(
+            List.of(
+                new SavedStream.Event(java.time.Duration.ofMillis(12), new io.github.llamaclient.ChatEvent.Content("a ")),
+                new SavedStream.Event(java.time.Duration.ofMillis(30), new io.github.llamaclient.ChatEvent.Content("cat"))),
+            false);
+    SessionState s =
+        new SessionState(
+            "both",
+            null,
+            List.of(SessionMessage.of(SessionMediaTest.VISION), new SessionMessage(ChatMessage.assistant("a cat"), false, stream)),
+            GenerationOptions.none(),
+            null);
+    SessionState back;
+    if (where.equals("format")) {
+      back = SessionFormat.read(SessionFormat.write(s));
+    } else {
+      SessionStore store = SessionStore.inDirectory(dir);
+      store.save(s);
+      back = store.load("both").orElseThrow();
+    }
+    assertThat(back.messages().get(0).message().parts()).isEqualTo(SessionMediaTest.VISION.parts());
+    assertThat(back.messages().get(1).stream()).isEqualTo(stream);
+    assertThat(back).isEqualTo(s);
+  }
+
   @Test
   void theFileIsFormat2WithPartsOnlyWhereAMessageHasThem() throws Exception {
     SessionStore.inDirectory(dir).save(withMedia("m1"));
