@@ -69,4 +69,4 @@ fi
 LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
   LLAMA_LIVE_ROUTER_URL="http://127.0.0.1:$port3" LLAMA_LIVE_SERVER_SCRIPT="$here/live-server.sh" \
   ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
-  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveFleetTest,LiveRouterTest' -Dsurefire.failIfNoSpecifiedTests=false
+  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveRelayTest,LiveFleetTest,LiveRouterTest' -Dsurefire.failIfNoSpecifiedTests=false
