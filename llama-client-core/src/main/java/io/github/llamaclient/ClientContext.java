@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -39,7 +37,7 @@ final class ClientContext {
   private final Secrets secrets;
   private final HttpClient http;
   private final boolean ownsHttp;
-  private final @Nullable ExecutorService ownCallbackExecutor;
+  private final @Nullable DeliveryPool ownCallbackExecutor;
   private final Executor callbackExecutor;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
@@ -99,7 +97,7 @@ final class ClientContext {
       this.callbackExecutor = b.callbackExecutor;
       this.ownCallbackExecutor = null;
     } else {
-      this.ownCallbackExecutor = Executors.newCachedThreadPool(new DaemonFactory("callback"));
+      this.ownCallbackExecutor = new DeliveryPool(b.callbackThreads, new DaemonFactory("callback"));
       this.callbackExecutor = ownCallbackExecutor;
     }
     HttpClient own = b.http;
@@ -350,6 +348,11 @@ final class ClientContext {
     return callbackExecutor;
   }
 
+  /** Whether the delivery executor is the client's own pool, which a stream may queue itself on again. */
+  boolean ownDeliveryPool() {
+    return ownCallbackExecutor != null;
+  }
+
   int maxResponseChars() {
     return maxResponseChars;
   }
@@ -403,7 +406,7 @@ final class ClientContext {
       e.cancel(); // open exchanges: their connections close now
     }
     engine.close();
-    ExecutorService callbacks = ownCallbackExecutor;
+    DeliveryPool callbacks = ownCallbackExecutor;
     if (callbacks != null) {
       callbacks.shutdown(); // signals already queued are still delivered
     }

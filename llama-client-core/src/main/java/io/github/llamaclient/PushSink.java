@@ -23,11 +23,17 @@ import org.jspecify.annotations.Nullable;
  * ({@link LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
  * time per subscription, never on the HTTP client's I/O thread unless the user chose a direct
  * executor. A task drains what one network read produced. The exchange reads more bytes only
- * while there is demand and nothing is queued.
+ * while there is demand and nothing is queued: undelivered signals pause the reader (back-pressure
+ * to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
+ * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
+ * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
  *
  * @param <T> what the subscriber receives
  */
 final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription {
+  /** The most signals one delivery task hands over before it lets other streams' tasks run. */
+  static final int BATCH = 32;
+
   private static final System.Logger LOG = System.getLogger(PushSink.class.getName());
 
   /** Does nothing: replaces the subscriber once it may not be signalled any more (rule 3.13). */
@@ -68,18 +74,23 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private boolean terminated;
   private volatile int queued;
   private final Executor executor;
+  private final boolean takesTurns; // the executor is a FIFO pool: a task may queue itself again
   private final Runnable drainTask = this::drainLoop;
 
   /**
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
+   * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
+   *     (only on an executor that queues, never runs a task on the caller's thread)
    */
   PushSink(
       Flow.Subscriber<? super T> subscriber,
       Function<ChatEvent, @Nullable T> map,
       Function<R, @Nullable T> last,
-      Executor executor) {
+      Executor executor,
+      boolean takesTurns) {
     this.executor = executor;
+    this.takesTurns = takesTurns;
     this.subscriber = subscriber;
     this.map = map;
     this.last = last;
@@ -198,11 +209,17 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
 
   private void drainLoop() {
     int missed = 1;
+    int turn = BATCH; // signals this task may still hand over before it lets other streams run
     for (;;) {
       long r = requested.get();
       long emitted = 0;
+      boolean yielding = false;
       while (emitted != r) {
         if (cancelled || terminated || badRequest != null) {
+          break;
+        }
+        if (turn == 0 && takesTurns) {
+          yielding = true;
           break;
         }
         T item = taken.poll();
@@ -221,6 +238,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
           return;
         }
         emitted++;
+        turn--;
       }
       if (emitted != 0) {
         synchronized (lock) {
@@ -258,6 +276,15 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       if (emitted != 0 || queued == 0) {
         consumed();
       }
+      if (yielding) {
+        try {
+          executor.execute(drainTask); // to the back of the queue; wip stays taken, so this is the one task
+          return;
+        } catch (RejectedExecutionException e) {
+          turn = BATCH; // shut down (client closed): go on here rather than lose signals
+          continue;
+        }
+      }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {
         break;
@@ -291,7 +318,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       Function<R, @Nullable T> last,
       @Nullable LlamaException refused) {
     Objects.requireNonNull(subscriber, "subscriber");
-    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor());
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool());
     Exchange<R> exchange = Exchange.streaming(client.engine(), request, client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
