@@ -39,6 +39,8 @@ final class ClientContext {
   private final boolean ownsHttp;
   private final @Nullable DeliveryPool ownCallbackExecutor;
   private final Executor callbackExecutor;
+  /** Where the push faces' reading threads come from (virtual threads), or null: they go through java.net.http. */
+  private final @Nullable ThreadFactory pushPumps;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
   private final Duration idleTimeout;
@@ -93,11 +95,12 @@ final class ClientContext {
     } else {
       this.limiter = null;
     }
+    int id = DaemonFactory.nextClient();
     if (b.callbackExecutor != null) {
       this.callbackExecutor = b.callbackExecutor;
       this.ownCallbackExecutor = null;
     } else {
-      this.ownCallbackExecutor = new DeliveryPool(b.callbackThreads, new DaemonFactory("callback"));
+      this.ownCallbackExecutor = new DeliveryPool(b.callbackThreads, new DaemonFactory(id, "callback"));
       this.callbackExecutor = ownCallbackExecutor;
     }
     HttpClient own = b.http;
@@ -119,6 +122,7 @@ final class ClientContext {
     Transport pushed = new JdkTransport(http);
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
     Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock) : pushed;
+    this.pushPumps = ownReader && b.pushOnVirtualThreads ? VirtualThreads.factory(DaemonFactory.prefix(id, "push")) : null;
     this.engine =
         new Engine(
             b.clock,
@@ -348,6 +352,14 @@ final class ClientContext {
     return callbackExecutor;
   }
 
+  /**
+   * Where the push faces' reading threads come from: non-null when they read over our HTTP/1.1
+   * transport, one virtual thread per stream ({@link LlamaClientBuilder#pushOnVirtualThreads}).
+   */
+  @Nullable ThreadFactory pushPumps() {
+    return pushPumps;
+  }
+
   /** Whether the delivery executor is the client's own pool, which a stream may queue itself on again. */
   boolean ownDeliveryPool() {
     return ownCallbackExecutor != null;
@@ -426,8 +438,18 @@ final class ClientContext {
     private final String prefix;
     private final AtomicInteger threads = new AtomicInteger();
 
-    DaemonFactory(String kind) {
-      this.prefix = "llama-client-" + CLIENTS.incrementAndGet() + "-" + kind + "-";
+    DaemonFactory(int client, String kind) {
+      this.prefix = prefix(client, kind);
+    }
+
+    /** A number for a new client, in its threads' names. */
+    static int nextClient() {
+      return CLIENTS.incrementAndGet();
+    }
+
+    /** The name prefix of one client's threads of one kind. */
+    static String prefix(int client, String kind) {
+      return "llama-client-" + client + "-" + kind + "-";
     }
 
     @Override

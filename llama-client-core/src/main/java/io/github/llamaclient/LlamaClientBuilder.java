@@ -34,6 +34,7 @@ public final class LlamaClientBuilder {
   @Nullable WireListener wireListener;
   java.util.concurrent.@Nullable Executor callbackExecutor;
   int callbackThreads = DeliveryPool.defaultThreads();
+  boolean pushOnVirtualThreads = true;
   @Nullable String defaultModel;
   @Nullable Integer defaultMaxTokens;
   @Nullable Double defaultTemperature;
@@ -398,6 +399,28 @@ public final class LlamaClientBuilder {
       throw new IllegalArgumentException("callbackThreads must be at least 1, was " + threads);
     }
     this.callbackThreads = threads;
+    return this;
+  }
+
+  /**
+   * Whether the Publisher and callback faces (and {@link StreamingApi#callAsync(Object)
+   * callAsync}) read over the client's own HTTP/1.1 transport on virtual threads, where the JDK has
+   * them (21 and later). Default on.
+   *
+   * <p>On, on JDK 21 or later, for a server the pulled faces read on their consumer (see {@link
+   * #readOnConsumingThread(boolean)}: plain {@code http:}, no proxy, no {@code HttpClient} of your
+   * own, that setting on), each pushed stream gets one virtual thread ({@code
+   * llama-client-N-push-M}) that connects, sends, and reads the connection while its subscriber
+   * has demand and nothing undelivered, with the same parser and decoders as the pulled faces; it
+   * hands the events to the delivery pool ({@link #callbackThreads(int)}), so listeners never run
+   * on it. Off, on JDK 17, or for any other server, the push faces go through the {@code
+   * HttpClient}. The contracts are the same either way.
+   *
+   * @param enabled false to send the push faces through the {@code HttpClient}
+   * @return this builder (throws nothing)
+   */
+  public LlamaClientBuilder pushOnVirtualThreads(boolean enabled) {
+    this.pushOnVirtualThreads = enabled;
     return this;
   }
 

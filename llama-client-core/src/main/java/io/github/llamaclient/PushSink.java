@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -27,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  * to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
  * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
  * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
+ *
+ * <p>Over a pulled transport (our HTTP/1.1 reader, where the JDK has virtual threads), the sink
+ * reads the connection itself: one virtual thread per stream, started when the exchange may start,
+ * steps the exchange (connect and send, the head, then one read while there is demand and nothing
+ * queued) and parks otherwise; delivery goes through the same executor as above.
  *
  * @param <T> what the subscriber receives
  */
@@ -76,21 +83,27 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private final Executor executor;
   private final boolean takesTurns; // the executor is a FIFO pool: a task may queue itself again
   private final Runnable drainTask = this::drainLoop;
+  private final @Nullable ThreadFactory pumps; // non-null: the exchange is pulled, a thread of these reads it
+  private volatile @Nullable Thread pump; // the reading thread, once started
+  private volatile boolean pumpParked; // the reading thread is about to park: wake it
 
   /**
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
    * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
    *     (only on an executor that queues, never runs a task on the caller's thread)
+   * @param pumps for a pulled exchange, where its reading thread comes from; null for a pushed one
    */
   PushSink(
       Flow.Subscriber<? super T> subscriber,
       Function<ChatEvent, @Nullable T> map,
       Function<R, @Nullable T> last,
       Executor executor,
-      boolean takesTurns) {
+      boolean takesTurns,
+      @Nullable ThreadFactory pumps) {
     this.executor = executor;
     this.takesTurns = takesTurns;
+    this.pumps = pumps;
     this.subscriber = subscriber;
     this.map = map;
     this.last = last;
@@ -145,6 +158,53 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     failure = f;
     ended = true;
     drain();
+    wakePump();
+  }
+
+  // ---- the reading thread of a pulled exchange
+
+  @Override
+  protected void startable() {
+    ThreadFactory f = pumps;
+    if (f == null || pump != null) {
+      return;
+    }
+    Thread t = f.newThread(this::pumpLoop);
+    pump = t;
+    t.start();
+  }
+
+  /** Steps the exchange while it wants a step, parks while the subscriber is behind. */
+  private void pumpLoop() {
+    Exchange<R> x = exchange();
+    if (x == null) {
+      return;
+    }
+    try {
+      while (x.pumpable()) {
+        if (x.stepWanted()) {
+          x.pump();
+          continue;
+        }
+        pumpParked = true;
+        if (!x.stepWanted() && x.pumpable()) { // volatile write then reads: pairs with wakePump()
+          LockSupport.park(this);
+        }
+        pumpParked = false;
+      }
+    } catch (InterruptedException e) {
+      x.cancel(); // nobody interrupts this thread but a JVM shutting down
+    }
+  }
+
+  /** The subscriber caught up, asked for more, or the stream ended: a parked reading thread goes on. */
+  private void wakePump() {
+    if (pumpParked) {
+      Thread t = pump;
+      if (t != null) {
+        LockSupport.unpark(t);
+      }
+    }
   }
 
   @Override
@@ -176,6 +236,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       }
     }
     drain();
+    wakePump();
   }
 
   @Override
@@ -275,6 +336,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       }
       if (emitted != 0 || queued == 0) {
         consumed();
+        wakePump();
       }
       if (yielding) {
         try {
@@ -318,8 +380,10 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       Function<R, @Nullable T> last,
       @Nullable LlamaException refused) {
     Objects.requireNonNull(subscriber, "subscriber");
-    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool());
-    Exchange<R> exchange = Exchange.streaming(client.engine(), request, client.engine().pushed(), decoder, sink);
+    ThreadFactory pumps = client.pushPumps();
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool(), pumps);
+    Exchange<R> exchange =
+        Exchange.streaming(client.engine(), request, pumps != null ? client.engine().pulled() : client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
       if (refused != null) {
