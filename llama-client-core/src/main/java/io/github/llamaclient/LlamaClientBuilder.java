@@ -410,8 +410,9 @@ public final class LlamaClientBuilder {
    * <p>On, on JDK 21 or later, for a server the pulled faces read on their consumer (see {@link
    * #readOnConsumingThread(boolean)}: plain {@code http:}, no proxy, no {@code HttpClient} of your
    * own, that setting on), each pushed stream gets one virtual thread ({@code
-   * llama-client-N-push-M}) that connects, sends, and reads the connection while its subscriber
-   * has demand and nothing undelivered, with the same parser and decoders as the pulled faces; it
+   * llama-client-N-push-M}) that connects, sends, and reads the connection while its subscriber's
+   * demand exceeds what waits for delivery and fewer than 256 events wait, with the same parser
+   * and decoders as the pulled faces; it
    * hands the events to the delivery pool ({@link #callbackThreads(int)}), so listeners never run
    * on it. Off, on JDK 17, or for any other server, the push faces go through the {@code
    * HttpClient}. The contracts are the same either way.

@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Over a pulled transport (our HTTP/1.1 reader, where the JDK has virtual threads), the sink
  * reads the connection itself: one virtual thread per stream, started when the exchange may start,
- * steps the exchange (connect and send, the head, then one read while there is demand and nothing
- * queued) and parks otherwise; delivery goes through the same executor as above.
+ * steps the exchange (connect and send, the head, then reads while the demand exceeds what is
+ * queued and fewer than {@link #READ_AHEAD} items wait) and parks otherwise; delivery goes through
+ * the same executor as above.
  *
  * @param <T> what the subscriber receives
  */
@@ -207,9 +208,21 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     }
   }
 
+  /**
+   * Over our own transport, how many undelivered items the reading thread may run ahead of the
+   * delivery (within the demand): reading and delivering overlap instead of taking turns.
+   */
+  static final int READ_AHEAD = 256;
+
   @Override
   protected boolean wantsMore() {
-    return queued == 0 && requested.get() > 0 && !cancelled;
+    if (cancelled) {
+      return false;
+    }
+    int q = queued;
+    long r = requested.get();
+    // java.net.http: one read at a time, the next once this one's items were delivered
+    return pumps == null ? q == 0 && r > 0 : q < READ_AHEAD && r > q;
   }
 
   // ---- subscription
