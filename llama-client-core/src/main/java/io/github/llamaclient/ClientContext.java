@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -39,8 +37,10 @@ final class ClientContext {
   private final Secrets secrets;
   private final HttpClient http;
   private final boolean ownsHttp;
-  private final @Nullable ExecutorService ownCallbackExecutor;
+  private final @Nullable DeliveryPool ownCallbackExecutor;
   private final Executor callbackExecutor;
+  /** Where the push faces' reading threads come from (virtual threads), or null: they go through java.net.http. */
+  private final @Nullable ThreadFactory pushPumps;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
   private final Duration idleTimeout;
@@ -95,11 +95,12 @@ final class ClientContext {
     } else {
       this.limiter = null;
     }
+    int id = DaemonFactory.nextClient();
     if (b.callbackExecutor != null) {
       this.callbackExecutor = b.callbackExecutor;
       this.ownCallbackExecutor = null;
     } else {
-      this.ownCallbackExecutor = Executors.newCachedThreadPool(new DaemonFactory("callback"));
+      this.ownCallbackExecutor = new DeliveryPool(b.callbackThreads, new DaemonFactory(id, "callback"));
       this.callbackExecutor = ownCallbackExecutor;
     }
     HttpClient own = b.http;
@@ -121,6 +122,7 @@ final class ClientContext {
     Transport pushed = new JdkTransport(http);
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
     Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock) : pushed;
+    this.pushPumps = ownReader && b.pushOnVirtualThreads ? VirtualThreads.factory(DaemonFactory.prefix(id, "push")) : null;
     this.engine =
         new Engine(
             b.clock,
@@ -350,6 +352,19 @@ final class ClientContext {
     return callbackExecutor;
   }
 
+  /**
+   * Where the push faces' reading threads come from: non-null when they read over our HTTP/1.1
+   * transport, one virtual thread per stream ({@link LlamaClientBuilder#pushOnVirtualThreads}).
+   */
+  @Nullable ThreadFactory pushPumps() {
+    return pushPumps;
+  }
+
+  /** Whether the delivery executor is the client's own pool, which a stream may queue itself on again. */
+  boolean ownDeliveryPool() {
+    return ownCallbackExecutor != null;
+  }
+
   int maxResponseChars() {
     return maxResponseChars;
   }
@@ -403,7 +418,7 @@ final class ClientContext {
       e.cancel(); // open exchanges: their connections close now
     }
     engine.close();
-    ExecutorService callbacks = ownCallbackExecutor;
+    DeliveryPool callbacks = ownCallbackExecutor;
     if (callbacks != null) {
       callbacks.shutdown(); // signals already queued are still delivered
     }
@@ -423,8 +438,18 @@ final class ClientContext {
     private final String prefix;
     private final AtomicInteger threads = new AtomicInteger();
 
-    DaemonFactory(String kind) {
-      this.prefix = "llama-client-" + CLIENTS.incrementAndGet() + "-" + kind + "-";
+    DaemonFactory(int client, String kind) {
+      this.prefix = prefix(client, kind);
+    }
+
+    /** A number for a new client, in its threads' names. */
+    static int nextClient() {
+      return CLIENTS.incrementAndGet();
+    }
+
+    /** The name prefix of one client's threads of one kind. */
+    static String prefix(int client, String kind) {
+      return "llama-client-" + client + "-" + kind + "-";
     }
 
     @Override

@@ -33,6 +33,8 @@ public final class LlamaClientBuilder {
   int maxResponseChars = 64 * 1024 * 1024;
   @Nullable WireListener wireListener;
   java.util.concurrent.@Nullable Executor callbackExecutor;
+  int callbackThreads = DeliveryPool.defaultThreads();
+  boolean pushOnVirtualThreads = true;
   @Nullable String defaultModel;
   @Nullable Integer defaultMaxTokens;
   @Nullable Double defaultTemperature;
@@ -360,12 +362,13 @@ public final class LlamaClientBuilder {
   /**
    * Sets where the Publisher and callback faces deliver their signals ({@code onNext}, {@code
    * onChunk}, {@code onComplete}, {@code onError}, and the completion of {@link
-   * StreamingApi#callAsync(Object) callAsync} futures). By default each client has its own pool of
-   * daemon threads that grows with concurrent deliveries and shrinks when idle, so a callback
-   * that blocks (writing to a slow socket, a blocking call on this client) delays only its own
-   * stream. {@code Runnable::run} delivers on the HTTP client's I/O thread: the lowest latency,
-   * but then callbacks must never block or call this client's blocking methods. An executor
-   * given here is not shut down by {@link LlamaClient#close()}.
+   * StreamingApi#callAsync(Object) callAsync} futures), instead of the client's own delivery pool
+   * ({@link #callbackThreads(int)}); it wins over that setting. Each stream's signals still come
+   * one at a time and in order, but a stream keeps its task until it has nothing left to deliver
+   * (the client's own pool takes turns between streams). {@code Runnable::run} delivers on the
+   * thread that read the bytes: the lowest latency, but then callbacks must never block or call
+   * this client's blocking methods. An executor given here is not shut down by {@link
+   * LlamaClient#close()}.
    *
    * @param executor the executor
    * @return this builder
@@ -373,6 +376,52 @@ public final class LlamaClientBuilder {
    */
   public LlamaClientBuilder callbackExecutor(java.util.concurrent.Executor executor) {
     this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /**
+   * Sets the size of the client's own delivery pool: the daemon threads ({@code
+   * llama-client-N-callback-M}) on which the Publisher and callback faces deliver their signals,
+   * shared by all the client's streams. Default {@code max(2, availableProcessors())}. The pool
+   * never grows past this: streams take turns (a stream gives its thread up after a batch of 32
+   * signals while others wait), each stream's signals stay serial and in order, and a stream whose
+   * signals are not delivered yet stops reading its connection until they are (so the server's
+   * writes wait in TCP, not in memory). A callback that blocks holds one of these threads: with
+   * as many blocked callbacks as threads, every other stream waits. Idle threads end after 30 s.
+   * Ignored when {@link #callbackExecutor(java.util.concurrent.Executor)} is set.
+   *
+   * @param threads at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code threads} is less than 1
+   */
+  public LlamaClientBuilder callbackThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("callbackThreads must be at least 1, was " + threads);
+    }
+    this.callbackThreads = threads;
+    return this;
+  }
+
+  /**
+   * Whether the Publisher and callback faces (and {@link StreamingApi#callAsync(Object)
+   * callAsync}) read over the client's own HTTP/1.1 transport on virtual threads, where the JDK has
+   * them (21 and later). Default on.
+   *
+   * <p>On, on JDK 21 or later, for a server the pulled faces read on their consumer (see {@link
+   * #readOnConsumingThread(boolean)}: plain {@code http:}, no proxy, no {@code HttpClient} of your
+   * own, that setting on), each pushed stream gets one virtual thread ({@code
+   * llama-client-N-push-M}) that connects, sends, and reads the connection while its subscriber's
+   * demand exceeds what waits for delivery and fewer than 256 events wait, with the same parser
+   * and decoders as the pulled faces; it
+   * hands the events to the delivery pool ({@link #callbackThreads(int)}), so listeners never run
+   * on it. Off, on JDK 17, or for any other server, the push faces go through the {@code
+   * HttpClient}. The contracts are the same either way.
+   *
+   * @param enabled false to send the push faces through the {@code HttpClient}
+   * @return this builder (throws nothing)
+   */
+  public LlamaClientBuilder pushOnVirtualThreads(boolean enabled) {
+    this.pushOnVirtualThreads = enabled;
     return this;
   }
 

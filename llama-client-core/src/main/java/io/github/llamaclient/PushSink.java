@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -23,11 +25,23 @@ import org.jspecify.annotations.Nullable;
  * ({@link LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
  * time per subscription, never on the HTTP client's I/O thread unless the user chose a direct
  * executor. A task drains what one network read produced. The exchange reads more bytes only
- * while there is demand and nothing is queued.
+ * while there is demand and nothing is queued: undelivered signals pause the reader (back-pressure
+ * to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
+ * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
+ * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
+ *
+ * <p>Over a pulled transport (our HTTP/1.1 reader, where the JDK has virtual threads), the sink
+ * reads the connection itself: one virtual thread per stream, started when the exchange may start,
+ * steps the exchange (connect and send, the head, then reads while the demand exceeds what is
+ * queued and fewer than {@link #READ_AHEAD} items wait) and parks otherwise; delivery goes through
+ * the same executor as above.
  *
  * @param <T> what the subscriber receives
  */
 final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription {
+  /** The most signals one delivery task hands over before it lets other streams' tasks run. */
+  static final int BATCH = 32;
+
   private static final System.Logger LOG = System.getLogger(PushSink.class.getName());
 
   /** Does nothing: replaces the subscriber once it may not be signalled any more (rule 3.13). */
@@ -68,18 +82,29 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private boolean terminated;
   private volatile int queued;
   private final Executor executor;
+  private final boolean takesTurns; // the executor is a FIFO pool: a task may queue itself again
   private final Runnable drainTask = this::drainLoop;
+  private final @Nullable ThreadFactory pumps; // non-null: the exchange is pulled, a thread of these reads it
+  private volatile @Nullable Thread pump; // the reading thread, once started
+  private volatile boolean pumpParked; // the reading thread is about to park: wake it
 
   /**
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
+   * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
+   *     (only on an executor that queues, never runs a task on the caller's thread)
+   * @param pumps for a pulled exchange, where its reading thread comes from; null for a pushed one
    */
   PushSink(
       Flow.Subscriber<? super T> subscriber,
       Function<ChatEvent, @Nullable T> map,
       Function<R, @Nullable T> last,
-      Executor executor) {
+      Executor executor,
+      boolean takesTurns,
+      @Nullable ThreadFactory pumps) {
     this.executor = executor;
+    this.takesTurns = takesTurns;
+    this.pumps = pumps;
     this.subscriber = subscriber;
     this.map = map;
     this.last = last;
@@ -134,11 +159,70 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     failure = f;
     ended = true;
     drain();
+    wakePump();
   }
+
+  // ---- the reading thread of a pulled exchange
+
+  @Override
+  protected void startable() {
+    ThreadFactory f = pumps;
+    if (f == null || pump != null) {
+      return;
+    }
+    Thread t = f.newThread(this::pumpLoop);
+    pump = t;
+    t.start();
+  }
+
+  /** Steps the exchange while it wants a step, parks while the subscriber is behind. */
+  private void pumpLoop() {
+    Exchange<R> x = exchange();
+    if (x == null) {
+      return;
+    }
+    try {
+      while (x.pumpable()) {
+        if (x.stepWanted()) {
+          x.pump();
+          continue;
+        }
+        pumpParked = true;
+        if (!x.stepWanted() && x.pumpable()) { // volatile write then reads: pairs with wakePump()
+          LockSupport.park(this);
+        }
+        pumpParked = false;
+      }
+    } catch (InterruptedException e) {
+      x.cancel(); // nobody interrupts this thread but a JVM shutting down
+    }
+  }
+
+  /** The subscriber caught up, asked for more, or the stream ended: a parked reading thread goes on. */
+  private void wakePump() {
+    if (pumpParked) {
+      Thread t = pump;
+      if (t != null) {
+        LockSupport.unpark(t);
+      }
+    }
+  }
+
+  /**
+   * Over our own transport, how many undelivered items the reading thread may run ahead of the
+   * delivery (within the demand): reading and delivering overlap instead of taking turns.
+   */
+  static final int READ_AHEAD = 256;
 
   @Override
   protected boolean wantsMore() {
-    return queued == 0 && requested.get() > 0 && !cancelled;
+    if (cancelled) {
+      return false;
+    }
+    int q = queued;
+    long r = requested.get();
+    // java.net.http: one read at a time, the next once this one's items were delivered
+    return pumps == null ? q == 0 && r > 0 : q < READ_AHEAD && r > q;
   }
 
   // ---- subscription
@@ -165,6 +249,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       }
     }
     drain();
+    wakePump();
   }
 
   @Override
@@ -198,11 +283,17 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
 
   private void drainLoop() {
     int missed = 1;
+    int turn = BATCH; // signals this task may still hand over before it lets other streams run
     for (;;) {
       long r = requested.get();
       long emitted = 0;
+      boolean yielding = false;
       while (emitted != r) {
         if (cancelled || terminated || badRequest != null) {
+          break;
+        }
+        if (turn == 0 && takesTurns) {
+          yielding = true;
           break;
         }
         T item = taken.poll();
@@ -221,6 +312,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
           return;
         }
         emitted++;
+        turn--;
       }
       if (emitted != 0) {
         synchronized (lock) {
@@ -257,6 +349,16 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       }
       if (emitted != 0 || queued == 0) {
         consumed();
+        wakePump();
+      }
+      if (yielding) {
+        try {
+          executor.execute(drainTask); // to the back of the queue; wip stays taken, so this is the one task
+          return;
+        } catch (RejectedExecutionException e) {
+          turn = BATCH; // shut down (client closed): go on here rather than lose signals
+          continue;
+        }
       }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {
@@ -291,8 +393,10 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       Function<R, @Nullable T> last,
       @Nullable LlamaException refused) {
     Objects.requireNonNull(subscriber, "subscriber");
-    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor());
-    Exchange<R> exchange = Exchange.streaming(client.engine(), request, client.engine().pushed(), decoder, sink);
+    ThreadFactory pumps = client.pushPumps();
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool(), pumps);
+    Exchange<R> exchange =
+        Exchange.streaming(client.engine(), request, pumps != null ? client.engine().pulled() : client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);
     if (!sink.cancelled && !exchange.isCancelled()) { // request(0) in onSubscribe cancels too
       if (refused != null) {

@@ -22,9 +22,11 @@ import java.util.function.Consumer;
  *     error -> System.err.println(error.getMessage())));
  * }</pre>
  *
- * <p>Threads: the methods run on the client's callback executor ({@link
+ * <p>Threads: the methods run on the client's delivery pool ({@link
+ * LlamaClientBuilder#callbackThreads(int)}; or your own {@link
  * LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), one after another, never
- * concurrently; a slow listener holds back only its own stream. A method that throws cancels the
+ * concurrently; a slow listener holds back its own stream and one of the pool's threads (the
+ * other streams go on on the others). A method that throws cancels the
  * stream: the exception goes to {@code onError} (from {@code onEvent}/{@code onChunk}) or is logged
  * (from {@code onComplete}/{@code onError}).
  *

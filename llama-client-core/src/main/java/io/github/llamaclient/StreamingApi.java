@@ -29,9 +29,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>typed events, pulled</td><td>{@link #stream(Object)}: {@link ChatStream} or
  *       {@link CompletionStream}</td><td>the consuming thread (plain {@code http:})</td></tr>
  *   <tr><td>Reactive Streams</td><td>{@link #textPublisher(Object)}, {@link #publisher(Object)}</td>
- *       <td>{@code java.net.http}; signals on the callback executor</td></tr>
+ *       <td>a virtual thread per stream (JDK 21+, plain {@code http:}) or {@code java.net.http};
+ *       signals on the delivery pool</td></tr>
  *   <tr><td>callbacks</td><td>{@link #subscribe(Object, StreamListener)}: a {@link StreamHandle}</td>
- *       <td>{@code java.net.http}; the listener on the callback executor</td></tr>
+ *       <td>as for Reactive Streams; the listener on the delivery pool</td></tr>
  *   <tr><td>the whole reply</td><td>{@link #call(Object)} (blocking), {@link #callAsync(Object)}</td>
  *       <td>streamed underneath, so the idle timeout applies between tokens</td></tr>
  * </table>
@@ -132,7 +133,8 @@ public abstract sealed class StreamingApi<Q, S extends EventStream<R>, R> permit
    * The answer text as a cold {@link Flow.Publisher}: each subscription sends its own request, when
    * it subscribes. Honours {@code request(n)} (no more text pieces than requested; the connection is
    * read only while there is demand); {@code cancel()} closes the connection. {@code onSubscribe}
-   * runs on the subscribing thread; every later signal on the client's callback executor ({@link
+   * runs on the subscribing thread; every later signal on the client's delivery pool ({@link
+   * LlamaClientBuilder#callbackThreads(int)}, or {@link
    * LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), never concurrently. A slow
    * {@code onNext} holds back only this stream (and, through TCP, the server's writes). Failures
    * arrive as {@code onError} with a {@link LlamaException} subtype.

@@ -196,7 +196,7 @@ enum ApiFaces {
   static Stream<Arguments> withTransports() {
     List<Arguments> out = new ArrayList<>();
     for (ApiFaces f : values()) {
-      if (f.pulled()) {
+      if (f.pulled() || Transports.pushOverHttp1()) {
         out.add(Arguments.of(f, Transports.HTTP1));
       }
       out.add(Arguments.of(f, Transports.JDK));

@@ -73,7 +73,8 @@ class ChatReplayTest {
     for (String s : SUCCESSFUL) {
       for (Face f : Face.values()) {
         // pulled faces read on the consuming thread by default; they run through the HttpClient too
-        for (boolean viaHttpClient : f.pulled() ? new boolean[] {false, true} : new boolean[] {true}) {
+        // so do the push faces where the JDK has virtual threads (JDK 21+)
+        for (boolean viaHttpClient : f.pulled() || Transports.pushOverHttp1() ? new boolean[] {false, true} : new boolean[] {true}) {
           String transport = viaHttpClient ? "HttpClient" : "consuming thread";
           out.add(Arguments.of(s, Transcript.Cut.RECORDED, f, transport));
           if (!s.equals("chat-stream-unknown-role-unbounded") && !s.equals("chat-stream-tools-two")) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Nothing hangs: each limit fails with its own type, naming the limit, and closes the connection.
@@ -43,8 +43,27 @@ class TimeoutTest {
   private RawServer server;
   private LlamaClient client;
 
+  /** Whether the push faces read on virtual threads over our transport (where the JDK has them). */
+  private boolean virtualPush = true;
+
   private LlamaClientBuilder builder() {
-    return LlamaClient.builder().baseUrl(server.url()).clock(clock);
+    return LlamaClient.builder().baseUrl(server.url()).clock(clock).pushOnVirtualThreads(virtualPush);
+  }
+
+  /**
+   * Every face; the push faces once more through {@code java.net.http} where they read on virtual
+   * threads by default (JDK 21+), so both push paths keep the same limits.
+   */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> faces() {
+    List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+    for (Faces f : Faces.values()) {
+      out.add(org.junit.jupiter.params.provider.Arguments.of(f, true));
+      boolean pushed = f == Faces.PUBLISHER || f == Faces.EVENT_PUBLISHER || f == Faces.CALLBACKS || f == Faces.ASYNC;
+      if (pushed && Transports.pushOverHttp1()) {
+        out.add(org.junit.jupiter.params.provider.Arguments.of(f, false));
+      }
+    }
+    return out.stream();
   }
 
   /**
@@ -130,9 +149,10 @@ class TimeoutTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Faces.class)
-  void responseHeadersTimeout(Faces face) throws Exception {
+  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @MethodSource("faces")
+  void responseHeadersTimeout(Faces face, boolean virtualPush) throws Exception {
+    this.virtualPush = virtualPush;
     // llama-server sends the headers with the first token: a server that reads the request and
     // says nothing is one still processing the prompt
     CountDownLatch asked = new CountDownLatch(1);
@@ -197,9 +217,10 @@ class TimeoutTest {
     assertThat(client.chat().call(REQUEST).text()).startsWith("t0 t1 ").endsWith("t11 ");
   }
 
-  @ParameterizedTest
-  @EnumSource(Faces.class)
-  void idleTimeoutBetweenChunks(Faces face) throws Exception {
+  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @MethodSource("faces")
+  void idleTimeoutBetweenChunks(Faces face, boolean virtualPush) throws Exception {
+    this.virtualPush = virtualPush;
     server =
         RawServer.start(
             c -> {
@@ -250,9 +271,10 @@ class TimeoutTest {
     assertThat(sb).hasToString("t0 t1 t2 ");
   }
 
-  @ParameterizedTest
-  @EnumSource(Faces.class)
-  void anErrorBodyThatStallsTimesOut(Faces face) throws Exception {
+  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @MethodSource("faces")
+  void anErrorBodyThatStallsTimesOut(Faces face, boolean virtualPush) throws Exception {
+    this.virtualPush = virtualPush;
     // headers of chat-error-context-exceeded, then part of its body, then silence
     CountDownLatch wrote = new CountDownLatch(1);
     server =
@@ -284,9 +306,10 @@ class TimeoutTest {
         .hasMessageContaining("(limit PT0.3S)");
   }
 
-  @ParameterizedTest
-  @EnumSource(Faces.class)
-  void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face) throws Exception {
+  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @MethodSource("faces")
+  void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face, boolean virtualPush) throws Exception {
+    this.virtualPush = virtualPush;
     // comments keep the idle limit from firing; only a deadline for the whole call ends this.
     // Lock-step, so that load cannot starve the pings: the server sends one ping per round, and
     // the clock moves on only once the client has read it (the wire trace sees every line).

@@ -211,7 +211,12 @@ final class Faces {
 
     Ours(String name, String baseUrl) {
       super(name);
-      this.client = LlamaClient.builder().baseUrl(baseUrl).build();
+      // -Dbench.pushOnVirtualThreads=false: the push faces through java.net.http (the path of JDK 17)
+      this.client =
+          LlamaClient.builder()
+              .baseUrl(baseUrl)
+              .pushOnVirtualThreads(!"false".equals(System.getProperty("bench.pushOnVirtualThreads")))
+              .build();
     }
 
     @Override

@@ -423,6 +423,18 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
   }
 
   /**
+   * For a sink that steps a pulled exchange on a thread of its own: whether a step should run now.
+   * True to send, to read the head, to read a body being collected, and to read a streamed body
+   * while the sink wants more; false once ended. Call on the stepping thread.
+   *
+   * @return true when the next {@link #pump()} should run now
+   */
+  public boolean stepWanted() {
+    int s = state.get();
+    return s >= READY && s < DONE && (s != BODY || collecting != null || sink.wantsMore());
+  }
+
+  /**
    * Sends the request now on the calling thread, if the exchange may start (a pulled face calls
    * this right after launching, so the request goes out before the face is returned).
    */
