@@ -161,6 +161,7 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
 
   private volatile Transport.@Nullable Call call;
   private int attempts; // producer side, and start()
+  private volatile int attemptId; // every attempt's number, never reset (a failover resets attempts)
   private long startedAt;
   private volatile long sentAt;
   private volatile long stepSince; // pulled: when the consumer's current step began, or 0
@@ -284,9 +285,13 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
       return;
     }
     attempts++;
+    int id = ++attemptId;
     state.compareAndSet(READY, SENT);
     sentAt = clock.nanoTime();
-    Transport.Call c = transport.open(request, this, mayReuse);
+    // routed: each attempt reports through its own receiver, so a second failure report of an
+    // attempt, or a late one of an attempt already moved to another server, is dropped instead
+    // of moving the request again (and marking the next server down for the last one's failure)
+    Transport.Call c = transport.open(request, route == null ? this : new Attempt(id), mayReuse);
     call = c;
     if (state.get() >= DONE) {
       c.abort(); // cancelled while opening: cancel() may have missed this call
@@ -683,6 +688,53 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     }
     sink.flush();
     fail(mapped);
+  }
+
+  /** One attempt's receiver on a routed exchange: forwards while the attempt is current, and its failure once. */
+  private final class Attempt implements Transport.Receiver {
+    private final int number;
+    private final java.util.concurrent.atomic.AtomicBoolean failedOnce = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Attempt(int number) {
+      this.number = number;
+    }
+
+    private boolean current() {
+      return attemptId == number;
+    }
+
+    @Override
+    public void head(int status, Map<String, List<String>> headers) {
+      if (current()) {
+        Exchange.this.head(status, headers);
+      }
+    }
+
+    @Override
+    public void body(byte[] buf, int off, int len) {
+      if (current()) {
+        Exchange.this.body(buf, off, len);
+      }
+    }
+
+    @Override
+    public void delivered() {
+      Exchange.this.delivered();
+    }
+
+    @Override
+    public void end() {
+      if (current()) {
+        Exchange.this.end();
+      }
+    }
+
+    @Override
+    public void failed(Exception failure, boolean staleConnection) {
+      if (current() && failedOnce.compareAndSet(false, true)) {
+        Exchange.this.failed(failure, staleConnection);
+      }
+    }
   }
 
   /** Whether a failure says no connection was made, so the request never reached the server. */
