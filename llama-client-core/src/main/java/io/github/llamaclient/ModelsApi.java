@@ -82,7 +82,7 @@ public final class ModelsApi {
    * @return the model, loaded
    * @throws ModelLoadException if its process ended (the router marks it failed)
    * @throws LlamaTimeoutException.NotReady if it is not loaded within {@code timeout}
-   * @throws LlamaHttpException 404 if the router has no such model
+   * @throws LlamaException if the router lists no model of that name (the message names it)
    * @throws StreamCancelledException if the thread is interrupted
    */
   public RouterModel awaitLoaded(String model, Duration timeout) {

@@ -123,6 +123,14 @@ class RouterModeTest {
   }
 
   @Test
+  void awaitLoadedOfAModelTheRouterDoesNotListSaysSo() {
+    server.enqueue(Transcript.load("models-router").response());
+    assertThatThrownBy(() -> client.models().awaitLoaded("nope", Duration.ofSeconds(30)))
+        .isExactlyInstanceOf(LlamaException.class)
+        .hasMessageContaining("has no model 'nope'");
+  }
+
+  @Test
   void awaitLoadedGivesUpAtItsTimeoutOnTheClientsClock() throws Exception {
     for (int i = 0; i < 20; i++) {
       server.enqueue(Transcript.load("models-router").response()); // beta stays unloaded
