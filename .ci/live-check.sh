@@ -1,6 +1,6 @@
 #!/bin/sh
 # The live check: starts a real llama-server with a tiny random model (.ci/live-server.sh) and runs
-# LiveServerTest (examples), LiveApiTest (core) and the Spring live tests against it; a second one, started with
+# LiveServerTest and LiveReplayTest (examples), LiveApiTest (core) and the Spring live tests against it; a second one, started with
 # --embeddings --pooling none and the tiny LoRA adapter, answers LiveApiTest's embeddings and LoRA
 # checks (it starts in a second: the model is 0.5 MB). If the server cannot be provisioned here (no route to Debian's
 # mirror, no python3 with numpy), it says so loudly and exits 0: that is the machine, not a
@@ -61,4 +61,4 @@ fi
 LLAMA_LIVE_URL="http://127.0.0.1:$port" LLAMA_LIVE_EMBEDDINGS_URL="$embeddings_url" \
   LLAMA_LIVE_ROUTER_URL="http://127.0.0.1:$port3" LLAMA_LIVE_SERVER_SCRIPT="$here/live-server.sh" \
   ./mvnw -B -ntp -q -pl examples,examples-spring-boot -am test \
-  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveRelayTest,LiveFleetTest,LiveRouterTest' -Dsurefire.failIfNoSpecifiedTests=false
+  -Dtest='LiveServerTest,LiveApiTest,LiveSpringTest,LiveRelayTest,LiveFleetTest,LiveRouterTest,LiveReplayTest' -Dsurefire.failIfNoSpecifiedTests=false

@@ -15,6 +15,8 @@ import io.github.llamaclient.testing.Pacing;
 import io.github.llamaclient.testing.Recorder;
 import io.github.llamaclient.testing.Recording;
 import io.github.llamaclient.testing.StubReply;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,13 +34,29 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * A live exchange with a real llama-server ({@code .ci/live-server.sh}; {@code LLAMA_LIVE_URL}),
  * recorded with {@link Recorder}, replays through every face with the same text, tool calls and
  * finish reason, and, at its original pace, with the body arriving when it arrived live: each
- * recorded piece's offset from the first within 10% of the recorded one, plus 3 ms for the
- * scheduler (the tiny model streams a token every millisecond or so).
+ * recorded piece's offset from the response head within 10% of the recorded one, plus 3 ms for the
+ * scheduler (the tiny model streams a token every millisecond or so). Every face runs {@value
+ * #WARM_UP_ROUNDS} times as fast as possible before the paced runs, so that what is measured is the
+ * pacing, not the first uses of a face (class loading, compiling, the JDK client's threads). A paced run with a piece off its time is
+ * run again, up to {@value #ATTEMPTS} times (see there).
  */
 @EnabledIfEnvironmentVariable(named = "LLAMA_LIVE_URL", matches = "http://.+")
 @Timeout(120)
 class LiveReplayTest {
   private static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
+  /**
+   * Paced runs, until one has every piece on time: on two cores a run now and then meets a pause of
+   * the whole JVM (a garbage collection, 3-17 ms here) or of a thread (the scheduler), which delays
+   * one piece by 5-12 ms; a replay that does not keep the pace fails every run.
+   */
+  private static final int ATTEMPTS = 5;
+
+  private static final List<String> FACES = List.of("Stream<String>", "ChatStream", "publisher", "callbacks", "call", "callAsync");
+  /**
+   * Unpaced runs of every face first: on two cores the JIT's compiler threads, still busy after a
+   * few runs, take the CPU from the stub's or the client's threads for a scheduler slice (4-5 ms).
+   */
+  private static final int WARM_UP_ROUNDS = 20;
 
   private static ChatRequest text() {
     return ChatRequest.builder().user("Tell me about AI.").maxTokens(64).parameter("ignore_eos", true).build();
@@ -74,39 +92,67 @@ class LiveReplayTest {
     Recorder replayed = Recorder.create();
     try (LlamaServerStub stub = LlamaServerStub.start();
         LlamaClient client = LlamaClient.builder().baseUrl(stub.url()).wireListener(replayed).build()) {
+      for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+        for (int i = 0; i < 6; i++) {
+          stub.enqueue(StubReply.of(recording));
+        }
+        everyFace(client, request, original);
+      }
       StubReply reply = StubReply.of(recording).paced(Pacing.asRecorded());
-      for (int i = 0; i < 6; i++) {
-        stub.enqueue(reply);
+      List<String> off = List.of();
+      for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        replayed.clear();
+        System.gc(); // a collection now rather than during the paced runs
+        long collections = collections();
+        for (int i = 0; i < 6; i++) {
+          stub.enqueue(reply);
+        }
+        everyFace(client, request, original);
+        boolean collected = collections() != collections;
+        assertThat(replayed.recordings()).hasSize(6);
+        off = new ArrayList<>();
+        for (int i = 0; i < FACES.size(); i++) {
+          Recording r = replayed.recordings().get(i);
+          assertThat(r.body()).isEqualTo(recording.body());
+          off.addAll(offPace(FACES.get(i), recording, r));
+        }
+        if (off.isEmpty()) {
+          return;
+        }
+        System.err.println(
+            "LiveReplayTest: paced run " + attempt + " of " + ATTEMPTS + (collected ? " (a garbage collection ran during it)" : "") + ": " + off);
       }
-      // Stream<String>
-      try (Stream<String> pieces = client.generateStream(request)) {
-        assertThat(pieces.collect(Collectors.joining())).isEqualTo(original.text());
-      }
-      // typed events
-      try (ChatStream events = client.chat().stream(request)) {
-        events.forEach(e -> {});
-        same(events.result(), original);
-      }
-      // publisher
-      CompletableFuture<ChatResult> published = new CompletableFuture<>();
-      client.chat().publisher(request).subscribe(new Last(published));
-      same(published.get(30, TimeUnit.SECONDS), original);
-      // callbacks
-      CompletableFuture<ChatResult> called = new CompletableFuture<>();
-      client.chat().subscribe(request, StreamListener.ofEvents(e -> {}, called::complete, called::completeExceptionally));
-      same(called.get(30, TimeUnit.SECONDS), original);
-      // blocking and async
-      same(client.chat().call(request), original);
-      same(client.chat().callAsync(request).get(30, TimeUnit.SECONDS), original);
+      assertThat(off).as("pieces off their recorded time in each of " + ATTEMPTS + " paced runs; the last").isEmpty();
     }
+  }
 
-    assertThat(replayed.recordings()).hasSize(6);
-    List<String> faces = List.of("Stream<String>", "ChatStream", "publisher", "callbacks", "call", "callAsync");
-    for (int i = 0; i < faces.size(); i++) {
-      Recording r = replayed.recordings().get(i);
-      assertThat(r.body()).isEqualTo(recording.body());
-      assertPaced(faces.get(i), recording, r);
+  /** One request through each face, in the order the assertions name them. */
+  private static void everyFace(LlamaClient client, ChatRequest request, ChatResult original) throws Exception {
+    // Stream<String>
+    try (Stream<String> pieces = client.generateStream(request)) {
+      assertThat(pieces.collect(Collectors.joining())).isEqualTo(original.text());
     }
+    // typed events
+    try (ChatStream events = client.chat().stream(request)) {
+      events.forEach(e -> {});
+      same(events.result(), original);
+    }
+    // publisher
+    CompletableFuture<ChatResult> published = new CompletableFuture<>();
+    client.chat().publisher(request).subscribe(new Last(published));
+    same(published.get(30, TimeUnit.SECONDS), original);
+    // callbacks
+    CompletableFuture<ChatResult> called = new CompletableFuture<>();
+    client.chat().subscribe(request, StreamListener.ofEvents(e -> {}, called::complete, called::completeExceptionally));
+    same(called.get(30, TimeUnit.SECONDS), original);
+    // blocking and async
+    same(client.chat().call(request), original);
+    same(client.chat().callAsync(request).get(30, TimeUnit.SECONDS), original);
+  }
+
+  /** Garbage collections so far, by every collector of this JVM. */
+  private static long collections() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
   }
 
   private static void same(ChatResult replayed, ChatResult original) {
@@ -116,21 +162,33 @@ class LiveReplayTest {
     assertThat(replayed.finishReason()).isEqualTo(original.finishReason());
   }
 
-  /** Every recorded piece had arrived in the replay within 10% (and the slack) of its recorded offset from the first. */
-  private static void assertPaced(String face, Recording original, Recording replay) {
-    List<long[]> recorded = ends(original); // {end offset, time}
+  /**
+   * The recorded pieces that had not arrived in the replay within 10% (and the slack) of their
+   * recorded offset from the response head. From the head, not from the request: the time from the
+   * request to the head holds the connect and the request's trip, which are the client's
+   * transport's (3-5 ms more on java.net.http than on our own reader here), not the server's pace;
+   * the stub starts its timeline when it has read the request.
+   */
+  private static List<String> offPace(String face, Recording original, Recording replay) {
+    List<long[]> recorded = ends(original); // {end offset, time after the request}
     List<long[]> got = ends(replay);
-    long recordedStart = recorded.get(0)[1];
-    long replayStart = got.get(0)[1];
+    long recordedHead = head(original);
+    long replayHead = head(replay);
     List<String> off = new ArrayList<>();
     for (long[] piece : recorded) {
-      long want = piece[1] - recordedStart;
-      long have = arrival(got, piece[0]) - replayStart;
+      long want = piece[1] - recordedHead;
+      long have = arrival(got, piece[0]) - replayHead;
       if (Math.abs(have - want) > want / 10 + SLACK_NANOS) {
-        off.add("byte " + piece[0] + ": recorded at +" + want / 1000 + " µs, replayed at +" + have / 1000 + " µs");
+        off.add(face + ", byte " + piece[0] + ": recorded at +" + want / 1000 + " µs, replayed at +" + have / 1000 + " µs");
       }
     }
-    assertThat(off).as(face + ": pieces off their recorded time (" + recorded.size() + " pieces)").isEmpty();
+    return off;
+  }
+
+  private static long head(Recording r) {
+    Duration at = r.headersAt();
+    assertThat(at).as("when the head arrived").isNotNull();
+    return at.toNanos();
   }
 
   private static List<long[]> ends(Recording r) {
