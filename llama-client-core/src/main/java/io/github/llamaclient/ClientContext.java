@@ -1,6 +1,7 @@
 package io.github.llamaclient;
 
 import io.github.llamaclient.internal.exchange.Clock;
+import io.github.llamaclient.internal.exchange.ConnectGate;
 import io.github.llamaclient.internal.exchange.Engine;
 import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.exchange.Request;
@@ -39,6 +40,7 @@ final class ClientContext {
   private final boolean ownsHttp;
   private final @Nullable DeliveryPool ownCallbackExecutor;
   private final Executor callbackExecutor;
+  private final ConnectGate gate; // the limit on connects in progress, shared by both transports
   /** Where the push faces' reading threads come from (virtual threads), or null: they go through java.net.http. */
   private final @Nullable ThreadFactory pushPumps;
   private final Duration connectTimeout;
@@ -119,9 +121,10 @@ final class ClientContext {
               .build();
       this.ownsHttp = true;
     }
-    Transport pushed = new JdkTransport(http);
+    ConnectGate gate = this.gate = new ConnectGate(b.maxConcurrentConnects); // one per client: both transports count
+    Transport pushed = new JdkTransport(http, gate);
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
-    Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock) : pushed;
+    Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock, gate) : pushed;
     this.pushPumps = ownReader && b.pushOnVirtualThreads ? VirtualThreads.factory(DaemonFactory.prefix(id, "push")) : null;
     this.engine =
         new Engine(
@@ -386,6 +389,16 @@ final class ClientContext {
   /** The servers and what the client knows of them. */
   Fleet fleet() {
     return fleet;
+  }
+
+  /** Connects in progress now to the base URL's server (tests). */
+  int connectsInProgress() {
+    return gate.inProgress(baseUrl);
+  }
+
+  /** Connects waiting for a place now, to the base URL's server (tests). */
+  int connectsWaiting() {
+    return gate.waiting(baseUrl);
   }
 
   /** The exchanges open now (tests: none is kept once it ended). */

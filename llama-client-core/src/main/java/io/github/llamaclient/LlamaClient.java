@@ -339,6 +339,16 @@ public final class LlamaClient implements AutoCloseable {
     return context.limiter();
   }
 
+  /** Connects in progress now to the base URL's server, for tests. */
+  int connectsInProgress() {
+    return context.connectsInProgress();
+  }
+
+  /** Connects waiting for a place now, to the base URL's server, for tests. */
+  int connectsWaiting() {
+    return context.connectsWaiting();
+  }
+
   /** The exchanges this client has open now, for tests. */
   int openExchanges() {
     return context.openExchanges();

@@ -25,6 +25,7 @@ public final class LlamaClientBuilder {
   @Nullable String apiKey;
   Duration connectTimeout = Duration.ofSeconds(5);
   boolean connectTimeoutSet;
+  int maxConcurrentConnects = 32;
   Duration responseTimeout = Duration.ofMinutes(10);
   Duration idleTimeout = Duration.ofSeconds(60);
   int maxLineBytes = 4 * 1024 * 1024;
@@ -240,6 +241,30 @@ public final class LlamaClientBuilder {
   public LlamaClientBuilder connectTimeout(Duration timeout) {
     this.connectTimeout = positive(timeout, "connectTimeout");
     this.connectTimeoutSet = true;
+    return this;
+  }
+
+  /**
+   * Limits how many connects to one server ({@code host:port}) this client has in progress at once
+   * (default 32); a stream that needs a new connection beyond that waits its turn, first come
+   * first served, and its {@linkplain #connectTimeout(Duration) connect timeout} starts when its
+   * connect does. So a burst of streams started together (thousands, from a batch job or a
+   * gateway) reaches the server as a steady run of connects rather than a flood that overflows the
+   * server's accept queue, where the kernel drops connects and their timeouts fail streams that
+   * the server never refused. A connection kept alive from an earlier request is used without
+   * waiting. The wait counts toward the {@linkplain #responseTimeout(Duration) response timeout};
+   * if that ends it, the stream fails with {@link LlamaTimeoutException.QueueWait}, whose message
+   * says how many connects were in progress and how many waited.
+   *
+   * @param max 1 or more
+   * @return this builder
+   * @throws IllegalArgumentException if {@code max} is less than 1
+   */
+  public LlamaClientBuilder maxConcurrentConnects(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("maxConcurrentConnects must be 1 or more, was " + max);
+    }
+    this.maxConcurrentConnects = max;
     return this;
   }
 

@@ -95,7 +95,13 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
     }
   }
 
-  /** No place became free under the client's concurrency limit in time. */
+  /**
+   * No place became free in time under one of the client's limits: the stream limit ({@link
+   * LlamaClientBuilder#maxConcurrentStreams(int)}, waiting up to {@link
+   * LlamaClientBuilder#queueTimeout(java.time.Duration)}) or the limit on connects in progress to
+   * one server ({@link LlamaClientBuilder#maxConcurrentConnects(int)}, waiting up to the response
+   * timeout); the message says which, and how many were ahead.
+   */
   public static final class QueueWait extends LlamaTimeoutException {
     private static final long serialVersionUID = 1L;
 
@@ -106,6 +112,17 @@ public abstract sealed class LlamaTimeoutException extends LlamaException
      */
     public QueueWait(Duration limit) {
       super("queue timeout: no free stream place under the concurrency limit", limit);
+    }
+
+    /**
+     * Creates the exception for another wait under one of the client's limits.
+     *
+     * @param what what waited for what, such as a connect for a place under {@link
+     *     LlamaClientBuilder#maxConcurrentConnects(int)}
+     * @param limit the limit that ended the wait
+     */
+    public QueueWait(String what, Duration limit) {
+      super("queue timeout: " + what, limit);
     }
   }
 

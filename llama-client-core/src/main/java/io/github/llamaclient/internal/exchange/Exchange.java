@@ -926,6 +926,12 @@ public final class Exchange<R> implements Transport.Receiver, SseParser.Listener
     long verdict = policy.check(s, now, startedAt, sentAt, transport.pulled(), blocked, paused || delivering, lastActivity);
     if (verdict == TimeoutPolicy.TOTAL) {
       fail(new LlamaTimeoutException.Total(where, Duration.ofNanos(policy.totalNanos)));
+    } else if (verdict == TimeoutPolicy.RESPONSE && c != null && c.waitingFor() != null) {
+      // never connected: the client's own connects to this server took every place meanwhile
+      fail(
+          new LlamaTimeoutException.QueueWait(
+              "the request to " + where + " waited for " + c.waitingFor() + " until the response timeout",
+              Duration.ofNanos(policy.responseNanos)));
     } else if (verdict == TimeoutPolicy.RESPONSE) {
       fail(
           new LlamaTimeoutException.ResponseHeaders(

@@ -2,6 +2,7 @@ package io.github.llamaclient.internal.exchange;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seam between the {@link Exchange} state machine and the bytes: one HTTP attempt at a time.
@@ -58,6 +59,17 @@ public interface Transport {
      */
     default boolean blockedInIo() {
       return true;
+    }
+
+    /**
+     * What the call waits for before it may even connect (a place under the client's limit on
+     * connects in progress, {@link ConnectGate}), for the error if the response limit ends the
+     * wait; null when it is not waiting there.
+     *
+     * @return the wait, or null
+     */
+    default @Nullable String waitingFor() {
+      return null;
     }
 
     /** Pushed transports: the receiver wants more body bytes now (one more read). */

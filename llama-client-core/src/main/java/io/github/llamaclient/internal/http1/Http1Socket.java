@@ -72,7 +72,7 @@ public final class Http1Socket implements AutoCloseable {
   private final ByteBuffer view = ByteBuffer.wrap(buf);
   private int pos; // next unprocessed byte
   private int limit; // end of the bytes read
-  private volatile long ioSince; // System.nanoTime() when the current blocking write or read began, 0 when none
+  private volatile long ioSince; // System.nanoTime() when the current blocking connect, write or read began, 0 when none
   private boolean connected;
   private boolean reused;
   private boolean receivedAny; // a byte of the current response arrived
@@ -128,7 +128,12 @@ public final class Http1Socket implements AutoCloseable {
       throw new java.net.UnknownHostException(host);
     }
     // the socket adaptor's connect honours a timeout (and interrupts, and closes) on a blocking channel
-    channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    ioSince = System.nanoTime() | 1; // never 0 while connecting: the response limit counts it too
+    try {
+      channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    } finally {
+      ioSince = 0;
+    }
     connected = true;
   }
 

@@ -2,6 +2,7 @@ package io.github.llamaclient.internal.http1;
 
 import io.github.llamaclient.LlamaException;
 import io.github.llamaclient.internal.exchange.Clock;
+import io.github.llamaclient.internal.exchange.ConnectGate;
 import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Transport;
 import java.io.IOException;
@@ -22,16 +23,29 @@ public final class Http1Transport implements Transport {
   private final Http1Pool pool;
   private final Duration connectTimeout;
   private final Clock clock;
+  private final ConnectGate gate;
 
   /**
-   * Creates the transport.
+   * Creates the transport without a limit on connects in progress.
    *
    * @param connectTimeout the connect limit
    * @param clock the engine's clock, which keep-alive expiry is measured on
    */
   public Http1Transport(Duration connectTimeout, Clock clock) {
+    this(connectTimeout, clock, new ConnectGate(Integer.MAX_VALUE));
+  }
+
+  /**
+   * Creates the transport.
+   *
+   * @param connectTimeout the connect limit, from when a connect starts
+   * @param clock the engine's clock, which keep-alive expiry is measured on
+   * @param gate the limit on connects in progress to one server, which a new connection waits for
+   */
+  public Http1Transport(Duration connectTimeout, Clock clock, ConnectGate gate) {
     this.connectTimeout = connectTimeout;
     this.clock = clock;
+    this.gate = gate;
     this.pool = new Http1Pool(clock);
   }
 
@@ -71,6 +85,7 @@ public final class Http1Transport implements Transport {
     private final Receiver receiver;
     private final boolean mayReuse;
     private final AtomicReference<@Nullable Http1Socket> socket = new AtomicReference<>();
+    private volatile ConnectGate.@Nullable Ticket ticket; // while it waits to connect, or connects
     private volatile boolean released;
     private Phase phase = Phase.SEND; // consuming thread only
 
@@ -129,28 +144,22 @@ public final class Http1Transport implements Transport {
     private void send() throws IOException {
       Http1Socket so = mayReuse ? pool.take(request.uri()) : null;
       if (so == null) {
-        so = Http1Socket.open(request.uri(), clock);
-        socket.set(so);
-        if (released) { // closed meanwhile: release() may have missed the socket
+        ConnectGate.Ticket t = gate.ticket(request.uri());
+        ticket = t;
+        try {
+          if (released || !t.await()) { // released meanwhile: release() left the ticket, or will
+            t.leave();
+            return;
+          }
+        } catch (InterruptedException e) {
           release(false);
-          return;
+          throw new ClosedByInterruptException(); // reported as InterruptedException, as a connect's
         }
         try {
-          so.connect(request.uri(), connectTimeout);
-        } catch (SocketTimeoutException e) {
-          HttpConnectTimeoutException t = new HttpConnectTimeoutException("no connection within " + connectTimeout);
-          t.initCause(e);
-          throw t;
-        } catch (ClosedByInterruptException e) {
-          throw e;
-        } catch (IOException | IllegalArgumentException | SecurityException e) {
-          if (released) {
-            throw new IOException("closed while connecting", e);
-          }
-          // refused, unknown host, unreachable (UnresolvedAddressException is an IllegalArgumentException)
-          ConnectException c = new ConnectException(String.valueOf(e.getMessage() == null ? e : e.getMessage()));
-          c.initCause(e);
-          throw c;
+          connect();
+        } finally {
+          t.leave();
+          ticket = null;
         }
       } else {
         socket.set(so);
@@ -160,7 +169,38 @@ public final class Http1Transport implements Transport {
         }
       }
       phase = Phase.HEAD;
-      so.send(request.http(), request.body());
+      Http1Socket sent = socket.get();
+      if (sent == null) {
+        return; // released meanwhile
+      }
+      sent.send(request.http(), request.body());
+    }
+
+    /** Opens and connects a new socket, once the gate let this connect start. */
+    private void connect() throws IOException {
+      Http1Socket so = Http1Socket.open(request.uri(), clock);
+      socket.set(so);
+      if (released) { // closed meanwhile: release() may have missed the socket
+        release(false);
+        return;
+      }
+      try {
+        so.connect(request.uri(), connectTimeout);
+      } catch (SocketTimeoutException e) {
+        HttpConnectTimeoutException t = new HttpConnectTimeoutException("no connection within " + connectTimeout);
+        t.initCause(e);
+        throw t;
+      } catch (ClosedByInterruptException e) {
+        throw e;
+      } catch (IOException | IllegalArgumentException | SecurityException e) {
+        if (released) {
+          throw new IOException("closed while connecting", e);
+        }
+        // refused, unknown host, unreachable (UnresolvedAddressException is an IllegalArgumentException)
+        ConnectException c = new ConnectException(String.valueOf(e.getMessage() == null ? e : e.getMessage()));
+        c.initCause(e);
+        throw c;
+      }
     }
 
     @Override
@@ -172,6 +212,12 @@ public final class Http1Transport implements Transport {
     public void demand() {}
 
     @Override
+    public @Nullable String waitingFor() {
+      ConnectGate.Ticket t = ticket;
+      return t == null ? null : t.waitingFor();
+    }
+
+    @Override
     public boolean blockedInIo() {
       Http1Socket so = socket.get();
       return so == null || so.ioSince() != 0; // connecting (no socket yet) counts as blocked
@@ -180,6 +226,10 @@ public final class Http1Transport implements Transport {
     @Override
     public void release(boolean reusable) {
       released = true;
+      ConnectGate.Ticket t = ticket;
+      if (t != null) {
+        t.leave(); // a wait ends at once; a connect in progress gives its place to the next
+      }
       Http1Socket so = socket.getAndSet(null);
       if (so == null) {
         return;

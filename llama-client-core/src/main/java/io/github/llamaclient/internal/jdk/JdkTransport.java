@@ -1,6 +1,7 @@
 package io.github.llamaclient.internal.jdk;
 
 import io.github.llamaclient.LlamaProtocolException;
+import io.github.llamaclient.internal.exchange.ConnectGate;
 import io.github.llamaclient.internal.exchange.Exchange;
 import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Transport;
@@ -8,6 +9,7 @@ import io.github.llamaclient.internal.sse.SseParser;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,14 +33,29 @@ public final class JdkTransport implements Transport {
   private static final int SCRATCH = 16 * 1024;
 
   private final HttpClient http;
+  private final ConnectGate gate;
+
+  /**
+   * Creates the transport without a limit on connects in progress.
+   *
+   * @param http the client to send with
+   */
+  public JdkTransport(HttpClient http) {
+    this(http, new ConnectGate(Integer.MAX_VALUE));
+  }
 
   /**
    * Creates the transport.
    *
    * @param http the client to send with
+   * @param gate the limit on connects in progress to one server: a request is handed to the
+   *     HttpClient once it has a place, which it gives back when the HttpClient starts sending its
+   *     body (it has a connection then: a new one connected, or one it kept alive) or the request
+   *     ends first
    */
-  public JdkTransport(HttpClient http) {
+  public JdkTransport(HttpClient http, ConnectGate gate) {
     this.http = http;
+    this.gate = gate;
   }
 
   @Override
@@ -60,6 +77,7 @@ public final class JdkTransport implements Transport {
     private final Receiver receiver;
     private volatile Flow.@Nullable Subscription upstream;
     private volatile @Nullable CompletableFuture<HttpResponse<Void>> future;
+    private volatile ConnectGate.@Nullable Ticket ticket; // from begin() until connected or ended
     private volatile boolean released;
     private volatile boolean pendingDemand;
     private byte @Nullable [] scratch;
@@ -71,23 +89,70 @@ public final class JdkTransport implements Transport {
 
     @Override
     public void begin() {
-      CompletableFuture<HttpResponse<Void>> f = http.sendAsync(request.http(), this);
+      ConnectGate.Ticket t = gate.ticket(request.uri());
+      ticket = t;
+      if (released) { // released meanwhile: release() may have missed the ticket
+        t.leave();
+        return;
+      }
+      t.enter(this::send);
+    }
+
+    /** Hands the request to the HttpClient, once the gate gave it a place to connect. */
+    private void send() {
+      if (released) {
+        leaveGate();
+        return;
+      }
+      HttpRequest r = request.http();
+      HttpRequest.BodyPublisher body = r.bodyPublisher().orElseGet(HttpRequest.BodyPublishers::noBody);
+      HttpRequest.BodyPublisher connected =
+          new HttpRequest.BodyPublisher() {
+            @Override
+            public long contentLength() {
+              return body.contentLength();
+            }
+
+            @Override
+            public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+              leaveGate(); // the HttpClient has its connection: sending the body
+              body.subscribe(subscriber);
+            }
+          };
+      CompletableFuture<HttpResponse<Void>> f =
+          http.sendAsync(HttpRequest.newBuilder(r, (name, value) -> true).method(r.method(), connected).build(), this);
       future = f;
       if (released) {
         f.cancel(true);
       }
       f.whenComplete(
           (response, error) -> {
+            leaveGate();
             if (error != null && !released) {
               receiver.failed(asException(Exchange.unwrap(error)), false);
             }
           });
     }
 
+    private void leaveGate() {
+      ConnectGate.Ticket t = ticket;
+      if (t != null) {
+        ticket = null;
+        t.leave();
+      }
+    }
+
+    @Override
+    public @Nullable String waitingFor() {
+      ConnectGate.Ticket t = ticket;
+      return t == null ? null : t.waitingFor();
+    }
+
     // ---- BodyHandler
 
     @Override
     public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+      leaveGate(); // connected, even if the body was never asked for
       receiver.head(info.statusCode(), info.headers().map());
       return this;
     }
@@ -206,6 +271,7 @@ public final class JdkTransport implements Transport {
         return;
       }
       released = true;
+      leaveGate(); // a wait ends at once; a connect in progress gives its place to the next
       if (reusable) {
         return; // read to its end: the HttpClient keeps or closes the connection as the server said
       }
