@@ -32,11 +32,17 @@ final class Faces {
     int count;
     long chars;
 
+    /** Counts the recorders that saw their first delta (the scale run's "open"), or null. */
+    java.util.concurrent.atomic.@org.jspecify.annotations.Nullable AtomicInteger opened;
+
     Recorder(int capacity) {
       this.seen = new long[capacity];
     }
 
     void delta(String s) {
+      if (count == 0 && opened != null) {
+        opened.incrementAndGet();
+      }
       long t = System.nanoTime();
       if (count < seen.length) {
         seen[count] = t;
@@ -297,6 +303,16 @@ final class Faces {
 
     /** Starts a stream; {@code done} counts down when it ended, {@code failed} is set on error. */
     void start(Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed, int cancelAt, long[] cancelTime) {
+      start(r, done, failed, cancelAt, cancelTime, new AtomicReference<>());
+    }
+
+    void start(
+        Recorder r,
+        CountDownLatch done,
+        java.util.concurrent.atomic.AtomicInteger failed,
+        int cancelAt,
+        long[] cancelTime,
+        AtomicReference<Throwable> firstFailure) {
       client.chat().textPublisher(request).subscribe(new Flow.Subscriber<String>() {
         private Flow.Subscription s;
         private int sinceRequest;
@@ -324,6 +340,7 @@ final class Faces {
 
         @Override
         public void onError(Throwable throwable) {
+          firstFailure.compareAndSet(null, throwable);
           failed.incrementAndGet();
           done.countDown();
         }
@@ -364,10 +381,16 @@ final class Faces {
     }
 
     StreamHandle<ChatResult> start(Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed) {
+      return start(r, done, failed, new AtomicReference<>());
+    }
+
+    StreamHandle<ChatResult> start(
+        Recorder r, CountDownLatch done, java.util.concurrent.atomic.AtomicInteger failed, AtomicReference<Throwable> firstFailure) {
       return client.chat().subscribe(
           request, StreamListener.of(r::delta,
           result -> done.countDown(),
           e -> {
+            firstFailure.compareAndSet(null, e);
             failed.incrementAndGet();
             done.countDown();
           }));

@@ -269,6 +269,52 @@ public final class ReplayServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The server alone, in its own JVM, for runs with more connections than one process may hold
+   * open ({@link Scale}: ten thousand streams are twenty thousand sockets in one process). Prints
+   * {@code port N}, then reads commands, one per line: {@code burst} (every new connection gets
+   * the whole reply), {@code hold} (new connections get {@code PREFIX} chunks, then wait), {@code
+   * release} (the waiting ones get the rest), {@code quit}; answers each with {@code ok}.
+   *
+   * @param args the fixture (a recording's name) and the prefix (chunks before a hold)
+   * @throws Exception if the server cannot start
+   */
+  public static void main(String[] args) throws Exception {
+    Fixture fixture = Fixture.load(args[0]);
+    int prefix = Integer.parseInt(args[1]);
+    Plan current = plan(fixture, Mode.BURST);
+    try (ReplayServer server = new ReplayServer(current);
+        java.io.BufferedReader in =
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+      System.out.println("port " + server.socket.getLocalPort());
+      System.out.flush();
+      for (String line; (line = in.readLine()) != null && !line.equals("quit"); ) {
+        switch (line) {
+          case "burst":
+            server.plan(plan(fixture, Mode.BURST));
+            break;
+          case "hold":
+            Plan p = plan(fixture, Mode.HOLD);
+            p.prefix = prefix;
+            p.release = new CountDownLatch(1);
+            current = p;
+            server.plan(p);
+            break;
+          case "release":
+            current.release.countDown();
+            server.plan(plan(fixture, Mode.BURST));
+            break;
+          default:
+            System.out.println("unknown command " + line);
+            continue;
+        }
+        System.out.println("ok");
+        System.out.flush();
+      }
+    }
+    System.exit(0);
+  }
+
   @Override
   public void close() throws IOException {
     closed = true;

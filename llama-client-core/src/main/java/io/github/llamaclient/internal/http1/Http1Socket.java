@@ -62,14 +62,25 @@ public final class Http1Socket implements AutoCloseable {
     }
   }
 
-  /** The size of the read buffer: the most a single read brings in. */
+  /** The largest size of the read buffer: the most a single read brings in. */
   public static final int BUFFER = 16 * 1024;
+  /**
+   * The size the read buffer starts at, and shrinks back to: a streamed token's chunk is a few
+   * hundred bytes, and ten thousand open streams should not hold 16 KB each while they wait.
+   */
+  static final int SMALL_BUFFER = 2 * 1024;
+  /** Reads in a row that used at most a quarter of a grown buffer before it halves. */
+  private static final int SHRINK_AFTER = 8;
+
   private static final BodySink DISCARD = (b, off, len) -> {};
 
   private final SocketChannel channel;
   private final String origin; // host:port, for the pool
-  private final byte[] buf = new byte[BUFFER];
-  private final ByteBuffer view = ByteBuffer.wrap(buf);
+  // the read buffer: doubles (up to BUFFER) after a read that filled it, halves (down to
+  // SMALL_BUFFER) after SHRINK_AFTER reads in a row that used a quarter of it or less
+  private byte[] buf = new byte[SMALL_BUFFER];
+  private ByteBuffer view = ByteBuffer.wrap(buf);
+  private int smallReads; // reads in a row that used at most a quarter of buf
   private int pos; // next unprocessed byte
   private int limit; // end of the bytes read
   private volatile long ioSince; // System.nanoTime() when the current blocking connect, write or read began, 0 when none
@@ -311,6 +322,9 @@ public final class Http1Socket implements AutoCloseable {
 
   /** Blocking read into the buffer after {@code limit}; -1 at end of stream. */
   private int fill() throws IOException {
+    if (limit == 0) {
+      resize();
+    }
     view.limit(buf.length).position(limit);
     ioSince = System.nanoTime() | 1; // never 0 while reading
     int n;
@@ -323,8 +337,29 @@ public final class Http1Socket implements AutoCloseable {
       limit += n;
       receivedAny = true;
       lastRead = clock.nanoTime();
+      smallReads = limit == buf.length ? -1 : n <= buf.length / 4 ? smallReads + 1 : 0; // -1: grow
     }
     return n;
+  }
+
+  /** Before a read into an empty buffer: grows it after a read that filled it, shrinks it after many small ones. */
+  private void resize() {
+    int size = buf.length;
+    if (smallReads < 0 && size < BUFFER) {
+      size *= 2;
+    } else if (smallReads >= SHRINK_AFTER && size > SMALL_BUFFER) {
+      size /= 2;
+    } else {
+      return;
+    }
+    smallReads = 0;
+    buf = new byte[size];
+    view = ByteBuffer.wrap(buf);
+  }
+
+  /** The read buffer's size now (tests). */
+  int bufferSize() {
+    return buf.length;
   }
 
   /** When the blocking write or read in progress began (System.nanoTime), or 0 when none is. */

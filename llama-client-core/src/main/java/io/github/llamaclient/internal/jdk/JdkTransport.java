@@ -31,6 +31,11 @@ import org.jspecify.annotations.Nullable;
 public final class JdkTransport implements Transport {
   /** The most bytes handed to the receiver in one call (the JDK reads 16 KiB at a time). */
   private static final int SCRATCH = 16 * 1024;
+  /**
+   * One scratch array per thread the HttpClient delivers on (its selector thread, or a thread that
+   * asked for more), not one per stream: ten thousand open streams would hold 16 KB each.
+   */
+  private static final ThreadLocal<byte[]> SCRATCHES = ThreadLocal.withInitial(() -> new byte[SCRATCH]);
 
   private final HttpClient http;
   private final ConnectGate gate;
@@ -80,7 +85,6 @@ public final class JdkTransport implements Transport {
     private volatile ConnectGate.@Nullable Ticket ticket; // from begin() until connected or ended
     private volatile boolean released;
     private volatile boolean pendingDemand;
-    private byte @Nullable [] scratch;
 
     JdkCall(Request request, Receiver receiver) {
       this.request = request;
@@ -202,10 +206,7 @@ public final class JdkTransport implements Transport {
      * @return false when the call was released meanwhile
      */
     private boolean bodyOfOneRead(List<ByteBuffer> items) {
-      byte[] a = scratch;
-      if (a == null) {
-        a = scratch = new byte[SCRATCH];
-      }
+      byte[] a = SCRATCHES.get(); // the receiver keeps no reference to it past its call
       int n = 0;
       for (ByteBuffer b : items) {
         int left = b.remaining();
