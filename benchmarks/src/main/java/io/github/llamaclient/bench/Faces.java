@@ -218,10 +218,12 @@ final class Faces {
     Ours(String name, String baseUrl) {
       super(name);
       // -Dbench.pushOnVirtualThreads=false: the push faces through java.net.http (the path of JDK 17)
+      // -Dbench.maxConcurrentConnects=N: another limit on connects in progress (default 32)
       this.client =
           LlamaClient.builder()
               .baseUrl(baseUrl)
               .pushOnVirtualThreads(!"false".equals(System.getProperty("bench.pushOnVirtualThreads")))
+              .maxConcurrentConnects(Integer.getInteger("bench.maxConcurrentConnects", 32))
               .build();
     }
 

@@ -32,7 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * Other options: {@code --fixture NAME} (default chat-stream-unknown-role-unbounded), {@code
- * --no-jmh} (skip the decode benchmark), {@code --only burst,paced,cancel,concurrent,decode}; {@code --only where} prints where the CPU goes (not part of the default run).
+ * --no-jmh} (skip the decode benchmark), {@code --only burst,paced,cancel,concurrent,scale,decode}; {@code --only where} prints where the CPU goes (not part of the default run).
  */
 public final class Main {
 
@@ -79,7 +79,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     String scenario = "chat-stream-unknown-role-unbounded";
-    List<String> only = List.of("burst", "paced", "cancel", "concurrent", "decode");
+    List<String> only = List.of("burst", "paced", "cancel", "concurrent", "scale", "decode");
     List<String> faceNames = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -101,7 +101,7 @@ public final class Main {
           break;
         default:
           System.err.println("unknown option " + args[i]
-              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,decode,where, --faces floor,baseline,stream,events,callbacks,publisher");
+              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,scale,decode,where, --faces floor,baseline,stream,events,callbacks,publisher");
           System.exit(2);
       }
     }
@@ -228,6 +228,12 @@ public final class Main {
       concurrent.add(concurrent(new Faces.OursPublisher(server.baseUrl()), 1000));
       concurrent.add(concurrent(new Faces.OursCallbacks(server.baseUrl()), 1000));
     }
+    List<String> scale = new ArrayList<>();
+    int scaleStreams = Integer.getInteger("bench.scale.streams", quick ? 1_000 : 10_000);
+    if (only.contains("scale")) {
+      section(String.format(Locale.ROOT, "scale: %,d streams at once on every face, the server in a child JVM", scaleStreams));
+      scale = Scale.run(scaleStreams, List.of("stream", "events", "publisher", "callbacks"));
+    }
     List<String> decode = new ArrayList<>();
     if (only.contains("decode")) {
       section("decode path alone (JMH, -prof gc): SSE bytes in memory -> typed events");
@@ -268,6 +274,12 @@ public final class Main {
       System.out.println("| face | completed | failed | peak live client threads | live heap per open stream | wall time |");
       System.out.println("|---|---|---|---|---|---|");
       concurrent.forEach(System.out::println);
+    }
+    if (!scale.isEmpty()) {
+      System.out.println();
+      System.out.printf(Locale.ROOT, "## %,d concurrent streams (%s, held open until all are)%n", scaleStreams, Scale.FIXTURE);
+      System.out.println();
+      scale.forEach(System.out::println);
     }
     if (!decode.isEmpty()) {
       System.out.println();
