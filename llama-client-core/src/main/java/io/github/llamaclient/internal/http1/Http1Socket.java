@@ -76,8 +76,8 @@ public final class Http1Socket implements AutoCloseable {
 
   private final SocketChannel channel;
   private final String origin; // host:port, for the pool
-  // the read buffer: doubles (up to BUFFER) after a read that filled it, halves (down to
-  // SMALL_BUFFER) after SHRINK_AFTER reads in a row that used a quarter of it or less
+  // the read buffer: BUFFER after a read that filled it (more was waiting: a burst), halves (down
+  // to SMALL_BUFFER) after SHRINK_AFTER reads in a row that used a quarter of it or less
   private byte[] buf = new byte[SMALL_BUFFER];
   private ByteBuffer view = ByteBuffer.wrap(buf);
   private int smallReads; // reads in a row that used at most a quarter of buf
@@ -342,11 +342,11 @@ public final class Http1Socket implements AutoCloseable {
     return n;
   }
 
-  /** Before a read into an empty buffer: grows it after a read that filled it, shrinks it after many small ones. */
+  /** Before a read into an empty buffer: grows it after a read that filled it, shrinks it after many small ones in a row. */
   private void resize() {
     int size = buf.length;
     if (smallReads < 0 && size < BUFFER) {
-      size *= 2;
+      size = BUFFER; // at once, not by doubling: a burst allocates 2 + 16 KB, not 2 + 4 + 8 + 16
     } else if (smallReads >= SHRINK_AFTER && size > SMALL_BUFFER) {
       size /= 2;
     } else {

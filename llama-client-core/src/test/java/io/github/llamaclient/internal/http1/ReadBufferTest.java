@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The read buffer of a connection starts small, grows while reads fill it (a burst), and shrinks
+ * The read buffer of a connection starts small, grows to 16 KB when a read fills it (a burst), and shrinks
  * back once reads stay small (tokens one by one), so a stream that waits holds 2 KB, not 16. The
  * server writes each piece only after the client took the last one, so every read brings exactly
  * what was written.
