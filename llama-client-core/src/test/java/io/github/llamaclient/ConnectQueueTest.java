@@ -17,7 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,12 +39,13 @@ class ConnectQueueTest {
 
   private final FakeClock clock = new FakeClock();
   private final ExecutorService runner = Executors.newCachedThreadPool();
-  private final List<Socket> fillers = new ArrayList<>();
-  private ServerSocket full;
+  /** Filled once for the class: the connects the tests cancel never reach its accept queue. */
+  private static final List<Socket> fillers = new ArrayList<>();
+  private static ServerSocket full;
   private LlamaClient client;
 
-  @BeforeEach
-  void fillTheAcceptQueue() throws IOException {
+  @BeforeAll
+  static void fillTheAcceptQueue() throws IOException {
     full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     boolean filled = false;
     for (int i = 0; i < 50 && !filled; i++) {
@@ -59,11 +61,15 @@ class ConnectQueueTest {
   }
 
   @AfterEach
-  void stop() throws IOException {
+  void stop() {
     runner.shutdownNow();
     if (client != null) {
       client.close();
     }
+  }
+
+  @AfterAll
+  static void emptyTheAcceptQueue() throws IOException {
     for (Socket s : fillers) {
       s.close();
     }
