@@ -4,15 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.llamaclient.testing.Await;
 import io.github.llamaclient.testing.FakeClock;
+import io.github.llamaclient.testing.FullAcceptQueue;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,24 +34,12 @@ class ConnectQueueTest {
   private final FakeClock clock = new FakeClock();
   private final ExecutorService runner = Executors.newCachedThreadPool();
   /** Filled once for the class: the connects the tests cancel never reach its accept queue. */
-  private static final List<Socket> fillers = new ArrayList<>();
-  private static ServerSocket full;
+  private static FullAcceptQueue full;
   private LlamaClient client;
 
   @BeforeAll
   static void fillTheAcceptQueue() throws IOException {
-    full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-    boolean filled = false;
-    for (int i = 0; i < 50 && !filled; i++) {
-      Socket s = new Socket();
-      fillers.add(s);
-      try {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-      } catch (SocketTimeoutException e) {
-        filled = true;
-      }
-    }
-    assertThat(filled).as("the accept queue filled up (Linux drops SYNs then)").isTrue();
+    full = new FullAcceptQueue();
   }
 
   @AfterEach
@@ -70,15 +52,12 @@ class ConnectQueueTest {
 
   @AfterAll
   static void emptyTheAcceptQueue() throws IOException {
-    for (Socket s : fillers) {
-      s.close();
-    }
     full.close();
   }
 
   private LlamaClient client(Transports transport) {
     return transport
-        .builder(java.net.URI.create("http://127.0.0.1:" + full.getLocalPort()))
+        .builder(java.net.URI.create("http://127.0.0.1:" + full.port()))
         .clock(clock)
         .maxConcurrentConnects(1)
         .connectTimeout(Duration.ofMinutes(10)) // the kernel's or the JDK's timer: never reached here
@@ -106,7 +85,7 @@ class ConnectQueueTest {
                 assertThat(e.getMessage())
                     .contains(
                         "queue timeout",
-                        "a place to connect to 127.0.0.1:" + full.getLocalPort(),
+                        "a place to connect to 127.0.0.1:" + full.port(),
                         "1 connect in progress",
                         "maxConcurrentConnects",
                         "/v1/chat/completions");

@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.llamaclient.testing.FakeClock;
+import io.github.llamaclient.testing.FullAcceptQueue;
 import io.github.llamaclient.testing.RawServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -101,29 +96,14 @@ class TimeoutTest {
 
   @Test
   void connectTimeout() throws Exception {
-    // A loopback listener whose accept queue is full: Linux drops further SYNs (the client
-    // retransmits), so connect() neither succeeds nor is refused until the timeout. The queue
-    // is filled with plain sockets until one of them cannot connect either.
-    try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      List<Socket> fillers = new ArrayList<>();
-      try {
-        boolean filled = false;
-        for (int i = 0; i < 50 && !filled; i++) {
-          Socket s = new Socket();
-          fillers.add(s);
-          try {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
-          } catch (SocketTimeoutException e) {
-            filled = true;
-          }
-        }
-        assertThat(filled).as("the accept queue filled up (Linux drops SYNs then)").isTrue();
+    try (FullAcceptQueue full = new FullAcceptQueue()) {
+      {
         // The connect limit is the kernel's (Socket.connect) or the JDK client's, not the engine's
         // clock; a connect to a full queue can never succeed, so 1 ms fails the same way 5 s would,
         // without the test waiting for time to pass.
         client =
             LlamaClient.builder()
-                .baseUrl("http://127.0.0.1:" + full.getLocalPort())
+                .baseUrl("http://127.0.0.1:" + full.port())
                 .connectTimeout(CONNECT_LIMIT)
                 .build();
         for (Faces face : new Faces[] {Faces.EVENTS, Faces.PUBLISHER, Faces.BLOCKING}) {
@@ -134,16 +114,8 @@ class TimeoutTest {
                   LlamaTimeoutException.Connect.class,
                   e -> {
                     assertThat(e.limit()).isEqualTo(CONNECT_LIMIT);
-                    assertThat(e.getMessage()).contains("connect timeout", "PT0.001S", "127.0.0.1:" + full.getLocalPort());
+                    assertThat(e.getMessage()).contains("connect timeout", "PT0.001S", "127.0.0.1:" + full.port());
                   });
-        }
-      } finally {
-        for (Socket s : fillers) {
-          try {
-            s.close();
-          } catch (IOException e) {
-            // ignore
-          }
         }
       }
     }

@@ -511,7 +511,7 @@ public final class Main {
     }
   }
 
-  private static long usedHeapAfterGc() throws InterruptedException {
+  static long usedHeapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       System.gc();
       Thread.sleep(50);
@@ -519,8 +519,8 @@ public final class Main {
     return MEMORY.getHeapMemoryUsage().getUsed();
   }
 
-  /** Samples the live threads that are not the replay server's. */
-  private static final class ThreadWatch implements Runnable {
+  /** Samples the live platform threads that are neither the replay server's nor callers ({@code caller-*}, the scale run's). */
+  static final class ThreadWatch implements Runnable {
     private final Thread thread = new Thread(this, "replay-watch");
     private volatile boolean running = true;
     volatile int peak;
@@ -540,7 +540,7 @@ public final class Main {
       while (running) {
         int n = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-          if (!t.getName().startsWith("replay-")) {
+          if (!t.getName().startsWith("replay-") && !t.getName().startsWith("caller-")) {
             n++;
           }
         }

@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * io.github.llamaclient.bench.Scale [STREAMS [FACES]]}.
  */
 final class Scale {
-  private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
   /** The recording replayed: a short real reply (its chunks: role, tokens, finish, usage). */
   static final String FIXTURE = "chat-stream-basic";
   private static final int PREFIX = 3;
@@ -85,8 +82,8 @@ final class Scale {
         run(face, new Faces.Recorder(0), new CountDownLatch(1), new AtomicInteger(), new AtomicReference<>(), null);
       }
       server.command("hold");
-      long heapBefore = usedHeapAfterGc();
-      ThreadPeak threads = new ThreadPeak();
+      long heapBefore = Main.usedHeapAfterGc();
+      Main.ThreadWatch threads = new Main.ThreadWatch();
       threads.start();
       ThreadFactory callers = callers();
       AtomicInteger opened = new AtomicInteger();
@@ -107,7 +104,7 @@ final class Scale {
       }
       long openNanos = System.nanoTime() - t0;
       boolean allOpen = opened.get() == streams;
-      long heapOpen = usedHeapAfterGc();
+      long heapOpen = Main.usedHeapAfterGc();
       if (Boolean.getBoolean("bench.scale.histogram")) { // -Dbench.scale.histogram=true: what the heap holds now
         histogram();
       }
@@ -193,50 +190,6 @@ final class Scale {
       r.lines().limit(40).forEach(System.out::println);
     }
     p.waitFor();
-  }
-
-  private static long usedHeapAfterGc() throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(50);
-    }
-    return MEMORY.getHeapMemoryUsage().getUsed();
-  }
-
-  /** The peak of live platform threads that are not callers nor the harness's. */
-  private static final class ThreadPeak implements Runnable {
-    private final Thread thread = new Thread(this, "replay-threads");
-    private volatile boolean running = true;
-    volatile int peak;
-
-    void start() {
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join();
-    }
-
-    @Override
-    public void run() {
-      while (running) {
-        int n = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-          String name = t.getName();
-          if (!name.startsWith("replay-") && !name.startsWith("caller-")) {
-            n++;
-          }
-        }
-        peak = Math.max(peak, n);
-        try {
-          Thread.sleep(10);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }
   }
 
   /** The replay server in a child JVM, on this JVM's java and class path. */
