@@ -29,6 +29,7 @@ public final class ConnectGate {
    * Creates the gate.
    *
    * @param max the most connects in progress to one server, 1 or more
+   * @throws IllegalArgumentException if {@code max} is less than 1
    */
   public ConnectGate(int max) {
     if (max < 1) {
@@ -54,10 +55,14 @@ public final class ConnectGate {
    * @return the ticket
    */
   public Ticket ticket(URI uri) {
+    return new Ticket(origin(uri));
+  }
+
+  private Origin origin(URI uri) {
     String host = uri.getHost();
     int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     String key = (host == null ? "" : host.toLowerCase(Locale.ROOT)) + ":" + port;
-    return new Ticket(origins.computeIfAbsent(key, Origin::new));
+    return origins.computeIfAbsent(key, Origin::new);
   }
 
   /**
@@ -67,9 +72,9 @@ public final class ConnectGate {
    * @return how many hold a place
    */
   public int inProgress(URI uri) {
-    Ticket t = ticket(uri);
-    synchronized (t.origin) {
-      return t.origin.running;
+    Origin o = origin(uri);
+    synchronized (o) {
+      return o.running;
     }
   }
 
@@ -80,9 +85,9 @@ public final class ConnectGate {
    * @return how many wait
    */
   public int waiting(URI uri) {
-    Ticket t = ticket(uri);
-    synchronized (t.origin) {
-      return t.origin.waiting.size();
+    Origin o = origin(uri);
+    synchronized (o) {
+      return o.waiting.size();
     }
   }
 

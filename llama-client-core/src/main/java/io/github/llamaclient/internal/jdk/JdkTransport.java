@@ -102,12 +102,27 @@ public final class JdkTransport implements Transport {
       t.enter(this::send);
     }
 
-    /** Hands the request to the HttpClient, once the gate gave it a place to connect. */
+    /**
+     * Hands the request to the HttpClient, once the gate gave it a place to connect: on this
+     * thread, or on the thread that gave a place back. A failure to hand it over is the call's,
+     * reported to its receiver, never thrown at that other thread.
+     */
     private void send() {
       if (released) {
         leaveGate();
         return;
       }
+      try {
+        sendAsync();
+      } catch (RuntimeException e) { // the HttpClient refused the request (IllegalArgumentException, ...)
+        leaveGate();
+        if (!released) {
+          receiver.failed(e, false);
+        }
+      }
+    }
+
+    private void sendAsync() {
       HttpRequest r = request.http();
       HttpRequest.BodyPublisher body = r.bodyPublisher().orElseGet(HttpRequest.BodyPublishers::noBody);
       HttpRequest.BodyPublisher connected =
