@@ -137,7 +137,7 @@ public final class PushPathBench {
             new CallbackSubscriber<>(
                 StreamListener.<ChatResult>ofEvents(e -> deltas[0]++, r -> {}, e -> { throw new IllegalStateException(e); }),
                 ChatResult.class);
-        PushSink<Object, ChatResult> sink = new PushSink<>(s, e -> e, CallbackSubscriber.End::new, Runnable::run, false, null);
+        PushSink<Object, ChatResult> sink = new PushSink<>(s, e -> e, CallbackSubscriber.End::new, Runnable::run, false, null, false);
         x = Exchange.streaming(engine, request, t, new ChatChunkDecoder(1 << 20), sink);
         s.onSubscribe(sink);
       } else {
@@ -171,7 +171,7 @@ public final class PushPathBench {
             };
         PushSink<String, ChatResult> sink =
             new PushSink<String, ChatResult>(
-                s, e -> e instanceof ChatEvent.Content ? ((ChatEvent.Content) e).text() : null, r -> null, Runnable::run, false, null);
+                s, e -> e instanceof ChatEvent.Content ? ((ChatEvent.Content) e).text() : null, r -> null, Runnable::run, false, null, false);
         x = Exchange.streaming(engine, request, t, new ChatChunkDecoder(1 << 20), sink);
         s.onSubscribe(sink);
       }

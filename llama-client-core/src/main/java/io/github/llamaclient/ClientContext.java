@@ -8,6 +8,7 @@ import io.github.llamaclient.internal.exchange.Request;
 import io.github.llamaclient.internal.exchange.Secrets;
 import io.github.llamaclient.internal.exchange.Transport;
 import io.github.llamaclient.internal.http1.Http1Transport;
+import io.github.llamaclient.internal.http1.NioTransport;
 import io.github.llamaclient.internal.jdk.JdkTransport;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -122,10 +123,15 @@ final class ClientContext {
       this.ownsHttp = true;
     }
     ConnectGate gate = this.gate = new ConnectGate(b.maxConcurrentConnects); // one per client: both transports count
-    Transport pushed = new JdkTransport(http, gate);
+    Transport jdk = new JdkTransport(http, gate);
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
-    Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock, gate) : pushed;
+    Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock, gate) : jdk;
     this.pushPumps = ownReader && b.pushOnVirtualThreads ? VirtualThreads.factory(DaemonFactory.prefix(id, "push")) : null;
+    // no virtual threads (JDK 17, or switched off): the push faces share a few selector threads
+    Transport pushed =
+        ownReader && pushPumps == null
+            ? new NioTransport(connectTimeout, b.clock, gate, b.pushReaderThreads, new DaemonFactory(id, "reader"))
+            : jdk;
     this.engine =
         new Engine(
             b.clock,
@@ -363,6 +369,11 @@ final class ClientContext {
     return pushPumps;
   }
 
+  /** Whether the push faces read over our own transport's reader threads (their reading may run ahead of the delivery). */
+  boolean pushReadsAhead() {
+    return engine.pushed() instanceof NioTransport;
+  }
+
   /** Whether the delivery executor is the client's own pool, which a stream may queue itself on again. */
   boolean ownDeliveryPool() {
     return ownCallbackExecutor != null;
@@ -394,6 +405,12 @@ final class ClientContext {
   /** Connects in progress now to the base URL's server (tests). */
   int connectsInProgress() {
     return gate.inProgress(baseUrl);
+  }
+
+  /** Push streams paused for their consumer on the reader threads, or -1 when the push faces do not use them (tests). */
+  int pausedPushReads() {
+    Transport p = engine.pushed();
+    return p instanceof NioTransport ? ((NioTransport) p).paused() : -1;
   }
 
   /** Connects waiting for a place now, to the base URL's server (tests). */

@@ -344,6 +344,11 @@ public final class LlamaClient implements AutoCloseable {
     return context.connectsInProgress();
   }
 
+  /** Push streams whose reading is paused for their consumer on the reader threads, or -1 without them; for tests. */
+  int pausedPushReads() {
+    return context.pausedPushReads();
+  }
+
   /** Connects waiting for a place now, to the base URL's server, for tests. */
   int connectsWaiting() {
     return context.connectsWaiting();

@@ -36,6 +36,7 @@ public final class LlamaClientBuilder {
   java.util.concurrent.@Nullable Executor callbackExecutor;
   int callbackThreads = DeliveryPool.defaultThreads();
   boolean pushOnVirtualThreads = true;
+  int pushReaderThreads = defaultPushReaderThreads();
   @Nullable String defaultModel;
   @Nullable Integer defaultMaxTokens;
   @Nullable Double defaultTemperature;
@@ -430,24 +431,56 @@ public final class LlamaClientBuilder {
   /**
    * Whether the Publisher and callback faces (and {@link StreamingApi#callAsync(Object)
    * callAsync}) read over the client's own HTTP/1.1 transport on virtual threads, where the JDK has
-   * them (21 and later). Default on.
+   * them (21 and later), or on a few reader threads ({@link #pushReaderThreads(int)}). Default on.
    *
-   * <p>On, on JDK 21 or later, for a server the pulled faces read on their consumer (see {@link
+   * <p>Both ways apply to a server the pulled faces read on their consumer (see {@link
    * #readOnConsumingThread(boolean)}: plain {@code http:}, no proxy, no {@code HttpClient} of your
-   * own, that setting on), each pushed stream gets one virtual thread ({@code
-   * llama-client-N-push-M}) that connects, sends, and reads the connection while its subscriber's
-   * demand exceeds what waits for delivery and fewer than 256 events wait, with the same parser
-   * and decoders as the pulled faces; it
-   * hands the events to the delivery pool ({@link #callbackThreads(int)}), so listeners never run
-   * on it. Off, on JDK 17, or for any other server, the push faces go through the {@code
-   * HttpClient}. The contracts are the same either way.
+   * own, that setting on), with the same parser and decoders as the pulled faces, and hand the
+   * events to the delivery pool ({@link #callbackThreads(int)}), so listeners never run on a
+   * reading thread. A stream reads its connection while its subscriber's demand exceeds what waits
+   * for delivery and fewer than 256 events wait.
    *
-   * @param enabled false to send the push faces through the {@code HttpClient}
+   * <ul>
+   *   <li>On, on JDK 21 or later: each pushed stream gets one virtual thread ({@code
+   *       llama-client-N-push-M}) that connects, sends and reads.
+   *   <li>Off, or on JDK 17: the streams share the reader threads ({@code llama-client-N-reader-M}),
+   *       each a selector over non-blocking connections.
+   * </ul>
+   *
+   * <p>For any other server the push faces go through the {@code HttpClient}. The contracts are the
+   * same every way.
+   *
+   * @param enabled false to read the push faces on the reader threads instead
    * @return this builder (throws nothing)
    */
   public LlamaClientBuilder pushOnVirtualThreads(boolean enabled) {
     this.pushOnVirtualThreads = enabled;
     return this;
+  }
+
+  /**
+   * Sets how many reader threads ({@code llama-client-N-reader-M}) read the push faces' connections
+   * where they do not run on virtual threads (see {@link #pushOnVirtualThreads(boolean)}): each is
+   * one selector over any number of non-blocking connections, so ten thousand open streams need no
+   * more threads than this. Default {@code max(1, min(4, availableProcessors() / 2))}. They start
+   * with the first such stream and end with {@link LlamaClient#close()}. They only read and
+   * decode: listeners run on the delivery pool.
+   *
+   * @param threads 1 to 64
+   * @return this builder
+   * @throws IllegalArgumentException if {@code threads} is not between 1 and 64
+   */
+  public LlamaClientBuilder pushReaderThreads(int threads) {
+    if (threads < 1 || threads > 64) {
+      throw new IllegalArgumentException("pushReaderThreads must be between 1 and 64, was " + threads);
+    }
+    this.pushReaderThreads = threads;
+    return this;
+  }
+
+  /** The default number of reader threads: one per two processors, 1 to 4. */
+  static int defaultPushReaderThreads() {
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
   }
 
   /**

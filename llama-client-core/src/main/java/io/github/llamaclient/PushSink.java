@@ -85,6 +85,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   private final boolean takesTurns; // the executor is a FIFO pool: a task may queue itself again
   private final Runnable drainTask = this::drainLoop;
   private final @Nullable ThreadFactory pumps; // non-null: the exchange is pulled, a thread of these reads it
+  private final boolean readAhead; // our own transport: reading may run ahead of the delivery
   private volatile @Nullable Thread pump; // the reading thread, once started
   private volatile boolean pumpParked; // the reading thread is about to park: wake it
 
@@ -94,6 +95,9 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
    * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
    *     (only on an executor that queues, never runs a task on the caller's thread)
    * @param pumps for a pulled exchange, where its reading thread comes from; null for a pushed one
+   * @param readAhead whether the reading may run up to {@link #READ_AHEAD} items ahead of the
+   *     delivery (our own transport, on a thread of {@code pumps} or on the reader threads); else
+   *     one read at a time ({@code java.net.http})
    */
   PushSink(
       Flow.Subscriber<? super T> subscriber,
@@ -101,8 +105,10 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       Function<R, @Nullable T> last,
       Executor executor,
       boolean takesTurns,
-      @Nullable ThreadFactory pumps) {
+      @Nullable ThreadFactory pumps,
+      boolean readAhead) {
     this.executor = executor;
+    this.readAhead = readAhead || pumps != null;
     this.takesTurns = takesTurns;
     this.pumps = pumps;
     this.subscriber = subscriber;
@@ -209,7 +215,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   }
 
   /**
-   * Over our own transport, how many undelivered items the reading thread may run ahead of the
+   * Over our own transport, how many undelivered items the reading may run ahead of the
    * delivery (within the demand): reading and delivering overlap instead of taking turns.
    */
   static final int READ_AHEAD = 256;
@@ -222,7 +228,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     int q = queued;
     long r = requested.get();
     // java.net.http: one read at a time, the next once this one's items were delivered
-    return pumps == null ? q == 0 && r > 0 : q < READ_AHEAD && r > q;
+    return readAhead ? q < READ_AHEAD && r > q : q == 0 && r > 0;
   }
 
   // ---- subscription
@@ -248,7 +254,13 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         break;
       }
     }
-    drain();
+    if (queued > 0 || ended || cancelled) {
+      drain(); // something to deliver (or the end): a delivery task does it
+    } else {
+      // nothing to deliver yet: no delivery task (waking a pool thread for nothing costs the
+      // first token's time); the exchange may read, and what it reads schedules the delivery
+      consumed();
+    }
     wakePump();
   }
 
@@ -394,7 +406,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       @Nullable LlamaException refused) {
     Objects.requireNonNull(subscriber, "subscriber");
     ThreadFactory pumps = client.pushPumps();
-    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool(), pumps);
+    PushSink<T, R> sink = new PushSink<>(subscriber, map, last, client.callbackExecutor(), client.ownDeliveryPool(), pumps, client.pushReadsAhead());
     Exchange<R> exchange =
         Exchange.streaming(client.engine(), request, pumps != null ? client.engine().pulled() : client.engine().pushed(), decoder, sink);
     subscriber.onSubscribe(sink);

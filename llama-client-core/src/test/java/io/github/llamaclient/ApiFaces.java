@@ -196,10 +196,11 @@ enum ApiFaces {
   static Stream<Arguments> withTransports() {
     List<Arguments> out = new ArrayList<>();
     for (ApiFaces f : values()) {
-      if (f.pulled() || Transports.pushOverHttp1()) {
-        out.add(Arguments.of(f, Transports.HTTP1));
+      for (Transports t : Transports.values()) {
+        if (t.distinctFor(!f.pulled())) {
+          out.add(Arguments.of(f, t));
+        }
       }
-      out.add(Arguments.of(f, Transports.JDK));
     }
     return out.stream();
   }

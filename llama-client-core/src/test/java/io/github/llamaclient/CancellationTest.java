@@ -313,7 +313,7 @@ class CancellationTest {
     List<Arguments> out = new ArrayList<>();
     for (Stop s : Stop.values()) {
       for (Transports t : Transports.values()) {
-        if (!s.pushed() || t == Transports.JDK || Transports.pushOverHttp1()) {
+        if (t.distinctFor(s.pushed())) {
           out.add(Arguments.of(s, t));
         }
       }

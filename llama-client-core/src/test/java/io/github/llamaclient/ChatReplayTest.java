@@ -72,10 +72,14 @@ class ChatReplayTest {
     List<Arguments> out = new ArrayList<>();
     for (String s : SUCCESSFUL) {
       for (Face f : Face.values()) {
-        // pulled faces read on the consuming thread by default; they run through the HttpClient too
-        // so do the push faces where the JDK has virtual threads (JDK 21+)
-        for (boolean viaHttpClient : f.pulled() || Transports.pushOverHttp1() ? new boolean[] {false, true} : new boolean[] {true}) {
-          String transport = viaHttpClient ? "HttpClient" : "consuming thread";
+        // every face reads over our HTTP/1.1 transport by default (the push faces on virtual threads
+        // where the JDK has them, else on the reader threads) and runs through the HttpClient too;
+        // the push faces also on the reader threads by choice where they would use virtual threads
+        for (Transports via : Transports.values()) {
+          if (!via.distinctFor(!f.pulled())) {
+            continue;
+          }
+          String transport = via == Transports.JDK ? "HttpClient" : via == Transports.READERS ? "reader threads" : "consuming thread";
           out.add(Arguments.of(s, Transcript.Cut.RECORDED, f, transport));
           if (!s.equals("chat-stream-unknown-role-unbounded") && !s.equals("chat-stream-tools-two")) {
             out.add(Arguments.of(s, Transcript.Cut.ONE_BYTE, f, transport));
@@ -96,7 +100,8 @@ class ChatReplayTest {
             .baseUrl(server.url("/").uri())
             .idleTimeout(Duration.ofSeconds(20))
             .checkModalities(false) // one recording per exchange: the /props lookup is MultimodalTest's
-            .readOnConsumingThread(transport.equals("consuming thread"));
+            .readOnConsumingThread(!transport.equals("HttpClient"))
+            .pushOnVirtualThreads(!transport.equals("reader threads"));
     String auth = t.requestHeaders().get("Authorization");
     if (auth != null) {
       b.apiKey(auth.substring("Bearer ".length()));

@@ -73,7 +73,7 @@ class DeliveryPoolTest {
 
   private static PushSink<String, String> sink(Logging subscriber, ManualPool pool) {
     PushSink<String, String> s =
-        new PushSink<>(subscriber, e -> ((ChatEvent.Content) e).text(), r -> null, pool, true, null);
+        new PushSink<>(subscriber, e -> ((ChatEvent.Content) e).text(), r -> null, pool, true, null, false);
     subscriber.onSubscribe(s);
     return s;
   }

@@ -38,27 +38,16 @@ class TimeoutTest {
   private RawServer server;
   private LlamaClient client;
 
-  /** Whether the push faces read on virtual threads over our transport (where the JDK has them). */
-  private boolean virtualPush = true;
+  /** The transport the faces read through (the default one unless a case says otherwise). */
+  private Transports via = Transports.HTTP1;
 
   private LlamaClientBuilder builder() {
-    return LlamaClient.builder().baseUrl(server.url()).clock(clock).pushOnVirtualThreads(virtualPush);
+    return via.builder(server.url()).clock(clock);
   }
 
-  /**
-   * Every face; the push faces once more through {@code java.net.http} where they read on virtual
-   * threads by default (JDK 21+), so both push paths keep the same limits.
-   */
+  /** Every face with every transport it reads through, so every path keeps the same limits. */
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> faces() {
-    List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
-    for (Faces f : Faces.values()) {
-      out.add(org.junit.jupiter.params.provider.Arguments.of(f, true));
-      boolean pushed = f == Faces.PUBLISHER || f == Faces.EVENT_PUBLISHER || f == Faces.CALLBACKS || f == Faces.ASYNC;
-      if (pushed && Transports.pushOverHttp1()) {
-        out.add(org.junit.jupiter.params.provider.Arguments.of(f, false));
-      }
-    }
-    return out.stream();
+    return Transports.faces();
   }
 
   /**
@@ -97,34 +86,35 @@ class TimeoutTest {
   @Test
   void connectTimeout() throws Exception {
     try (FullAcceptQueue full = new FullAcceptQueue()) {
-      {
-        // The connect limit is the kernel's (Socket.connect) or the JDK client's, not the engine's
-        // clock; a connect to a full queue can never succeed, so 1 ms fails the same way 5 s would,
-        // without the test waiting for time to pass.
-        client =
-            LlamaClient.builder()
-                .baseUrl("http://127.0.0.1:" + full.port())
-                .connectTimeout(CONNECT_LIMIT)
-                .build();
-        for (Faces face : new Faces[] {Faces.EVENTS, Faces.PUBLISHER, Faces.BLOCKING}) {
-          Faces.Outcome o = face.run(client, REQUEST);
-          assertThat(o.failure())
-              .as(face.name())
-              .isInstanceOfSatisfying(
-                  LlamaTimeoutException.Connect.class,
-                  e -> {
-                    assertThat(e.limit()).isEqualTo(CONNECT_LIMIT);
-                    assertThat(e.getMessage()).contains("connect timeout", "PT0.001S", "127.0.0.1:" + full.port());
-                  });
+      // The connect limit is the kernel's (Socket.connect), the JDK client's, or the reader
+      // threads' (a task on the client's clock, here the system's); a connect to a full queue can
+      // never succeed, so 1 ms fails the same way 5 s would, without the test waiting for time to pass.
+      for (Transports t : Transports.values()) {
+        try (LlamaClient c = t.builder(java.net.URI.create("http://127.0.0.1:" + full.port())).connectTimeout(CONNECT_LIMIT).build()) {
+          for (Faces face : new Faces[] {Faces.EVENTS, Faces.PUBLISHER, Faces.CALLBACKS, Faces.BLOCKING}) {
+            boolean pushed = face == Faces.PUBLISHER || face == Faces.CALLBACKS;
+            if (!t.distinctFor(pushed)) {
+              continue;
+            }
+            Faces.Outcome o = face.run(c, REQUEST);
+            assertThat(o.failure())
+                .as(face + " over " + t)
+                .isInstanceOfSatisfying(
+                    LlamaTimeoutException.Connect.class,
+                    e -> {
+                      assertThat(e.limit()).isEqualTo(CONNECT_LIMIT);
+                      assertThat(e.getMessage()).contains("connect timeout", "PT0.001S", "127.0.0.1:" + full.port());
+                    });
+          }
         }
       }
     }
   }
 
-  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("faces")
-  void responseHeadersTimeout(Faces face, boolean virtualPush) throws Exception {
-    this.virtualPush = virtualPush;
+  void responseHeadersTimeout(Faces face, Transports via) throws Exception {
+    this.via = via;
     // llama-server sends the headers with the first token: a server that reads the request and
     // says nothing is one still processing the prompt
     CountDownLatch asked = new CountDownLatch(1);
@@ -189,10 +179,10 @@ class TimeoutTest {
     assertThat(client.chat().call(REQUEST).text()).startsWith("t0 t1 ").endsWith("t11 ");
   }
 
-  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("faces")
-  void idleTimeoutBetweenChunks(Faces face, boolean virtualPush) throws Exception {
-    this.virtualPush = virtualPush;
+  void idleTimeoutBetweenChunks(Faces face, Transports via) throws Exception {
+    this.via = via;
     server =
         RawServer.start(
             c -> {
@@ -243,10 +233,10 @@ class TimeoutTest {
     assertThat(sb).hasToString("t0 t1 t2 ");
   }
 
-  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("faces")
-  void anErrorBodyThatStallsTimesOut(Faces face, boolean virtualPush) throws Exception {
-    this.virtualPush = virtualPush;
+  void anErrorBodyThatStallsTimesOut(Faces face, Transports via) throws Exception {
+    this.via = via;
     // headers of chat-error-context-exceeded, then part of its body, then silence
     CountDownLatch wrote = new CountDownLatch(1);
     server =
@@ -278,10 +268,10 @@ class TimeoutTest {
         .hasMessageContaining("(limit PT0.3S)");
   }
 
-  @ParameterizedTest(name = "{0}, push faces on virtual threads: {1}")
+  @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("faces")
-  void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face, boolean virtualPush) throws Exception {
-    this.virtualPush = virtualPush;
+  void aServerThatOnlyPingsIsStoppedByTheTotalDeadline(Faces face, Transports via) throws Exception {
+    this.via = via;
     // comments keep the idle limit from firing; only a deadline for the whole call ends this.
     // Lock-step, so that load cannot starve the pings: the server sends one ping per round, and
     // the clock moves on only once the client has read it (the wire trace sees every line).

@@ -7,24 +7,29 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * The two transports a reply can come through: the client's own HTTP/1.1 reader (pulled faces,
- * plain http; the push faces too where the JDK has virtual threads) and {@code java.net.http} (the
- * push faces on JDK 17; every face with {@code readOnConsumingThread(false)}). {@link #faces()}
- * pairs every face with each transport it can use on this JDK.
+ * The transports a reply can come through: the client's own HTTP/1.1 reader (pulled faces, plain
+ * http; the push faces too, on virtual threads where the JDK has them, else on the reader threads),
+ * the reader threads by choice ({@code pushOnVirtualThreads(false)}: a few selector threads over
+ * non-blocking connections), and {@code java.net.http} (every face with {@code
+ * readOnConsumingThread(false)}). {@link #faces()} pairs every face with each transport it can use
+ * on this JDK.
  */
 enum Transports {
-  HTTP1(true),
-  JDK(false);
+  HTTP1(true, true),
+  READERS(true, false),
+  JDK(false, true);
 
   private final boolean direct;
+  private final boolean virtualPush;
 
-  Transports(boolean direct) {
+  Transports(boolean direct, boolean virtualPush) {
     this.direct = direct;
+    this.virtualPush = virtualPush;
   }
 
   /** A builder for a client on this transport. */
   LlamaClientBuilder builder(URI baseUrl) {
-    return LlamaClient.builder().baseUrl(baseUrl).readOnConsumingThread(direct);
+    return LlamaClient.builder().baseUrl(baseUrl).readOnConsumingThread(direct).pushOnVirtualThreads(virtualPush);
   }
 
   /** Every face with every transport it reads through: (Faces, Transports). */
@@ -32,16 +37,20 @@ enum Transports {
     List<Arguments> out = new ArrayList<>();
     for (Faces f : Faces.values()) {
       boolean pulled = f == Faces.STREAM || f == Faces.EVENTS || f == Faces.BLOCKING;
-      if (pulled || pushOverHttp1()) {
-        out.add(Arguments.of(f, HTTP1));
+      for (Transports t : values()) {
+        if (t.distinctFor(!pulled)) {
+          out.add(Arguments.of(f, t));
+        }
       }
-      out.add(Arguments.of(f, JDK));
     }
     return out.stream();
   }
 
-  /** Whether the push faces read over our HTTP/1.1 transport here (on virtual threads: JDK 21+). */
-  static boolean pushOverHttp1() {
-    return VirtualThreads.available();
+  /**
+   * Whether a face reads through this transport differently from the others: {@link #READERS}
+   * only for push faces where the JDK has virtual threads (elsewhere {@link #HTTP1} is the same).
+   */
+  boolean distinctFor(boolean pushedFace) {
+    return this != READERS || pushedFace && VirtualThreads.available();
   }
 }

@@ -217,14 +217,21 @@ final class Faces {
 
     Ours(String name, String baseUrl) {
       super(name);
-      // -Dbench.pushOnVirtualThreads=false: the push faces through java.net.http (the path of JDK 17)
+      // -Dbench.pushOnVirtualThreads=false: the push faces on the reader threads (the path of JDK 17)
+      // -Dbench.readOnConsumingThread=false: every face through java.net.http
+      // -Dbench.pushReaderThreads=N: another number of reader threads
       // -Dbench.maxConcurrentConnects=N: another limit on connects in progress (default 32)
-      this.client =
+      io.github.llamaclient.LlamaClientBuilder b =
           LlamaClient.builder()
               .baseUrl(baseUrl)
               .pushOnVirtualThreads(!"false".equals(System.getProperty("bench.pushOnVirtualThreads")))
-              .maxConcurrentConnects(Integer.getInteger("bench.maxConcurrentConnects", 32))
-              .build();
+              .readOnConsumingThread(!"false".equals(System.getProperty("bench.readOnConsumingThread")))
+              .maxConcurrentConnects(Integer.getInteger("bench.maxConcurrentConnects", 32));
+      Integer readers = Integer.getInteger("bench.pushReaderThreads");
+      if (readers != null) {
+        b.pushReaderThreads(readers);
+      }
+      this.client = b.build();
     }
 
     @Override

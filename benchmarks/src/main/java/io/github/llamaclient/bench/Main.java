@@ -32,7 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * Other options: {@code --fixture NAME} (default chat-stream-unknown-role-unbounded), {@code
- * --no-jmh} (skip the decode benchmark), {@code --only burst,paced,cancel,concurrent,scale,decode}; {@code --only where} prints where the CPU goes (not part of the default run).
+ * --no-jmh} (skip the decode benchmark), {@code --only burst,ttft,paced,cancel,concurrent,scale,decode}; {@code --only where} prints where the CPU goes (not part of the default run).
  */
 public final class Main {
 
@@ -64,6 +64,7 @@ public final class Main {
     double eventsPerSecond = Double.NaN;
     double p50Micros = Double.NaN;
     double p99Micros = Double.NaN;
+    double ttftP50Micros = Double.NaN;
     double cancelMillis = Double.NaN;
     long streams;
     long events;
@@ -79,7 +80,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     String scenario = "chat-stream-unknown-role-unbounded";
-    List<String> only = List.of("burst", "paced", "cancel", "concurrent", "scale", "decode");
+    List<String> only = List.of("burst", "ttft", "paced", "cancel", "concurrent", "scale", "decode");
     List<String> faceNames = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -101,7 +102,7 @@ public final class Main {
           break;
         default:
           System.err.println("unknown option " + args[i]
-              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,paced,cancel,concurrent,scale,decode,where, --faces floor,baseline,stream,events,callbacks,publisher");
+              + "; options: --quick, --fixture NAME, --no-jmh, --only burst,ttft,paced,cancel,concurrent,scale,decode,where, --faces floor,baseline,stream,events,callbacks,publisher");
           System.exit(2);
       }
     }
@@ -139,11 +140,10 @@ public final class Main {
         Faces.OursCallbacks callbacks = new Faces.OursCallbacks(url);
         Faces.OursPublisher publisher = new Faces.OursPublisher(url)) {
       List<Faces.Face> faces = new ArrayList<>();
-      // the Publisher face joins only when asked for by --faces (the default run stays as it was)
       String[] keys = {"floor", "baseline", "stream", "events", "callbacks", "publisher"};
       List<Faces.Face> all = List.of(floor, baseline, ours, events, callbacks, publisher);
       for (int i = 0; i < keys.length; i++) {
-        if (faceNames.isEmpty() ? !keys[i].equals("publisher") : faceNames.contains(keys[i])) {
+        if (faceNames.isEmpty() || faceNames.contains(keys[i])) {
           faces.add(all.get(i));
         }
       }
@@ -204,6 +204,10 @@ public final class Main {
           }
         }
       }
+      if (only.contains("ttft")) {
+        section("time to first token: request sent -> consumer sees the first delta (burst replies, faces interleaved)");
+        ttft(faces, quick ? 100 : 400, rows);
+      }
       if (only.contains("paced")) {
         section("paced: one recorded chunk every 2 ms; latency = server write -> consumer sees the delta");
         paced(faces, quick ? 1 : 3, rows);
@@ -243,15 +247,29 @@ public final class Main {
     System.out.println();
     System.out.println("## Results (" + fixture.scenario + ", " + fixture.events + " events per stream)");
     System.out.println();
-    System.out.println("| client | CPU per event | allocated per event | events/s | delivery latency p50 / p99 | cancel → server sees close |");
-    System.out.println("|---|---|---|---|---|---|");
+    System.out.println("| client | CPU per event | allocated per event | events/s | TTFT p50 | delivery latency p50 / p99 | cancel → server sees close |");
+    System.out.println("|---|---|---|---|---|---|---|");
     for (Row r : List.of(floorRow, baseRow, streamRow, eventsRow, callbackRow, publisherRow)) {
-      if (r.streams == 0 && Double.isNaN(r.p50Micros) && Double.isNaN(r.cancelMillis)) {
+      if (r.streams == 0 && Double.isNaN(r.p50Micros) && Double.isNaN(r.cancelMillis) && Double.isNaN(r.ttftP50Micros)) {
         continue; // not run
       }
-      System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s / %s µs | %s ms |%n", r.name,
+      System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s µs | %s / %s µs | %s ms |%n", r.name,
           fmt(r.cpuNsPerEvent / 1000, "µs"), fmt(r.bytesPerEvent, "B"), fmtInt(r.eventsPerSecond),
-          num(r.p50Micros), num(r.p99Micros), num2(r.cancelMillis));
+          num(r.ttftP50Micros), num(r.p50Micros), num(r.p99Micros), num2(r.cancelMillis));
+    }
+    System.out.println();
+    System.out.println("## Every face against the floor (measured in this run)");
+    System.out.println();
+    System.out.println("| face | CPU per event / floor's (≤ 1.5) | allocated per event (≤ 100 B) | TTFT p50 − floor's (≤ 100 µs) | cancel median (≤ 0.5 ms) |");
+    System.out.println("|---|---|---|---|---|");
+    for (Row r : List.of(streamRow, eventsRow, callbackRow, publisherRow)) {
+      double cpu = r.cpuNsPerEvent / floorRow.cpuNsPerEvent;
+      double ttft = r.ttftP50Micros - floorRow.ttftP50Micros;
+      System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", r.name,
+          verdict(cpu, 1.5, String.format(Locale.ROOT, "%.2f×", cpu)),
+          verdict(r.bytesPerEvent, 100, String.format(Locale.ROOT, "%.0f B", r.bytesPerEvent)),
+          verdict(ttft, 100, String.format(Locale.ROOT, "%+.0f µs", ttft)),
+          verdict(r.cancelMillis, 0.5, String.format(Locale.ROOT, "%.3f ms", r.cancelMillis)));
     }
     System.out.println();
     System.out.println("## Targets (ratio = ours / baseline, measured in this run)");
@@ -289,6 +307,11 @@ public final class Main {
       System.out.println("|---|---|---|---|");
       decode.forEach(System.out::println);
     }
+  }
+
+  /** A figure with whether it is within its limit; n/a when not measured. */
+  private static String verdict(double v, double limit, String shown) {
+    return Double.isNaN(v) ? "n/a" : shown + (v <= limit ? " yes" : " **NO**");
   }
 
   private static void target(String what, Row r, double base, double ours, String unit, double limit, String limitText) {
@@ -429,6 +452,47 @@ public final class Main {
       for (int i = 0; i < Math.min(r.count, plan.writeTimes.length); i++) {
         out.add(r.seen[i] - plan.writeTimes[i]);
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ time to first token
+
+  /**
+   * Time to first token, faces interleaved: from just before the face's call to when its consumer
+   * sees the first delta of a burst reply (the replay server answers at once), so the figure is
+   * the client's connect, request, first read, decode and hand-off. Warm-up rounds first; p50 over
+   * {@code n} streams per face.
+   */
+  private void ttft(List<Faces.Face> faces, int n, Map<Faces.Face, Row> rows) throws Exception {
+    server.plan(ReplayServer.plan(fixture, ReplayServer.Mode.BURST));
+    Map<Faces.Face, long[]> took = new HashMap<>();
+    for (Faces.Face f : faces) {
+      took.put(f, new long[n]);
+    }
+    // warm-up by time, faces interleaved: the per-stream code (building the request, connecting,
+    // starting the faces) runs once per stream, so it needs thousands of streams to be compiled
+    long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quick ? 3000 : 8000);
+    while (System.nanoTime() < warmEnd) {
+      for (Faces.Face f : faces) {
+        f.stream(new Faces.Recorder(1));
+      }
+    }
+    quiesce();
+    for (int i = 0; i < n; i++) {
+      for (Faces.Face f : faces) {
+        Faces.Recorder r = new Faces.Recorder(1);
+        long t0 = System.nanoTime();
+        f.stream(r);
+        took.get(f)[i] = r.seen[0] - t0;
+      }
+      quiesce();
+    }
+    for (Faces.Face f : faces) {
+      long[] t = took.get(f);
+      Arrays.sort(t);
+      rows.get(f).ttftP50Micros = t[n / 2] / 1000.0;
+      System.out.printf(Locale.ROOT, "%-55s %d streams: TTFT p50 %.0f µs, p90 %.0f µs, p99 %.0f µs%n", f.name, n,
+          t[n / 2] / 1000.0, t[(int) (n * 0.9)] / 1000.0, t[(int) Math.min(n - 1, Math.round(n * 0.99))] / 1000.0);
     }
   }
 

@@ -11,6 +11,7 @@ import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -65,6 +66,11 @@ public final class Http1Socket implements AutoCloseable {
   /** The largest size of the read buffer: the most a single read brings in. */
   public static final int BUFFER = 16 * 1024;
   /**
+   * The largest read buffer of a reader thread's connection ({@link #openNonBlocking}): a burst
+   * read in fewer, larger reads means fewer hand-offs to the delivery threads (one per read).
+   */
+  public static final int NIO_BUFFER = 64 * 1024;
+  /**
    * The size the read buffer starts at, and shrinks back to: a streamed token's chunk is a few
    * hundred bytes, and ten thousand open streams should not hold 16 KB each while they wait.
    */
@@ -76,9 +82,10 @@ public final class Http1Socket implements AutoCloseable {
 
   private final SocketChannel channel;
   private final String origin; // host:port, for the pool
-  // the read buffer: BUFFER after a read that filled it (more was waiting: a burst), halves (down
+  // the read buffer: maxBuffer after a read that filled it (more was waiting: a burst), halves (down
   // to SMALL_BUFFER) after SHRINK_AFTER reads in a row that used a quarter of it or less
   private byte[] buf = new byte[SMALL_BUFFER];
+  private int maxBuffer = BUFFER;
   private ByteBuffer view = ByteBuffer.wrap(buf);
   private int smallReads; // reads in a row that used at most a quarter of buf
   private int pos; // next unprocessed byte
@@ -98,6 +105,10 @@ public final class Http1Socket implements AutoCloseable {
   public long idleSince;
   private final Clock clock; // the engine's: keep-alive expiry is measured on it
   private long lastRead; // clock.nanoTime() of the last read that brought bytes
+  private boolean drained; // the last read left room in the buffer: the socket had nothing more then
+  private ByteBuffer @Nullable [] unsent; // non-blocking: the request's bytes not written yet
+  /** Non-blocking sockets: its registration with its reader thread's selector. */
+  @Nullable SelectionKey key;
 
   private Http1Socket(SocketChannel channel, String origin, Clock clock) {
     this.channel = channel;
@@ -126,6 +137,90 @@ public final class Http1Socket implements AutoCloseable {
       ch.close();
       throw e;
     }
+  }
+
+  /**
+   * A socket over a channel someone else opened and connected (tests: a scripted channel).
+   *
+   * @param channel the channel, connected
+   * @param clock the engine's clock
+   * @return the socket
+   */
+  static Http1Socket over(SocketChannel channel, Clock clock) {
+    Http1Socket s = new Http1Socket(channel, "test:0", clock);
+    s.connected = true;
+    return s;
+  }
+
+  /**
+   * Opens an unconnected channel in non-blocking mode, for a reader loop ({@link NioTransport}).
+   *
+   * @param uri the server
+   * @param clock the engine's clock, which {@link #lastRead()} is measured on
+   * @return the socket, not connected
+   * @throws IOException when no channel can be opened
+   */
+  static Http1Socket openNonBlocking(URI uri, Clock clock) throws IOException {
+    Http1Socket s = open(uri, clock);
+    s.maxBuffer = NIO_BUFFER;
+    try {
+      s.channel.configureBlocking(false);
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  /** The channel (non-blocking sockets: to register it with a selector). */
+  SocketChannel channel() {
+    return channel;
+  }
+
+  /**
+   * Non-blocking: starts connecting to a resolved address.
+   *
+   * @return true when connected at once, false when {@link #finishConnect()} must follow
+   */
+  boolean startConnect(InetSocketAddress address) throws IOException {
+    boolean done = channel.connect(address);
+    connected = done;
+    return done;
+  }
+
+  /**
+   * Non-blocking: completes a connect once the channel is connectable.
+   *
+   * @return whether it is connected now
+   * @throws IOException when the connect failed (refused, unreachable)
+   */
+  boolean finishConnect() throws IOException {
+    boolean done = channel.finishConnect();
+    connected = done;
+    return done;
+  }
+
+  /** Non-blocking: prepares the request's bytes; {@link #writeSome()} writes them. */
+  void startSend(HttpRequest request, byte[] body) {
+    unsent = encode(request, body);
+  }
+
+  /**
+   * Non-blocking: writes what the channel takes now of the request prepared by {@link #startSend}.
+   *
+   * @return true when the whole request was written
+   */
+  boolean writeSome() throws IOException {
+    ByteBuffer[] out = unsent;
+    if (out == null) {
+      return true;
+    }
+    channel.write(out);
+    if (out[out.length - 1].hasRemaining()) {
+      return false;
+    }
+    unsent = null;
+    return true;
   }
 
   /** Resolves and connects, within {@code timeout}; interruptible, and ends when closed meanwhile. */
@@ -164,6 +259,20 @@ public final class Http1Socket implements AutoCloseable {
 
   /** Writes the request: its method, URI and headers, Host, Content-Length, body. */
   public void send(HttpRequest request, byte[] body) throws IOException {
+    ByteBuffer[] out = encode(request, body);
+    long left = out[0].remaining() + (long) out[1].remaining();
+    ioSince = System.nanoTime() | 1; // never 0 while writing
+    try {
+      while (left > 0) {
+        left -= channel.write(out);
+      }
+    } finally {
+      ioSince = 0;
+    }
+  }
+
+  /** The request's bytes: its head, then its body. */
+  private static ByteBuffer[] encode(HttpRequest request, byte[] body) {
     URI uri = request.uri();
     StringBuilder head = new StringBuilder(256);
     String path = uri.getRawPath();
@@ -185,16 +294,7 @@ public final class Http1Socket implements AutoCloseable {
       head.append("Content-Length: ").append(body.length).append("\r\n");
     }
     head.append("User-Agent: llama-client\r\n\r\n");
-    ByteBuffer[] out = {ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(body)};
-    long left = out[0].remaining() + (long) out[1].remaining();
-    ioSince = System.nanoTime() | 1; // never 0 while writing
-    try {
-      while (left > 0) {
-        left -= channel.write(out);
-      }
-    } finally {
-      ioSince = 0;
-    }
+    return new ByteBuffer[] {ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(body)};
   }
 
   /**
@@ -209,9 +309,28 @@ public final class Http1Socket implements AutoCloseable {
    * @throws IOException when reading fails
    */
   public Head readHead() throws IOException {
+    beginResponse();
+    for (;;) { // a blocking channel's read returns bytes or the end, never nothing
+      Head h = pollHead();
+      if (h != null) {
+        return h;
+      }
+    }
+  }
+
+  /** Before the first {@link #pollHead()} of a response: forgets the previous one. */
+  void beginResponse() {
     headReader.reset();
     body = null;
     response = null;
+  }
+
+  /**
+   * Parses the response head from what is buffered, reading from the channel while it is not
+   * complete; in non-blocking mode, returns null once a read brings nothing (call again when the
+   * channel is readable). Throws as {@link #readHead()}.
+   */
+  @Nullable Head pollHead() throws IOException {
     for (;;) {
       if (pos < limit) {
         int end;
@@ -227,7 +346,11 @@ public final class Http1Socket implements AutoCloseable {
       }
       pos = 0;
       limit = 0;
-      if (fill() < 0) {
+      int n = fill();
+      if (n == 0) {
+        return null; // non-blocking: nothing more now
+      }
+      if (n < 0) {
         poisoned = true;
         throw new EOFException(
             headReader.empty() ? "the server closed the connection without a response" : "the connection closed inside the response headers");
@@ -267,19 +390,40 @@ public final class Http1Socket implements AutoCloseable {
    * @throws IllegalStateException before {@link #readHead()} succeeded
    */
   public boolean readBody(Body out) throws IOException {
+    return pollBody(out) != BODY_END; // blocking: a read never brings nothing
+  }
+
+  /** {@link #pollBody}: body bytes were handed on (perhaps none, when the read held only framing). */
+  static final int BODY_DATA = 1;
+  /** {@link #pollBody}: non-blocking, nothing to read now. */
+  static final int BODY_WAIT = 0;
+  /** {@link #pollBody}: the body has ended. */
+  static final int BODY_END = -1;
+
+  /**
+   * As {@link #readBody(Body)}, and in non-blocking mode returns {@link #BODY_WAIT} when nothing
+   * is buffered and a read brings nothing.
+   *
+   * @return {@link #BODY_DATA}, {@link #BODY_WAIT} or {@link #BODY_END}
+   */
+  int pollBody(Body out) throws IOException {
     BodyDecoder b = body;
     if (b == null) {
       throw new IllegalStateException("no response head was read");
     }
     if (b.done()) {
-      return false;
+      return BODY_END;
     }
     if (pos == limit) {
       pos = 0;
       limit = 0;
-      if (fill() < 0) {
+      int n = fill();
+      if (n == 0) {
+        return BODY_WAIT;
+      }
+      if (n < 0) {
         if (b.endOfInput()) {
-          return false;
+          return BODY_END;
         }
         poisoned = true;
         throw new EOFException("the connection closed before the end of the response body");
@@ -298,7 +442,7 @@ public final class Http1Socket implements AutoCloseable {
       p.initCause(e);
       throw p;
     }
-    return !b.done();
+    return b.done() ? BODY_END : BODY_DATA;
   }
 
   /** Hands body bytes on to the consumer, noting whether it was the consumer that threw. */
@@ -320,7 +464,7 @@ public final class Http1Socket implements AutoCloseable {
     return b != null && b.done();
   }
 
-  /** Blocking read into the buffer after {@code limit}; -1 at end of stream. */
+  /** Reads once into the buffer after {@code limit}: the bytes read, -1 at end of stream, 0 when a non-blocking channel has none now. */
   private int fill() throws IOException {
     if (limit == 0) {
       resize();
@@ -334,6 +478,7 @@ public final class Http1Socket implements AutoCloseable {
       ioSince = 0;
     }
     if (n > 0) {
+      drained = limit + n < buf.length;
       limit += n;
       receivedAny = true;
       lastRead = clock.nanoTime();
@@ -345,8 +490,8 @@ public final class Http1Socket implements AutoCloseable {
   /** Before a read into an empty buffer: grows it after a read that filled it, shrinks it after many small ones in a row. */
   private void resize() {
     int size = buf.length;
-    if (smallReads < 0 && size < BUFFER) {
-      size = BUFFER; // at once, not by doubling: a burst allocates 2 + 16 KB, not 2 + 4 + 8 + 16
+    if (smallReads < 0 && size < maxBuffer) {
+      size = maxBuffer; // at once, not by doubling: a burst allocates 2 + 16 KB, not 2 + 4 + 8 + 16
     } else if (smallReads >= SHRINK_AFTER && size > SMALL_BUFFER) {
       size /= 2;
     } else {
@@ -355,6 +500,11 @@ public final class Http1Socket implements AutoCloseable {
     smallReads = 0;
     buf = new byte[size];
     view = ByteBuffer.wrap(buf);
+  }
+
+  /** Whether the last read took everything the socket had then (it left room in the buffer). */
+  boolean drained() {
+    return drained;
   }
 
   /** The read buffer's size now (tests). */
@@ -428,12 +578,15 @@ public final class Http1Socket implements AutoCloseable {
         pos = 0;
       }
       int n;
-      channel.configureBlocking(false);
+      boolean blocking = channel.isBlocking(); // a reader loop's socket is non-blocking already
+      if (blocking) {
+        channel.configureBlocking(false);
+      }
       try {
         view.limit(buf.length).position(limit);
         n = channel.read(view); // once: bytes, none, or the end
       } finally {
-        if (channel.isOpen()) {
+        if (blocking && channel.isOpen()) {
           channel.configureBlocking(true);
         }
       }
