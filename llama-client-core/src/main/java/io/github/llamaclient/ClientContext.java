@@ -42,7 +42,7 @@ final class ClientContext {
   private final @Nullable DeliveryPool ownCallbackExecutor;
   private final Executor callbackExecutor;
   private final ConnectGate gate; // the limit on connects in progress, shared by both transports
-  /** Where the push faces' reading threads come from (virtual threads), or null: they go through java.net.http. */
+  /** Where the push faces' reading threads come from (virtual threads), or null: they read on the reader threads or through java.net.http. */
   private final @Nullable ThreadFactory pushPumps;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
@@ -127,7 +127,7 @@ final class ClientContext {
     boolean ownReader = b.readOnConsumingThread && own == null && readsOnConsumer(baseUrl);
     Transport pulled = ownReader ? new Http1Transport(connectTimeout, b.clock, gate) : jdk;
     this.pushPumps = ownReader && b.pushOnVirtualThreads ? VirtualThreads.factory(DaemonFactory.prefix(id, "push")) : null;
-    // no virtual threads (JDK 17, or switched off): the push faces share a few selector threads
+    // not on virtual threads (the default, and JDK 17): the push faces share a few selector threads
     Transport pushed =
         ownReader && pushPumps == null
             ? new NioTransport(connectTimeout, b.clock, gate, b.pushReaderThreads, new DaemonFactory(id, "reader"))
@@ -363,7 +363,8 @@ final class ClientContext {
 
   /**
    * Where the push faces' reading threads come from: non-null when they read over our HTTP/1.1
-   * transport, one virtual thread per stream ({@link LlamaClientBuilder#pushOnVirtualThreads}).
+   * transport on one virtual thread per stream ({@link LlamaClientBuilder#pushOnVirtualThreads});
+   * null when they read on the reader threads or through {@code java.net.http}.
    */
   @Nullable ThreadFactory pushPumps() {
     return pushPumps;

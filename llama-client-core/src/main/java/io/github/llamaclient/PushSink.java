@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
  * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
  *
- * <p>Over a pulled transport (our HTTP/1.1 reader, where the JDK has virtual threads), the sink
+ * <p>Over our HTTP/1.1 reader's reader threads, the reading runs up to {@link #READ_AHEAD} items
+ * ahead of the delivery, within the demand. Over the pulled transport on virtual threads ({@link
+ * LlamaClientBuilder#pushOnVirtualThreads(boolean)}), the sink
  * reads the connection itself: one virtual thread per stream, started when the exchange may start,
  * steps the exchange (connect and send, the head, then reads while the demand exceeds what is
  * queued and fewer than {@link #READ_AHEAD} items wait) and parks otherwise; delivery goes through

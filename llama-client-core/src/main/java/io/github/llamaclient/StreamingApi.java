@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>typed events, pulled</td><td>{@link #stream(Object)}: {@link ChatStream} or
  *       {@link CompletionStream}</td><td>the consuming thread (plain {@code http:})</td></tr>
  *   <tr><td>Reactive Streams</td><td>{@link #textPublisher(Object)}, {@link #publisher(Object)}</td>
- *       <td>a virtual thread per stream (JDK 21+, plain {@code http:}) or {@code java.net.http};
- *       signals on the delivery pool</td></tr>
+ *       <td>the client's reader threads (plain {@code http:}; a virtual thread per stream by
+ *       choice) or {@code java.net.http}; signals on the delivery pool</td></tr>
  *   <tr><td>callbacks</td><td>{@link #subscribe(Object, StreamListener)}: a {@link StreamHandle}</td>
  *       <td>as for Reactive Streams; the listener on the delivery pool</td></tr>
  *   <tr><td>the whole reply</td><td>{@link #call(Object)} (blocking), {@link #callAsync(Object)}</td>

@@ -72,14 +72,14 @@ class ChatReplayTest {
     List<Arguments> out = new ArrayList<>();
     for (String s : SUCCESSFUL) {
       for (Face f : Face.values()) {
-        // every face reads over our HTTP/1.1 transport by default (the push faces on virtual threads
-        // where the JDK has them, else on the reader threads) and runs through the HttpClient too;
-        // the push faces also on the reader threads by choice where they would use virtual threads
+        // every face reads over our HTTP/1.1 transport by default (the push faces on the reader
+        // threads) and runs through the HttpClient too; the push faces also on virtual threads by
+        // choice where the JDK has them
         for (Transports via : Transports.values()) {
           if (!via.distinctFor(!f.pulled())) {
             continue;
           }
-          String transport = via == Transports.JDK ? "HttpClient" : via == Transports.READERS ? "reader threads" : "consuming thread";
+          String transport = via == Transports.JDK ? "HttpClient" : via == Transports.VIRTUAL ? "virtual threads" : "consuming thread";
           out.add(Arguments.of(s, Transcript.Cut.RECORDED, f, transport));
           if (!s.equals("chat-stream-unknown-role-unbounded") && !s.equals("chat-stream-tools-two")) {
             out.add(Arguments.of(s, Transcript.Cut.ONE_BYTE, f, transport));
@@ -101,7 +101,7 @@ class ChatReplayTest {
             .idleTimeout(Duration.ofSeconds(20))
             .checkModalities(false) // one recording per exchange: the /props lookup is MultimodalTest's
             .readOnConsumingThread(!transport.equals("HttpClient"))
-            .pushOnVirtualThreads(!transport.equals("reader threads"));
+            .pushOnVirtualThreads(transport.equals("virtual threads"));
     String auth = t.requestHeaders().get("Authorization");
     if (auth != null) {
       b.apiKey(auth.substring("Bearer ".length()));

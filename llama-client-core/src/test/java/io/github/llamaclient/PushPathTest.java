@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Which transport the push faces read through ({@link LlamaClientBuilder#pushOnVirtualThreads}):
- * our HTTP/1.1 reader, on one virtual thread per stream where the JDK has them, else (JDK 17, or
- * the setting off) on the client's few reader threads; with {@code readOnConsumingThread(false)},
- * {@code java.net.http}.
+ * our HTTP/1.1 reader, on the client's few reader threads by default, or on one virtual thread per
+ * stream with the setting on where the JDK has them (JDK 21+); with {@code
+ * readOnConsumingThread(false)}, {@code java.net.http}.
  * The rest of their contract is the same suites as every face's (replay, cancellation, timeouts,
  * the TCK), run over both paths.
  */
@@ -28,13 +28,13 @@ class PushPathTest {
 
   enum Setting {
     DEFAULT,
-    OFF,
+    VIRTUAL,
     CONSUMING_THREAD_OFF
   }
 
   @ParameterizedTest
   @EnumSource(Setting.class)
-  void thePushFacesReadOnAVirtualThreadOfOurOwnWhereTheJdkHasThem(Setting setting) throws Exception {
+  void thePushFacesReadOverOurTransportOnReaderThreadsOrVirtualThreads(Setting setting) throws Exception {
     RawServer server =
         RawServer.start(
             c -> {
@@ -54,8 +54,8 @@ class PushPathTest {
           }
         };
     LlamaClientBuilder b = LlamaClient.builder().baseUrl(server.url()).wireListener(reads);
-    if (setting == Setting.OFF) {
-      b.pushOnVirtualThreads(false);
+    if (setting == Setting.VIRTUAL) {
+      b.pushOnVirtualThreads(true);
     } else if (setting == Setting.CONSUMING_THREAD_OFF) {
       b.readOnConsumingThread(false);
     }
@@ -70,7 +70,7 @@ class PushPathTest {
         assertThat(readers).allSatisfy(n -> assertThat(n).doesNotContain("-push-").doesNotContain("-reader-"));
       } else {
         assertThat(c.headers()).as("sent by our HTTP/1.1 transport").containsEntry("user-agent", "llama-client");
-        String kind = setting == Setting.DEFAULT && VirtualThreads.available() ? "push" : "reader";
+        String kind = setting == Setting.VIRTUAL && VirtualThreads.available() ? "push" : "reader";
         assertThat(readers).allSatisfy(n -> assertThat(n).matches("llama-client-\\d+-" + kind + "-\\d+"));
       }
     } finally {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * The push faces on the reader threads ({@link LlamaClientBuilder#pushReaderThreads(int)}): a few
  * selector threads read every push stream of a client, however many there are. What is particular
  * to them is here; the contracts they share with every other path are the suites run over {@link
- * Transports#READERS} (replay, cancellation, timeouts, the connect limit, the TCK).
+ * Transports#HTTP1} (replay, cancellation, timeouts, the connect limit, the TCK).
  */
 @Timeout(60)
 class ReaderThreadsTest {

@@ -8,16 +8,16 @@ import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The transports a reply can come through: the client's own HTTP/1.1 reader (pulled faces, plain
- * http; the push faces too, on virtual threads where the JDK has them, else on the reader threads),
- * the reader threads by choice ({@code pushOnVirtualThreads(false)}: a few selector threads over
- * non-blocking connections), and {@code java.net.http} (every face with {@code
+ * http; the push faces too, on the client's reader threads: a few selector threads over
+ * non-blocking connections), the same with the push faces on a virtual thread each by choice
+ * ({@code pushOnVirtualThreads(true)}, JDK 21+), and {@code java.net.http} (every face with {@code
  * readOnConsumingThread(false)}). {@link #faces()} pairs every face with each transport it can use
  * on this JDK.
  */
 enum Transports {
-  HTTP1(true, true),
-  READERS(true, false),
-  JDK(false, true);
+  HTTP1(true, false),
+  VIRTUAL(true, true),
+  JDK(false, false);
 
   private final boolean direct;
   private final boolean virtualPush;
@@ -47,10 +47,10 @@ enum Transports {
   }
 
   /**
-   * Whether a face reads through this transport differently from the others: {@link #READERS}
-   * only for push faces where the JDK has virtual threads (elsewhere {@link #HTTP1} is the same).
+   * Whether a face reads through this transport differently from the others: {@link #VIRTUAL}
+   * only for push faces where the JDK has virtual threads (elsewhere it is {@link #HTTP1}).
    */
   boolean distinctFor(boolean pushedFace) {
-    return this != READERS || pushedFace && VirtualThreads.available();
+    return this != VIRTUAL || pushedFace && VirtualThreads.available();
   }
 }

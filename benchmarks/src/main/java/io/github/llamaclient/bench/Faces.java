@@ -217,14 +217,14 @@ final class Faces {
 
     Ours(String name, String baseUrl) {
       super(name);
-      // -Dbench.pushOnVirtualThreads=false: the push faces on the reader threads (the path of JDK 17)
+      // -Dbench.pushOnVirtualThreads=true: the push faces on a virtual thread each (JDK 21+)
       // -Dbench.readOnConsumingThread=false: every face through java.net.http
       // -Dbench.pushReaderThreads=N: another number of reader threads
       // -Dbench.maxConcurrentConnects=N: another limit on connects in progress (default 32)
       io.github.llamaclient.LlamaClientBuilder b =
           LlamaClient.builder()
               .baseUrl(baseUrl)
-              .pushOnVirtualThreads(!"false".equals(System.getProperty("bench.pushOnVirtualThreads")))
+              .pushOnVirtualThreads(Boolean.getBoolean("bench.pushOnVirtualThreads"))
               .readOnConsumingThread(!"false".equals(System.getProperty("bench.readOnConsumingThread")))
               .maxConcurrentConnects(Integer.getInteger("bench.maxConcurrentConnects", 32));
       Integer readers = Integer.getInteger("bench.pushReaderThreads");
