@@ -189,6 +189,9 @@ final class Where {
     if (name.contains("-callback-")) {
       return "callback executor threads";
     }
+    if (name.contains("-reader-")) {
+      return "reader threads (our HTTP/1.1 reads and parse/decode of the push faces)";
+    }
     return "other Java threads (" + name.replaceAll("[0-9]+", "N") + ")";
   }
 
