@@ -75,6 +75,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   // each read and before any failure it signals itself; a failure from another thread, a cancel or
   // a deadline, ends the stream with what was queued by then)
   private final ArrayList<T> produced = new ArrayList<>();
+  private boolean readStarted; // the producer's own: the read at hand produced an item already
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean cancelled;
@@ -127,10 +128,21 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       return;
     }
     produced.add(item); // published with the read's other items at flush()
+    if (!readStarted) {
+      readStarted = true;
+      if (queued == 0) {
+        // the delivery side has nothing: the read's first item goes now, so that waking a delivery
+        // thread overlaps decoding the rest of the read (the first token no longer waits for the
+        // read's last event); once per read, so a burst still costs one hand-off per read
+        publish();
+        drain();
+      }
+    }
   }
 
   @Override
   protected void flush() {
+    readStarted = false;
     publish();
     if (queued > 0) {
       drain();

@@ -112,6 +112,33 @@ class DeliveryPoolTest {
   }
 
   @Test
+  void aReadsFirstItemIsHandedOnAtOnceAndTheRestAtTheReadsEnd() {
+    ManualPool pool = new ManualPool();
+    List<String> log = new ArrayList<>();
+    PushSink<String, String> s = sink(new Logging("a", log), pool);
+
+    s.event(new ChatEvent.Content("1"));
+    assertThat(pool.tasks).as("the first item of a read is handed on before the read is decoded to its end").hasSize(1);
+    pool.runAll(); // the delivery thread runs while the reader decodes the rest of the read
+    assertThat(log).containsExactly("a:1");
+
+    s.event(new ChatEvent.Content("2"));
+    s.event(new ChatEvent.Content("3"));
+    assertThat(pool.tasks).as("the read's other items wait for its end: one hand-off per read, not per item").isEmpty();
+    s.flush();
+    assertThat(pool.tasks).hasSize(1);
+    pool.runAll();
+    assertThat(log).containsExactly("a:1", "a:2", "a:3");
+
+    s.event(new ChatEvent.Content("4")); // the next read, nothing undelivered: at once again
+    assertThat(pool.tasks).hasSize(1);
+    s.flush();
+    s.complete("done");
+    pool.runAll();
+    assertThat(log).containsExactly("a:1", "a:2", "a:3", "a:4", "a:complete");
+  }
+
+  @Test
   void theThreadCountIsNeverBelowOne() {
     assertThatThrownBy(() -> LlamaClient.builder().callbackThreads(0))
         .isInstanceOf(IllegalArgumentException.class)
