@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Signals after {@code onSubscribe} are delivered by tasks on the client's callback executor
  * ({@link LlamaClientBuilder#callbackExecutor(java.util.concurrent.Executor)}), one task at a
  * time per subscription, never on the HTTP client's I/O thread unless the user chose a direct
- * executor. A task drains what one network read produced. The exchange reads more bytes only
- * while there is demand and nothing is queued: undelivered signals pause the reader (back-pressure
- * to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
+ * executor. A task drains what one network read produced (the stream's first item goes on its own,
+ * as soon as it is decoded: the time to the first token does not wait for the rest of its read).
+ * The exchange reads more bytes only while there is demand and nothing is queued: undelivered
+ * signals pause the reader (back-pressure to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
  * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
  * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
  *
@@ -75,7 +76,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
   // each read and before any failure it signals itself; a failure from another thread, a cancel or
   // a deadline, ends the stream with what was queued by then)
   private final ArrayList<T> produced = new ArrayList<>();
-  private boolean readStarted; // the producer's own: the read at hand produced an item already
+  private boolean firstHandedOn; // the producer's own: the stream's first item went ahead of its read
   private final AtomicLong requested = new AtomicLong();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean cancelled;
@@ -128,21 +129,18 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
       return;
     }
     produced.add(item); // published with the read's other items at flush()
-    if (!readStarted) {
-      readStarted = true;
-      if (queued == 0) {
-        // the delivery side has nothing: the read's first item goes now, so that waking a delivery
-        // thread overlaps decoding the rest of the read (the first token no longer waits for the
-        // read's last event); once per read, so a burst still costs one hand-off per read
-        publish();
-        drain();
-      }
+    if (!firstHandedOn) {
+      // the first token goes at once: waking a delivery thread then overlaps decoding the rest of
+      // its read (in a burst, the first read holds several events). Only the first: in a burst, a
+      // later read's first item alone would cost a second hand-off per read
+      firstHandedOn = true;
+      publish();
+      drain();
     }
   }
 
   @Override
   protected void flush() {
-    readStarted = false;
     publish();
     if (queued > 0) {
       drain();

@@ -112,13 +112,13 @@ class DeliveryPoolTest {
   }
 
   @Test
-  void aReadsFirstItemIsHandedOnAtOnceAndTheRestAtTheReadsEnd() {
+  void theFirstItemIsHandedOnAtOnceAndTheRestAtTheEndOfEachRead() {
     ManualPool pool = new ManualPool();
     List<String> log = new ArrayList<>();
     PushSink<String, String> s = sink(new Logging("a", log), pool);
 
     s.event(new ChatEvent.Content("1"));
-    assertThat(pool.tasks).as("the first item of a read is handed on before the read is decoded to its end").hasSize(1);
+    assertThat(pool.tasks).as("the stream's first item is handed on before its read is decoded to its end").hasSize(1);
     pool.runAll(); // the delivery thread runs while the reader decodes the rest of the read
     assertThat(log).containsExactly("a:1");
 
@@ -130,9 +130,10 @@ class DeliveryPoolTest {
     pool.runAll();
     assertThat(log).containsExactly("a:1", "a:2", "a:3");
 
-    s.event(new ChatEvent.Content("4")); // the next read, nothing undelivered: at once again
-    assertThat(pool.tasks).hasSize(1);
+    s.event(new ChatEvent.Content("4")); // the next read: at its end, as every read after the first item
+    assertThat(pool.tasks).as("one hand-off per read").isEmpty();
     s.flush();
+    assertThat(pool.tasks).hasSize(1);
     s.complete("done");
     pool.runAll();
     assertThat(log).containsExactly("a:1", "a:2", "a:3", "a:4", "a:complete");
