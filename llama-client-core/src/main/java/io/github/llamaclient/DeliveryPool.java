@@ -1,5 +1,6 @@
 package io.github.llamaclient;
 
+import io.github.llamaclient.internal.http1.NioTransport;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -30,10 +31,16 @@ final class DeliveryPool implements Executor {
     return Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
-  /** Queues a task; throws RejectedExecutionException once shut down. */
+  /**
+   * Queues a task; throws RejectedExecutionException once shut down. On a reader thread that is
+   * reading, the task runs on that thread instead once its other thread reads on (see {@link
+   * NioTransport#deliverHere}), when that thread is free.
+   */
   @Override
   public void execute(Runnable task) {
-    threads.execute(task);
+    if (!NioTransport.deliverHere(task, threads)) {
+      threads.execute(task);
+    }
   }
 
   /** The most threads the pool has had at once (tests). */

@@ -408,7 +408,8 @@ public final class LlamaClientBuilder {
   /**
    * Sets the size of the client's own delivery pool: the daemon threads ({@code
    * llama-client-N-callback-M}) on which the Publisher and callback faces deliver their signals,
-   * shared by all the client's streams. Default {@code max(2, availableProcessors())}. The pool
+   * shared by all the client's streams (on the reader threads, a reader's idle thread takes part:
+   * see {@link #pushReaderThreads(int)}). Default {@code max(2, availableProcessors())}. The pool
    * never grows past this: streams take turns (a stream gives its thread up after a batch of 32
    * signals while others wait), each stream's signals stay serial and in order, and a stream whose
    * signals are not delivered yet stops reading its connection until they are (so the server's
@@ -437,7 +438,7 @@ public final class LlamaClientBuilder {
    * #readOnConsumingThread(boolean)}: plain {@code http:}, no proxy, no {@code HttpClient} of your
    * own, that setting on), with the client's own HTTP/1.1 reader and the same parser and decoders
    * as the pulled faces, and hand the events to the delivery pool ({@link #callbackThreads(int)}),
-   * so listeners never run on a reading thread. A stream reads its connection while its
+   * so listeners never run on a thread while it reads. A stream reads its connection while its
    * subscriber's demand exceeds what waits for delivery and fewer than 256 events wait.
    *
    * <ul>
@@ -461,14 +462,18 @@ public final class LlamaClientBuilder {
   }
 
   /**
-   * Sets how many reader threads ({@code llama-client-N-reader-M}) read the push faces' connections
-   * where they do not run on virtual threads (see {@link #pushOnVirtualThreads(boolean)}): each is
-   * one selector over any number of non-blocking connections, so ten thousand open streams need no
-   * more threads than this. Default {@code max(1, min(4, availableProcessors() / 2))}. They start
-   * with the first such stream and end with {@link LlamaClient#close()}. They only read and
-   * decode: listeners run on the delivery pool.
+   * Sets how many readers read the push faces' connections where they do not run on virtual
+   * threads (see {@link #pushOnVirtualThreads(boolean)}): each is one selector over any number of
+   * non-blocking connections, so ten thousand open streams need no more threads than this. Default
+   * {@code max(1, min(4, availableProcessors() / 2))}. Each reader has two threads ({@code
+   * llama-client-N-reader-M}) that take turns: when a read brought events for the client's own
+   * delivery pool ({@link #callbackThreads(int)}) and the reader's other thread is idle, the thread
+   * that read hands the reading over to the other one and delivers those events itself, without
+   * waiting for a pool thread to wake up; otherwise the pool delivers them. So a listener never
+   * runs on the thread that is reading, and a slow listener holds at most the one thread it runs on.
+   * They start with the first such stream and end with {@link LlamaClient#close()}.
    *
-   * @param threads 1 to 64
+   * @param threads 1 to 64 readers (two threads each)
    * @return this builder
    * @throws IllegalArgumentException if {@code threads} is not between 1 and 64
    */
@@ -480,7 +485,7 @@ public final class LlamaClientBuilder {
     return this;
   }
 
-  /** The default number of reader threads: one per two processors, 1 to 4. */
+  /** The default number of readers: one per two processors, 1 to 4. */
   static int defaultPushReaderThreads() {
     return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
   }

@@ -168,7 +168,7 @@ class DeliveryPoolTest {
     Set<String> deliveringThreads = ConcurrentHashMap.newKeySet();
     Map<Integer, AtomicInteger> terminals = new ConcurrentHashMap<>();
     Map<Integer, StringBuilder> texts = new ConcurrentHashMap<>();
-    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).callbackThreads(threads).build()) {
+    try (LlamaClient client = LlamaClient.builder().baseUrl(server.url()).callbackThreads(threads).pushReaderThreads(1).build()) {
       ChatRequest request = ChatRequest.builder().user("hi").build();
       for (int i = 0; i < streams; i++) {
         int n = i;
@@ -198,12 +198,18 @@ class DeliveryPoolTest {
       assertThat(othersDone.await(60, TimeUnit.SECONDS))
           .as("199 streams completed while one listener held a thread")
           .isTrue();
-      String prefix = deliveringThreads.iterator().next().replaceAll("\\d+$", "");
+      String prefix =
+          deliveringThreads.stream().filter(n -> n.contains("-callback-")).findFirst().orElseThrow().replaceAll("\\d+$", "");
       long live = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
       slowReleased.countDown();
       assertThat(slowDone.await(30, TimeUnit.SECONDS)).isTrue();
 
-      assertThat(deliveringThreads).as("every callback ran on one of the pool's threads").hasSizeLessThanOrEqualTo(threads);
+      assertThat(deliveringThreads).allSatisfy(n -> assertThat(n).matches("llama-client-\\d+-(callback|reader)-\\d+"));
+      assertThat(deliveringThreads).filteredOn(n -> n.contains("-callback-")).as("callbacks on the pool's threads").hasSizeLessThanOrEqualTo(threads);
+      assertThat(deliveringThreads)
+          .filteredOn(n -> n.contains("-reader-"))
+          .as("callbacks on the reader's two threads, each after it handed the reading over")
+          .hasSizeLessThanOrEqualTo(2);
       assertThat(live).as("the pool's threads alive under 200 streams").isLessThanOrEqualTo(threads);
       for (int i = 0; i < streams; i++) {
         assertThat(terminals.get(i)).as("terminal signals of stream " + i).hasValue(1);

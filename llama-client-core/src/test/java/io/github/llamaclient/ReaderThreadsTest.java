@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -64,25 +65,84 @@ class ReaderThreadsTest {
       for (CompletableFuture<ChatResult> r : results) {
         assertThat(r.get(30, TimeUnit.SECONDS).text()).isEqualTo("t".repeat(20));
       }
-      assertThat(reading).as("the threads that read the 40 connections").hasSizeBetween(1, 2);
-      assertThat(reading).allSatisfy(n -> assertThat(n).matches("llama-client-\\d+-reader-[12]"));
-      assertThat(readerThreads(reading)).as("reader threads alive").hasSize(2);
+      assertThat(reading).as("the threads that read the 40 connections").hasSizeBetween(1, 4);
+      assertThat(reading).allSatisfy(n -> assertThat(n).matches("llama-client-\\d+-reader-[1-4]"));
+      String prefix = reading.iterator().next().replaceAll("\\d+$", "");
+      assertThat(liveThreads(prefix)).as("reader threads alive: two readers, two threads each").hasSize(4);
       assertThat(server.accepted()).isEqualTo(streams);
     } finally {
       server.close();
     }
-    Await.until("the reader threads ended with the client", () -> readerThreads(reading).isEmpty());
+    String prefix = reading.iterator().next().replaceAll("\\d+$", "");
+    Await.until("the reader threads ended with the client", () -> liveThreads(prefix).isEmpty());
   }
 
-  /** The live threads named as those that read. */
-  private static List<Thread> readerThreads(Set<String> names) {
+  /** The live threads whose name starts with the prefix. */
+  private static List<Thread> liveThreads(String prefix) {
     List<Thread> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (names.contains(t.getName()) && t.isAlive()) {
+      if (t.getName().startsWith(prefix) && t.isAlive()) {
         out.add(t);
       }
     }
     return out;
+  }
+
+  @Test
+  void aReaderThreadDeliversWhatItReadWhileItsOtherThreadReadsOn() throws Exception {
+    RawServer server =
+        RawServer.start(
+            c -> {
+              c.sseHeaders();
+              for (int i = 0; i < 3; i++) {
+                c.chunk(RawServer.contentEvent("t"));
+              }
+              c.chunk(RawServer.finishEvent());
+              c.chunk("data: [DONE]\n\n");
+              c.endChunks();
+              c.close();
+            });
+    ChatRequest request = ChatRequest.builder().user("hi").build();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch slowEnded = new CountDownLatch(1);
+    AtomicReference<String> slowThread = new AtomicReference<>();
+    try (LlamaClient client = readers(server.url(), 1).callbackThreads(1).build()) {
+      NioTransport nio = (NioTransport) client.engine().pushed();
+      assertThat(client.chat().callAsync(request).get(30, TimeUnit.SECONDS).text()).isEqualTo("ttt"); // starts the reader
+      Await.until("the reader's other thread waits idle for its turn", () -> nio.idleReaders() == 1);
+
+      client
+          .chat()
+          .subscribe(
+              request,
+              StreamListener.of(
+                  piece -> {
+                    if (slowThread.compareAndSet(null, Thread.currentThread().getName())) {
+                      entered.countDown();
+                      try {
+                        release.await(30, TimeUnit.SECONDS); // a listener that blocks
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }
+                  },
+                  result -> slowEnded.countDown(),
+                  error -> slowEnded.countDown()));
+      assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(slowThread.get())
+          .as("the first token is delivered by the reader thread that read it, not handed to the pool")
+          .matches("llama-client-\\d+-reader-[12]");
+
+      assertThat(client.chat().callAsync(request).get(30, TimeUnit.SECONDS).text())
+          .as("another stream of the same reader, read by its other thread while the listener blocks")
+          .isEqualTo("ttt");
+      release.countDown();
+      assertThat(slowEnded.await(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      release.countDown();
+      server.close();
+    }
   }
 
   @Test

@@ -79,6 +79,20 @@ public final class NioTransport implements Transport {
     return new NioCall(request, receiver);
   }
 
+  /**
+   * On a reader thread that is reading now: takes a delivery task of the client's own pool, to run
+   * on this thread once the reader's other thread has taken the reading over (see {@link
+   * NioLoop}); false anywhere else, or when that thread is busy: the caller queues the task on the
+   * pool.
+   *
+   * @param task the delivery task
+   * @param pool the pool it would go to
+   * @return whether the task was taken
+   */
+  public static boolean deliverHere(Runnable task, java.util.concurrent.Executor pool) {
+    return NioLoop.deliverHere(task, pool);
+  }
+
   /** Stops the reader threads: a call still open fails. Idempotent. */
   @Override
   public void close() {
@@ -103,7 +117,19 @@ public final class NioTransport implements Transport {
     return paused.get();
   }
 
-  /** Reader threads started so far (tests): 0 before the first call. */
+  /** Readers whose thread that is not reading waits idle for its turn (tests). */
+  public int idleReaders() {
+    NioLoop[] l = loops;
+    int n = 0;
+    if (l != null) {
+      for (NioLoop loop : l) {
+        n += loop.hasIdleThread() ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /** Readers started so far, two threads each (tests): 0 before the first call. */
   public int started() {
     NioLoop[] l = loops;
     return l == null ? 0 : l.length;
@@ -393,6 +419,7 @@ public final class NioTransport implements Transport {
      * when more comes.
      */
     private void readBody(Http1Socket so) throws IOException {
+      NioLoop l = loop;
       reading = true;
       try {
         for (int i = 0; i < READS_PER_TURN; i++) {
@@ -423,7 +450,9 @@ public final class NioTransport implements Transport {
             return;
           }
           receiver.delivered(); // may ask for more, on this thread
-          if (demanded && so.drained()) {
+          if (demanded && (so.drained() || (l != null && l.tookDelivery()))) {
+            // drained: the selector says when more comes; a delivery taken: this thread runs it
+            // now, and the thread that takes the reading over reads on
             interest(so, SelectionKey.OP_READ);
             return;
           }
