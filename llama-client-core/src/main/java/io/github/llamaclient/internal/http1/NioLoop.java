@@ -165,6 +165,9 @@ final class NioLoop {
       } catch (RuntimeException | Error e) {
         LOG.log(System.Logger.Level.WARNING, "a delivery task failed on a reader thread", e);
       }
+      // a listener may have interrupted its thread: an interrupted thread's select() and park()
+      // return at once, so it would spin when it leads or waits next
+      Thread.interrupted();
     }
   }
 
