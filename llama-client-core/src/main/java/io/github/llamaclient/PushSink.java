@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * executor. A task drains what one network read produced (the stream's first item goes on its own,
  * as soon as it is decoded: the time to the first token does not wait for the rest of its read).
  * The exchange reads more bytes only while there is demand and nothing is queued: undelivered
- * signals pause the reader (back-pressure to the connection), they never call for more threads. On the client's own {@link DeliveryPool},
- * a task gives its thread up after {@link #BATCH} signals by queueing itself again at the back of
- * the pool's queue, so one stream's burst delays another stream by at most one batch per thread.
+ * signals pause the reader (back-pressure to the connection), they never call for more threads.
+ * On the client's own {@link DeliveryPool}, a task gives its thread up after {@link #BATCH}
+ * signals by queueing itself again at the back of the pool's queue, so one stream's burst delays
+ * another stream by at most one batch per thread; on the reader threads, the thread that read may
+ * run the task itself once its reader's other thread reads on ({@link DeliveryPool#execute}).
  *
  * <p>Over our HTTP/1.1 reader's reader threads, the reading runs up to {@link #READ_AHEAD} items
  * ahead of the delivery, within the demand. Over the pulled transport on virtual threads ({@link
@@ -131,8 +133,9 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     produced.add(item); // published with the read's other items at flush()
     if (!firstHandedOn) {
       // the first token goes at once: waking a delivery thread then overlaps decoding the rest of
-      // its read (in a burst, the first read holds several events). Only the first: in a burst, a
-      // later read's first item alone would cost a second hand-off per read
+      // its read (in a burst, the first read holds several events; on the reader threads, the read
+      // ends its reader's turn instead). Only the first: in a burst, a later read's first item
+      // alone would cost a second hand-off per read
       firstHandedOn = true;
       publish();
       drain();

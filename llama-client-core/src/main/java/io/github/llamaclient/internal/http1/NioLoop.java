@@ -12,7 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -52,14 +52,12 @@ final class NioLoop {
   /** The loop whose thread this is (either of its two), on its threads only. */
   private static final ThreadLocal<NioLoop> CURRENT = new ThreadLocal<>();
 
-  private static final AtomicReferenceFieldUpdater<NioLoop, Thread> IDLE =
-      AtomicReferenceFieldUpdater.newUpdater(NioLoop.class, Thread.class, "idle");
-
   private final Selector selector;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private volatile Thread leader; // the thread that runs the loop now
-  private volatile @Nullable Thread idle; // the other thread, parked until it is handed the lead
+  // the other thread, parked until it is handed the lead; null while it delivers
+  private final AtomicReference<@Nullable Thread> idle = new AtomicReference<>();
   // the leader's own: a delivery offered by deliverHere(), run once the lead is handed over
   private @Nullable Runnable delivery;
   private @Nullable Executor deliveryPool;
@@ -98,7 +96,7 @@ final class NioLoop {
    */
   static boolean deliverHere(Runnable task, Executor pool) {
     NioLoop l = CURRENT.get();
-    if (l == null || l.leader != Thread.currentThread() || l.delivery != null || l.idle == null || l.closed) {
+    if (l == null || l.leader != Thread.currentThread() || l.delivery != null || l.idle.get() == null || l.closed) {
       return false;
     }
     l.delivery = task;
@@ -108,7 +106,7 @@ final class NioLoop {
 
   /** Whether the thread that does not lead is idle, waiting for its turn (tests). */
   boolean hasIdleThread() {
-    return idle != null;
+    return idle.get() != null;
   }
 
   /** On the leading thread: whether a step took a delivery, so that it should end its turn now. */
@@ -176,9 +174,9 @@ final class NioLoop {
     if (leader == me) {
       return true;
     }
-    idle = me; // offered: the leader may hand the lead over from now on
+    idle.set(me); // offered: the leader may hand the lead over from now on
     while (leader != me) {
-      if (closed && IDLE.compareAndSet(this, me, null)) {
+      if (closed && idle.compareAndSet(me, null)) {
         return false; // withdrawn: nobody can hand this thread the lead any more
       }
       LockSupport.park(this);
@@ -272,8 +270,8 @@ final class NioLoop {
     delivery = null;
     Executor pool = deliveryPool;
     deliveryPool = null;
-    Thread other = idle;
-    if (!closed && other != null && IDLE.compareAndSet(this, other, null)) {
+    Thread other = idle.get();
+    if (!closed && other != null && idle.compareAndSet(other, null)) {
       leader = other;
       LockSupport.unpark(other);
       return d;
@@ -302,7 +300,7 @@ final class NioLoop {
   void close() {
     closed = true;
     selector.wakeup();
-    Thread other = idle;
+    Thread other = idle.get();
     if (other != null) {
       LockSupport.unpark(other); // it withdraws
     }
@@ -336,7 +334,7 @@ final class NioLoop {
     }
     terminated = true;
     runTasks(); // each sees the loop closed and fails its call
-    Thread other = idle;
+    Thread other = idle.get();
     if (other != null) {
       LockSupport.unpark(other); // it withdraws
     }
