@@ -1,7 +1,6 @@
 package io.github.llamaclient;
 
 import io.github.llamaclient.internal.http1.NioTransport;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -11,10 +10,10 @@ import java.util.concurrent.TimeUnit;
  * The client's own delivery pool for the push faces: a fixed number of daemon threads over one
  * FIFO queue of delivery tasks. It never grows: fairness and back-pressure come from the sinks
  * ({@link PushSink} queues at most one task per stream, gives its thread up after {@link
- * PushSink#BATCH} signals by queueing itself again at the back, and pauses its reads while
+ * PushSink#BATCH} signals by queueing itself again at the back when other tasks wait, and pauses its reads while
  * anything it queued is undelivered), so the queue holds at most one task per open stream.
  */
-final class DeliveryPool implements Executor {
+final class DeliveryPool implements PushSink.Queueing {
   private final ThreadPoolExecutor threads;
 
   /**
@@ -41,6 +40,11 @@ final class DeliveryPool implements Executor {
     if (!NioTransport.deliverHere(task, threads)) {
       threads.execute(task);
     }
+  }
+
+  @Override
+  public boolean othersWaiting() {
+    return !threads.getQueue().isEmpty();
   }
 
   /** The most threads the pool has had at once (tests). */

@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * The exchange reads more bytes only while there is demand and nothing is queued: undelivered
  * signals pause the reader (back-pressure to the connection), they never call for more threads.
  * On the client's own {@link DeliveryPool}, a task gives its thread up after {@link #BATCH}
- * signals by queueing itself again at the back of the pool's queue, so one stream's burst delays
- * another stream by at most one batch per thread; on the reader threads, the thread that read may
+ * signals by queueing itself again at the back of the pool's queue when other tasks wait there, so
+ * one stream's burst delays another stream by at most one batch per thread (with nobody waiting
+ * it goes on: queueing itself would only wake another thread); on the reader threads, the thread that read may
  * run the task itself once its reader's other thread reads on ({@link DeliveryPool#execute}).
  *
  * <p>Over our HTTP/1.1 reader's reader threads, the reading runs up to {@link #READ_AHEAD} items
@@ -99,6 +100,7 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
    * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
+   *     when other tasks wait (always, for an executor that is not {@link Queueing})
    *     (only on an executor that queues, never runs a task on the caller's thread)
    * @param pumps for a pulled exchange, where its reading thread comes from; null for a pushed one
    * @param readAhead whether the reading may run up to {@link #READ_AHEAD} items ahead of the
@@ -320,8 +322,11 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
           break;
         }
         if (turn == 0 && takesTurns) {
-          yielding = true;
-          break;
+          if (othersWaiting()) {
+            yielding = true;
+            break;
+          }
+          turn = BATCH; // nobody to make room for: going to the back of an empty queue would only wake another thread
         }
         T item = taken.poll();
         if (item == null) {
@@ -392,6 +397,22 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         break;
       }
     }
+  }
+
+  /** Whether other tasks wait for the executor's threads (always, for an executor that does not say). */
+  private boolean othersWaiting() {
+    return !(executor instanceof Queueing) || ((Queueing) executor).othersWaiting();
+  }
+
+  /** An executor that queues tasks and says whether any wait: a delivery task gives its thread up only for them. */
+  interface Queueing extends Executor {
+    /**
+     * Whether tasks wait in the queue now (a racy answer is fine: it only decides whether a
+     * delivery task lets others run first).
+     *
+     * @return true when at least one task waits
+     */
+    boolean othersWaiting();
   }
 
   /**

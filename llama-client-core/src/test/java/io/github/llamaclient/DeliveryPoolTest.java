@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,16 +24,23 @@ import org.junit.jupiter.api.Test;
 class DeliveryPoolTest {
 
   /** A FIFO executor the test runs by hand: one "thread", every task in the order it was queued. */
-  private static final class ManualPool implements Executor {
+  private static final class ManualPool implements PushSink.Queueing {
     final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    int ran;
 
     @Override
     public void execute(Runnable task) {
       tasks.add(task);
     }
 
+    @Override
+    public boolean othersWaiting() {
+      return !tasks.isEmpty();
+    }
+
     void runAll() {
       for (Runnable t; (t = tasks.poll()) != null; ) {
+        ran++;
         t.run();
       }
     }
@@ -109,6 +115,25 @@ class DeliveryPoolTest {
     expected.add("complete");
     assertThat(a).as("the burst's events in order, then exactly one terminal signal").isEqualTo(expected);
     assertThat(log).filteredOn(s -> s.startsWith("b:")).containsExactly("b:x", "b:complete");
+  }
+
+  @Test
+  void aBurstWithNobodyWaitingKeepsItsThread() {
+    ManualPool pool = new ManualPool();
+    List<String> log = new ArrayList<>();
+    PushSink<String, String> burst = sink(new Logging("a", log), pool);
+    for (int i = 0; i < 10 * PushSink.BATCH; i++) {
+      burst.event(new ChatEvent.Content(Integer.toString(i)));
+    }
+    burst.flush();
+    burst.complete("done");
+
+    pool.runAll();
+
+    assertThat(log).hasSize(10 * PushSink.BATCH + 1).endsWith("a:complete");
+    // one task (queued by the first item) delivers them all: with no other task waiting, queueing
+    // itself again after every batch would only wake another pool thread each time
+    assertThat(pool.ran).as("delivery tasks run").isEqualTo(1);
   }
 
   @Test
