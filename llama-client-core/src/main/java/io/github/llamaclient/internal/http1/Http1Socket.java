@@ -79,6 +79,28 @@ public final class Http1Socket implements AutoCloseable {
   private static final int SHRINK_AFTER = 8;
 
   private static final BodySink DISCARD = (b, off, len) -> {};
+  private static final byte[] NO_BUFFER = new byte[0];
+
+  /**
+   * Spare read buffers of one reader thread's connections ({@link NioLoop}): a connection that
+   * ends gives its grown buffer back, and the next burst on that reader takes it instead of a new
+   * one. Used only by the thread that reads the connections at the time.
+   */
+  interface Buffers {
+    /**
+     * A spare buffer of {@link #NIO_BUFFER} bytes, or null when there is none.
+     *
+     * @return the buffer, its contents undefined
+     */
+    byte @Nullable [] take();
+
+    /**
+     * Takes a buffer of {@link #NIO_BUFFER} bytes back (or drops it when enough are spare).
+     *
+     * @param buf the buffer, no longer used by anyone
+     */
+    void give(byte[] buf);
+  }
 
   private final SocketChannel channel;
   private final String origin; // host:port, for the pool
@@ -109,6 +131,8 @@ public final class Http1Socket implements AutoCloseable {
   private ByteBuffer @Nullable [] unsent; // non-blocking: the request's bytes not written yet
   /** Non-blocking sockets: its registration with its reader thread's selector. */
   @Nullable SelectionKey key;
+  // non-blocking sockets: where a grown read buffer comes from and goes back to; null: allocated
+  private Http1Socket.@Nullable Buffers buffers;
 
   private Http1Socket(SocketChannel channel, String origin, Clock clock) {
     this.channel = channel;
@@ -170,6 +194,19 @@ public final class Http1Socket implements AutoCloseable {
       throw e;
     }
     return s;
+  }
+
+  /**
+   * Reads as a reader thread's connection: the buffer grows to {@link #NIO_BUFFER}, taken from
+   * {@code spares} when they have one, and goes back there at the end of the body ({@link
+   * #giveBufferBack()}). Before the first read; the reads then run on the thread that owns {@code
+   * spares}.
+   *
+   * @param spares the reader thread's spare buffers
+   */
+  void readBy(Buffers spares) {
+    maxBuffer = NIO_BUFFER;
+    buffers = spares;
   }
 
   /** The channel (non-blocking sockets: to register it with a selector). */
@@ -490,7 +527,9 @@ public final class Http1Socket implements AutoCloseable {
   /** Before a read into an empty buffer: grows it after a read that filled it, shrinks it after many small ones in a row. */
   private void resize() {
     int size = buf.length;
-    if (smallReads < 0 && size < maxBuffer) {
+    if (size == 0) {
+      size = SMALL_BUFFER; // gave its buffer back (the body ended), read again anyway
+    } else if (smallReads < 0 && size < maxBuffer) {
       size = maxBuffer; // at once, not by doubling: a burst allocates 2 + 16 KB, not 2 + 4 + 8 + 16
     } else if (smallReads >= SHRINK_AFTER && size > SMALL_BUFFER) {
       size /= 2;
@@ -498,8 +537,30 @@ public final class Http1Socket implements AutoCloseable {
       return;
     }
     smallReads = 0;
-    buf = new byte[size];
+    Buffers b = buffers;
+    byte[] spare = b != null && size == NIO_BUFFER ? b.take() : null;
+    if (b != null && buf.length == NIO_BUFFER) {
+      b.give(buf);
+    }
+    buf = spare != null ? spare : new byte[size];
     view = ByteBuffer.wrap(buf);
+  }
+
+  /**
+   * The body was read to its end: a grown read buffer goes back to the reader thread's spares
+   * ({@link #buffers}). On the thread that reads the connection, and only once nothing of the
+   * buffer is needed any more (this socket is never reused after its body: a non-blocking one
+   * streams once).
+   */
+  void giveBufferBack() {
+    Buffers b = buffers;
+    if (b != null && buf.length == NIO_BUFFER) {
+      b.give(buf);
+      buf = NO_BUFFER;
+      view = ByteBuffer.wrap(buf);
+      pos = 0;
+      limit = 0;
+    }
   }
 
   /** Whether the last read took everything the socket had then (it left room in the buffer). */

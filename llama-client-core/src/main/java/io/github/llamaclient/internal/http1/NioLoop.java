@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * and a slow listener holds at most the one thread that ran into it (further deliveries go to the
  * pool until it is back). When the other thread is not idle, the delivery goes to the pool.
  */
-final class NioLoop {
+final class NioLoop implements Http1Socket.Buffers {
   /** What a registered connection's attachment does when its channel is ready. */
   interface Handler {
     /**
@@ -49,6 +50,13 @@ final class NioLoop {
 
   private static final System.Logger LOG = System.getLogger(NioLoop.class.getName());
 
+  /**
+   * Grown read buffers ({@link Http1Socket#NIO_BUFFER}) a reader keeps for its next bursts: a
+   * stream read in a burst allocates no buffer of its own after the first ones, and an idle
+   * client holds at most this many per reader.
+   */
+  static final int SPARE_BUFFERS = 2;
+
   /** The loop whose thread this is (either of its two), on its threads only. */
   private static final ThreadLocal<NioLoop> CURRENT = new ThreadLocal<>();
 
@@ -61,6 +69,8 @@ final class NioLoop {
   // the leader's own: a delivery offered by deliverHere(), run once the lead is handed over
   private @Nullable Runnable delivery;
   private @Nullable Executor deliveryPool;
+  // the leader's own: grown read buffers of connections that ended, for the next bursts
+  private final ArrayDeque<byte[]> spareBuffers = new ArrayDeque<>(SPARE_BUFFERS);
   private volatile boolean closed;
   private volatile boolean terminated; // the loop has ended: tasks run on the thread that hands them over
 
@@ -102,6 +112,23 @@ final class NioLoop {
     l.delivery = task;
     l.deliveryPool = pool;
     return true;
+  }
+
+  @Override
+  public byte @Nullable [] take() {
+    return spareBuffers.poll(); // on the leading thread: the lead's hand-over publishes the deque
+  }
+
+  @Override
+  public void give(byte[] buf) {
+    if (spareBuffers.size() < SPARE_BUFFERS) {
+      spareBuffers.push(buf);
+    }
+  }
+
+  /** Spare read buffers now (tests; only while nothing reads). */
+  int spareBuffers() {
+    return spareBuffers.size();
   }
 
   /** Whether the thread that does not lead is idle, waiting for its turn (tests). */

@@ -251,6 +251,7 @@ public final class NioTransport implements Transport {
       Http1Socket so;
       try {
         so = Http1Socket.openNonBlocking(request.uri(), clock);
+        so.readBy(l); // used on the reader thread only: published to it with the attach task
         socket.set(so);
         if (released) { // closed meanwhile: release() may have missed the socket
           release(false);
@@ -293,6 +294,7 @@ public final class NioTransport implements Transport {
       }
       try {
         Http1Socket so = Http1Socket.openNonBlocking(request.uri(), clock);
+        so.readBy(l);
         socket.set(so);
         if (released) { // closed meanwhile: release() may have missed the socket
           release(false);
@@ -435,7 +437,8 @@ public final class NioTransport implements Transport {
           }
           demanded = false;
           int r = so.pollBody(this);
-          if (released) {
+          if (released) { // the exchange ended with what this read brought (or was cancelled meanwhile)
+            so.giveBufferBack(); // the next burst on this reader reads into it
             return;
           }
           if (r == Http1Socket.BODY_WAIT) {
@@ -447,6 +450,7 @@ public final class NioTransport implements Transport {
             phase = Phase.ENDED;
             interest(so, 0);
             receiver.end();
+            so.giveBufferBack(); // the next burst on this reader reads into it
             return;
           }
           receiver.delivered(); // may ask for more, on this thread
