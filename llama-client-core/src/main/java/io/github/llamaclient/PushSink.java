@@ -100,8 +100,8 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
    * @param map turns an event into an item, or null to skip it
    * @param last an item to deliver after all events on completion, or null for none
    * @param takesTurns whether a delivery task gives its thread up after {@link #BATCH} signals
-   *     when other tasks wait (always, for an executor that is not {@link Queueing})
-   *     (only on an executor that queues, never runs a task on the caller's thread)
+   *     when other tasks wait (always, for an executor that is not {@link Queueing}); true only
+   *     for an executor that queues, never runs a task on the caller's thread
    * @param pumps for a pulled exchange, where its reading thread comes from; null for a pushed one
    * @param readAhead whether the reading may run up to {@link #READ_AHEAD} items ahead of the
    *     delivery (our own transport, on a thread of {@code pumps} or on the reader threads); else
@@ -316,17 +316,14 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
     for (;;) {
       long r = requested.get();
       long emitted = 0;
-      boolean yielding = false;
+      boolean batchEnded = false;
       while (emitted != r) {
         if (cancelled || terminated || badRequest != null) {
           break;
         }
         if (turn == 0 && takesTurns) {
-          if (othersWaiting()) {
-            yielding = true;
-            break;
-          }
-          turn = BATCH; // nobody to make room for: going to the back of an empty queue would only wake another thread
+          batchEnded = true;
+          break;
         }
         T item = taken.poll();
         if (item == null) {
@@ -383,14 +380,17 @@ final class PushSink<T, R> extends Exchange.Sink<R> implements Flow.Subscription
         consumed();
         wakePump();
       }
-      if (yielding) {
-        try {
-          executor.execute(drainTask); // to the back of the queue; wip stays taken, so this is the one task
-          return;
-        } catch (RejectedExecutionException e) {
-          turn = BATCH; // shut down (client closed): go on here rather than lose signals
-          continue;
+      if (batchEnded) { // the counts above are settled: the reading resumes while this task goes on
+        turn = BATCH;
+        if (othersWaiting()) {
+          try {
+            executor.execute(drainTask); // to the back of the queue; wip stays taken, so this is the one task
+            return;
+          } catch (RejectedExecutionException e) {
+            // shut down (client closed): go on here rather than lose signals
+          }
         }
+        continue; // nobody waits: going to the back of an empty queue would only wake another thread
       }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -134,6 +135,48 @@ class DeliveryPoolTest {
     // one task (queued by the first item) delivers them all: with no other task waiting, queueing
     // itself again after every batch would only wake another pool thread each time
     assertThat(pool.ran).as("delivery tasks run").isEqualTo(1);
+  }
+
+  @Test
+  void aTaskThatGoesOnSettlesItsCountsAfterEachBatchSoTheReadingResumes() {
+    ManualPool pool = new ManualPool();
+    List<Boolean> wantedMore = new ArrayList<>();
+    AtomicReference<PushSink<String, String>> sink = new AtomicReference<>();
+    Flow.Subscriber<String> subscriber =
+        new Flow.Subscriber<>() {
+          @Override
+          public void onSubscribe(Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
+          }
+
+          @Override
+          public void onNext(String item) {
+            wantedMore.add(sink.get().wantsMore());
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onComplete() {}
+        };
+    PushSink<String, String> s = new PushSink<>(subscriber, e -> ((ChatEvent.Content) e).text(), r -> null, pool, true, null, true);
+    sink.set(s);
+    subscriber.onSubscribe(s);
+    int events = PushSink.READ_AHEAD + PushSink.BATCH;
+    for (int i = 0; i < events; i++) {
+      s.event(new ChatEvent.Content("t"));
+    }
+    s.flush();
+    assertThat(s.wantsMore()).as("read ahead in full: the reading pauses").isFalse();
+
+    pool.runAll();
+
+    assertThat(pool.ran).as("one task, nobody else waiting").isEqualTo(1);
+    // after two batches, fewer than READ_AHEAD items wait: the reading may go on while this task
+    // still delivers the rest (else reading and delivering take turns, 256 items at a time)
+    assertThat(wantedMore.get(2 * PushSink.BATCH)).as("after two batches").isTrue();
+    assertThat(wantedMore.get(PushSink.BATCH - 1)).as("within the first batch").isFalse();
   }
 
   @Test

@@ -547,7 +547,8 @@ public final class Http1Socket implements AutoCloseable {
   }
 
   /**
-   * The body was read to its end: a grown read buffer goes back to the reader thread's spares
+   * The body was read to its end, or the exchange ended with the read at hand (it completed, or was
+   * cancelled meanwhile): a grown read buffer goes back to the reader thread's spares
    * ({@link #buffers}). On the thread that reads the connection, and only once nothing of the
    * buffer is needed any more (this socket is never reused after its body: a non-blocking one
    * streams once).

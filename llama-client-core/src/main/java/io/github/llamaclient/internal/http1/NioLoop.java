@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * bytes still in its cache and without waiting for another thread to wake up; the thread that
  * takes over reads on meanwhile. So a listener never runs on the thread that reads at that time,
  * and a slow listener holds at most the one thread that ran into it (further deliveries go to the
- * pool until it is back). When the other thread is not idle, the delivery goes to the pool.
+ * pool until it is back). When the other thread is not idle, the delivery goes to the pool. A
+ * delivery task with no other task waiting for the pool goes on past its batch, so the thread
+ * that took it may deliver a whole burst while its twin reads the burst on.
  */
 final class NioLoop implements Http1Socket.Buffers {
   /** What a registered connection's attachment does when its channel is ready. */
